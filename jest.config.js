@@ -10,6 +10,8 @@ const project = (name, suffix, extra = {}) => ({
   transform,
   testMatch: [`<rootDir>/**/*.${suffix}.test.ts`],
   testPathIgnorePatterns: ignore,
+  globals: { ORDERFLOW_TEST_SCOPE: name },
+  setupFilesAfterEnv: ['<rootDir>/tests/support/timeouts.js'],
   ...extra,
 });
 
@@ -17,9 +19,13 @@ const project = (name, suffix, extra = {}) => ({
 module.exports = {
   projects: [
     project('unit', 'unit'),
-    project('contract', 'contract', { testTimeout: 30_000 }),
-    project('int', 'int', { testTimeout: 60_000 }),
-    project('e2e', 'e2e', { testTimeout: 180_000 }),
+    project('contract', 'contract'),
+    project('int', 'int'),
+    project('e2e', 'e2e', {
+      // Starts the four services when they are not already answering on 8001-8004; stops what it started.
+      globalSetup: '<rootDir>/tests/e2e/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/e2e/support/global-teardown.ts',
+    }),
   ],
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
 };

@@ -1,0 +1,233 @@
+// `schema check [--against <git-ref>] [--registry <url>] [--format text|json|github]`: every schema in
+// the topic table (as it is on disk) against its git history and, optionally, the live registry.
+import path from 'node:path';
+import { RegistryError, SchemaRegistryClient } from '@orderflow/codec';
+import { checkLevel } from '../compat';
+import type { LevelIssue, LevelWarning, PreviousSchema } from '../compat';
+import { formatOption, parseArgs, single } from './args';
+import { SchemaCliError } from './errors';
+import { fileHistory, resolveBaseline, versionLabel } from './git-history';
+import { findRoot, loadSchemaFile, loadTopicTable, parseSchemaText } from './inputs';
+import type { TopicEntry } from './inputs';
+
+export const CHECK_USAGE = 'check [--against <git-ref>] [--registry <url>] [--format text|json|github]';
+
+export interface TopicCheck {
+  readonly topic: string;
+  readonly subject: string;
+  readonly schema: string;
+  readonly level: string;
+  readonly compatible: boolean;
+  /** Labels of every earlier version this schema was checked against. */
+  readonly checkedAgainst: string[];
+  readonly issues: LevelIssue[];
+  /** Changes the specification allows but the runtime decoder may not (never fail the check). */
+  readonly warnings: LevelWarning[];
+  /** Things worth knowing that do not fail the check (skipped history, registry level differs). */
+  readonly notes: string[];
+}
+
+export interface CheckReport {
+  readonly compatible: boolean;
+  readonly baseline: string;
+  readonly registry: string | undefined;
+  readonly topics: TopicCheck[];
+}
+
+function transitive(level: string): boolean {
+  return level.endsWith('_TRANSITIVE');
+}
+
+function gitPrevious(root: string, entry: TopicEntry, commit: string, notes: string[]): PreviousSchema[] {
+  const versions = fileHistory(root, entry.schemaPath, commit);
+  const chosen = transitive(entry.compatibility) ? versions : versions.slice(-1);
+  const previous: PreviousSchema[] = [];
+  for (const v of chosen) {
+    const label = versionLabel(v, entry.schemaPath);
+    try {
+      previous.push({ label, schema: parseSchemaText(v.text, `${entry.schemaPath} at ${label}`) });
+    } catch (err) {
+      // An unparseable old version cannot be fixed any more; say so and check the others.
+      notes.push(`skipped ${label}: ${(err as Error).message}`);
+    }
+  }
+  if (versions.length === 0) notes.push(`new since ${commit.slice(0, 7)}: no earlier version in git`);
+  return previous;
+}
+
+async function registryPrevious(
+  client: SchemaRegistryClient,
+  entry: TopicEntry,
+  notes: string[],
+): Promise<PreviousSchema[]> {
+  const versions = await client.listVersions(entry.subject);
+  if (versions.length === 0) {
+    notes.push(`subject ${entry.subject} is not registered yet`);
+    return [];
+  }
+  const level = await client.getCompatibility(entry.subject);
+  if (level !== undefined && level !== entry.compatibility) {
+    notes.push(
+      `the registry has ${entry.subject} at ${level} but the topic table says ${entry.compatibility}; run \`npm run schema -- register\``,
+    );
+  }
+  const chosen = transitive(entry.compatibility) ? versions : versions.slice(-1);
+  const previous: PreviousSchema[] = [];
+  for (const version of chosen) {
+    const v = await client.getVersion(entry.subject, version);
+    const label = `registry v${v.version} (id ${v.id})`;
+    previous.push({ label, schema: parseSchemaText(v.schema, `${entry.subject} ${label} at ${client.url}`) });
+  }
+  return previous;
+}
+
+/** Check every topic; throws SchemaCliError for unusable input (a schema file, git ref or registry). */
+export async function runCheck(
+  root: string,
+  options: { against?: string; registry?: string },
+): Promise<CheckReport> {
+  const table = loadTopicTable(root);
+  const baseline = resolveBaseline(root, options.against);
+  const client =
+    options.registry === undefined ? undefined : new SchemaRegistryClient({ url: options.registry });
+  const topics: TopicCheck[] = [];
+  for (const entry of table) {
+    const { schema } = loadSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath);
+    const notes: string[] = [];
+    const fromGit = baseline.commit ? gitPrevious(root, entry, baseline.commit, notes) : [];
+    let fromRegistry: PreviousSchema[] = [];
+    if (client) {
+      try {
+        fromRegistry = await registryPrevious(client, entry, notes);
+      } catch (err) {
+        if (err instanceof RegistryError)
+          throw new SchemaCliError(
+            'REGISTRY',
+            `registry ${client.url}, subject ${entry.subject}: ${err.message}`,
+            2,
+          );
+        throw err;
+      }
+    }
+    // Each source has its own "latest" for non-transitive levels, so check them separately.
+    const warnings: LevelWarning[] = [];
+    const issues = [
+      ...checkLevel(entry.compatibility, schema, fromGit, warnings),
+      ...checkLevel(entry.compatibility, schema, fromRegistry, warnings),
+    ];
+    const checkedAgainst = [fromGit, fromRegistry].flatMap((list) =>
+      (entry.compatibility === 'NONE' ? [] : transitive(entry.compatibility) ? list : list.slice(-1)).map(
+        (p) => p.label,
+      ),
+    );
+    topics.push({
+      topic: entry.topic,
+      subject: entry.subject,
+      schema: entry.schemaPath,
+      level: entry.compatibility,
+      compatible: issues.length === 0,
+      checkedAgainst,
+      issues,
+      warnings,
+      notes,
+    });
+  }
+  return {
+    compatible: topics.every((t) => t.compatible),
+    baseline: baseline.description,
+    registry: client?.url,
+    topics,
+  };
+}
+
+/** Run `check`; returns the exit code (0 every topic compatible, 1 some reader would break). */
+export async function checkCommand(argv: readonly string[], out: (line: string) => void): Promise<0 | 1> {
+  const args = parseArgs('check', argv, ['against', 'registry', 'format']);
+  const format = formatOption('check', args, ['text', 'json', 'github'] as const);
+  const against = single(args, 'against');
+  const registry = single(args, 'registry');
+  const root = findRoot();
+  const report = await runCheck(root, {
+    ...(against !== undefined && { against }),
+    ...(registry !== undefined && { registry }),
+  });
+  if (format === 'json') out(JSON.stringify(report, null, 2));
+  else if (format === 'github') printGithub(root, report, out);
+  else printText(report, out);
+  return report.compatible ? 0 : 1;
+}
+
+function printText(report: CheckReport, out: (line: string) => void): void {
+  out(
+    `schema check: git baseline ${report.baseline}${report.registry ? `; registry ${report.registry}` : ''}`,
+  );
+  for (const t of report.topics) {
+    const against = t.checkedAgainst.length
+      ? `checked against ${t.checkedAgainst.join(', ')}`
+      : t.level === 'NONE'
+        ? 'level NONE checks nothing'
+        : 'nothing to check against';
+    out(`${t.compatible ? 'ok  ' : 'FAIL'} ${t.topic} (${t.schema}, ${t.level}): ${against}`);
+    for (const i of t.issues)
+      out(`       ${i.path}: ${i.rule} (against ${i.against})\n         ${i.message}`);
+    for (const w of t.warnings)
+      out(`       warning ${w.path}: ${w.rule} (against ${w.against})\n         ${w.message}`);
+    for (const n of t.notes) out(`       note: ${n}`);
+  }
+  const broken = report.topics.filter((t) => !t.compatible).length;
+  out(
+    broken === 0
+      ? `All ${report.topics.length} topics are compatible.`
+      : `${broken} of ${report.topics.length} topics would break a reader.`,
+  );
+}
+
+// GitHub workflow commands: data escapes %, CR, LF; properties also escape : and ,.
+const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** The line in the schema text where the deepest field of `issuePath` that still exists is declared. */
+export function lineOf(text: string, issuePath: string): number | undefined {
+  const segments = issuePath.split('.').map((s) => s.replace(/(\[\]|\{\})+$/, ''));
+  for (const name of segments.reverse()) {
+    const index = text.search(new RegExp(`"name"\\s*:\\s*"${name.replace(/[^A-Za-z0-9_]/g, '')}"`));
+    if (index >= 0) return text.slice(0, index).split('\n').length;
+  }
+  return undefined;
+}
+
+function printGithub(root: string, report: CheckReport, out: (line: string) => void): void {
+  for (const t of report.topics) {
+    const { text } = loadSchemaFile(path.join(root, t.schema), t.schema);
+    for (const i of t.issues) {
+      const line = lineOf(text, i.path);
+      const props = [
+        `file=${escapeProperty(t.schema)}`,
+        ...(line ? [`line=${line}`] : []),
+        `title=${escapeProperty(`${t.topic}: ${i.rule} at ${i.path}`)}`,
+      ];
+      out(
+        `::error ${props.join(',')}::${escapeData(`${i.message} (against ${i.against}, level ${t.level})`)}`,
+      );
+    }
+    for (const w of t.warnings) {
+      const line = lineOf(text, w.path);
+      const props = [
+        `file=${escapeProperty(t.schema)}`,
+        ...(line ? [`line=${line}`] : []),
+        `title=${escapeProperty(`${t.topic}: ${w.rule} at ${w.path}`)}`,
+      ];
+      out(`::warning ${props.join(',')}::${escapeData(`${w.message} (against ${w.against})`)}`);
+    }
+    for (const n of t.notes)
+      out(
+        `::notice file=${escapeProperty(t.schema)},title=${escapeProperty(`${t.topic}`)}::${escapeData(n)}`,
+      );
+  }
+  const broken = report.topics.filter((t) => !t.compatible).length;
+  out(
+    broken === 0
+      ? `All ${report.topics.length} topics are compatible.`
+      : `${broken} of ${report.topics.length} topics would break a reader.`,
+  );
+}

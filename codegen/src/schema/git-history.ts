@@ -1,0 +1,79 @@
+// Earlier versions of schema files from git history: the baseline the `check` command compares with.
+import { execFileSync } from 'node:child_process';
+import { SchemaCliError } from './errors';
+
+export interface Baseline {
+  /** Full commit hash, or undefined when there is no history to compare with. */
+  readonly commit: string | undefined;
+  /** How the baseline was chosen, for the report ("merge base of HEAD and main (1a2b3c4)"). */
+  readonly description: string;
+}
+
+export interface FileVersion {
+  readonly commit: string;
+  readonly path: string;
+  readonly text: string;
+}
+
+function git(root: string, args: readonly string[]): string | undefined {
+  try {
+    return execFileSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+const short = (commit: string) => commit.slice(0, 7);
+
+/**
+ * The commit to compare against: `against` when given (must exist), else the merge base of HEAD
+ * with main (or origin/main, as CI checkouts have it), else HEAD.
+ */
+export function resolveBaseline(root: string, against?: string): Baseline {
+  if (against !== undefined) {
+    const commit = git(root, ['rev-parse', '--verify', '--quiet', `${against}^{commit}`])?.trim();
+    if (!commit)
+      throw new SchemaCliError('GIT', `--against ${against}: not a commit in the git repository at ${root}`);
+    return { commit, description: `${against} (${short(commit)})` };
+  }
+  for (const main of ['main', 'origin/main']) {
+    const commit = git(root, ['merge-base', 'HEAD', main])?.trim();
+    if (commit) return { commit, description: `merge base of HEAD and ${main} (${short(commit)})` };
+  }
+  const head = git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])?.trim();
+  if (head) return { commit: head, description: `HEAD (${short(head)}; no merge base with main)` };
+  return { commit: undefined, description: 'no git history (nothing to compare with)' };
+}
+
+/** Every committed version of `file` up to `commit`, following renames, oldest first, identical texts once. */
+export function fileHistory(root: string, file: string, commit: string): FileVersion[] {
+  const log = git(root, ['log', '--follow', '--format=%H', '--name-only', commit, '--', file]) ?? '';
+  const entries: Array<{ commit: string; path: string }> = [];
+  let current: string | undefined;
+  for (const line of log.split('\n').map((l) => l.trim())) {
+    if (/^[0-9a-f]{40}$/.test(line)) current = line;
+    else if (line && current) {
+      entries.push({ commit: current, path: line });
+      current = undefined;
+    }
+  }
+  const versions: FileVersion[] = [];
+  for (const entry of entries.reverse()) {
+    // A commit that deleted the file has nothing to show; skip it.
+    const text = git(root, ['show', `${entry.commit}:${entry.path}`]);
+    if (text === undefined) continue;
+    if (versions.at(-1)?.text === text) continue;
+    versions.push({ ...entry, text });
+  }
+  return versions;
+}
+
+/** A label for a file version in reports, e.g. `git 1a2b3c4`. */
+export function versionLabel(v: FileVersion, file: string): string {
+  return v.path === file ? `git ${short(v.commit)}` : `git ${short(v.commit)} (${v.path})`;
+}

@@ -1,0 +1,103 @@
+// Reading the topic table and schema files, with errors that name the file and the reason.
+import fs from 'node:fs';
+import path from 'node:path';
+import { AvroSchemaError, isCompatibilityLevel, parseAvroSchema } from '../compat';
+import type { AvroSchema, CompatibilityLevel } from '../compat';
+import { SchemaCliError } from './errors';
+
+export interface TopicEntry {
+  readonly topic: string;
+  readonly subject: string;
+  /** Schema path relative to the repository root, e.g. `schemas/avro/order_created.avsc`. */
+  readonly schemaPath: string;
+  readonly compatibility: CompatibilityLevel;
+}
+
+/** The repository root: the nearest directory above `from` holding schemas/topics.json. */
+export function findRoot(from: string = process.cwd()): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'schemas', 'topics.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new SchemaCliError(
+        'UNUSABLE_INPUT',
+        `no schemas/topics.json found in ${from} or any directory above it`,
+      );
+    dir = parent;
+  }
+}
+
+/** Load and validate schemas/topics.json (levels default from its `defaults`). */
+export function loadTopicTable(root: string): TopicEntry[] {
+  const file = path.join('schemas', 'topics.json');
+  const json = readJson(root, file) as { defaults?: { compatibility?: unknown }; topics?: unknown };
+  if (!Array.isArray(json.topics))
+    throw new SchemaCliError('UNUSABLE_INPUT', `${file}: "topics" must be an array`);
+  const fallback = json.defaults?.compatibility ?? 'FULL_TRANSITIVE';
+  return json.topics.map((t: unknown, i) => {
+    const where = `${file}: topics[${i}]`;
+    if (typeof t !== 'object' || t === null)
+      throw new SchemaCliError('UNUSABLE_INPUT', `${where} must be an object`);
+    const entry = t as Record<string, unknown>;
+    for (const key of ['topic', 'subject', 'schema'] as const) {
+      if (typeof entry[key] !== 'string' || entry[key] === '')
+        throw new SchemaCliError('UNUSABLE_INPUT', `${where}.${key} must be a non-empty string`);
+    }
+    const level = entry.compatibility ?? fallback;
+    if (!isCompatibilityLevel(level))
+      throw new SchemaCliError(
+        'UNUSABLE_INPUT',
+        `${where}.compatibility: ${JSON.stringify(level)} is not a compatibility level`,
+      );
+    return {
+      topic: entry.topic as string,
+      subject: entry.subject as string,
+      schemaPath: path.posix.join('schemas', entry.schema as string),
+      compatibility: level,
+    };
+  });
+}
+
+function readJson(root: string, file: string): unknown {
+  const text = readText(path.resolve(root, file), file);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SchemaCliError('UNUSABLE_INPUT', `${file}: not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function readText(absolute: string, shown: string): string {
+  try {
+    return fs.readFileSync(absolute, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SchemaCliError(
+      'UNUSABLE_INPUT',
+      `${shown}: cannot read the file (${code === 'ENOENT' ? 'no such file' : ((err as Error).message ?? String(code))})`,
+    );
+  }
+}
+
+/** Parse schema text, naming `where` (a file, a git revision, a registry version) in any error. */
+export function parseSchemaText(text: string, where: string): AvroSchema {
+  try {
+    return parseAvroSchema(text);
+  } catch (err) {
+    if (err instanceof AvroSchemaError) {
+      const kind = err.code === 'INVALID_JSON' ? '' : 'not valid Avro: ';
+      throw new SchemaCliError(
+        'UNUSABLE_INPUT',
+        `${where}: ${kind}${err.path ? `at ${err.path}: ` : ''}${err.reason}`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Read and parse a schema file; `shown` is how the file is named in messages. */
+export function loadSchemaFile(absolute: string, shown: string): { text: string; schema: AvroSchema } {
+  const text = readText(absolute, shown);
+  return { text, schema: parseSchemaText(text, shown) };
+}

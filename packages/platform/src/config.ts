@@ -1,0 +1,173 @@
+/** Why the environment was refused. */
+export type ConfigErrorCode = 'INVALID_CONFIG';
+
+/** Every missing or malformed setting at once, each naming its variable and what to set. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code: ConfigErrorCode = 'INVALID_CONFIG';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** One setting: its variable name and how to turn the raw text into a value (throws a readable message). */
+export interface Setting<T> {
+  readonly variable: string;
+  read(env: Env): T;
+}
+
+class SettingProblem extends Error {}
+
+function setting<T>(variable: string, parse: (raw: string) => T, fallback: object, hint: string): Setting<T> {
+  return {
+    variable,
+    read(env) {
+      const raw = env[variable];
+      if (raw === undefined || raw.trim() === '') {
+        if ('default' in fallback) return fallback.default as T;
+        if ('optional' in fallback && fallback.optional === true) return undefined as T;
+        throw new SettingProblem(`${variable} is not set; set it to ${hint}`);
+      }
+      try {
+        return parse(raw.trim());
+      } catch (err) {
+        throw new SettingProblem(`${variable}=${JSON.stringify(raw)} is invalid: ${(err as Error).message}; set it to ${hint}`);
+      }
+    },
+  };
+}
+
+// `default` supplies a value when unset; `optional: true` makes the value `T | undefined`; neither: required.
+type Fallback<T> = { default?: T; optional?: boolean };
+type Result<T, F> = F extends { optional: true } ? T | undefined : T;
+
+/** A text setting. */
+export function str<F extends Fallback<string> = object>(variable: string, opts?: F & { hint?: string }): Setting<Result<string, F>> {
+  return setting(variable, (raw) => raw, opts ?? {}, opts?.hint ?? 'a non-empty value');
+}
+
+/** An integer setting within [min, max]. */
+export function int<F extends Fallback<number> = object>(
+  variable: string,
+  opts?: F & { min?: number; max?: number },
+): Setting<Result<number, F>> {
+  const min = opts?.min ?? Number.MIN_SAFE_INTEGER;
+  const max = opts?.max ?? Number.MAX_SAFE_INTEGER;
+  const hint = `an integer${opts?.min !== undefined || opts?.max !== undefined ? ` from ${min} to ${max}` : ''}`;
+  return setting(
+    variable,
+    (raw) => {
+      if (!/^-?\d+$/.test(raw)) throw new Error('not an integer');
+      const n = Number(raw);
+      if (n < min || n > max) throw new Error(`out of range ${min}..${max}`);
+      return n;
+    },
+    opts ?? {},
+    hint,
+  );
+}
+
+/** A URL setting, optionally restricted to some protocols (e.g. ['postgresql:', 'postgres:']). */
+export function url<F extends Fallback<string> = object>(
+  variable: string,
+  opts?: F & { protocols?: string[] },
+): Setting<Result<string, F>> {
+  const protocols = opts?.protocols;
+  const hint = protocols ? `a ${protocols.join(' or ')}// URL` : 'an absolute URL';
+  return setting(
+    variable,
+    (raw) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw new Error('not an absolute URL');
+      }
+      if (protocols && !protocols.includes(parsed.protocol)) throw new Error(`protocol ${parsed.protocol} is not ${protocols.join(' or ')}`);
+      return raw;
+    },
+    opts ?? {},
+    hint,
+  );
+}
+
+/** A comma-separated list setting (e.g. KAFKA_BROKERS=host1:9092,host2:9092). */
+export function list<F extends Fallback<string[]> = object>(variable: string, opts?: F): Setting<Result<string[], F>> {
+  return setting(
+    variable,
+    (raw) => {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (items.length === 0) throw new Error('empty list');
+      return items;
+    },
+    opts ?? {},
+    'a comma-separated list',
+  );
+}
+
+/** A setting restricted to a closed set of values. */
+export function oneOf<const V extends string, F extends Fallback<V> = object>(
+  variable: string,
+  values: readonly V[],
+  opts?: F,
+): Setting<Result<V, F>> {
+  return setting(
+    variable,
+    (raw) => {
+      if (!(values as readonly string[]).includes(raw)) throw new Error(`not one of ${values.join(', ')}`);
+      return raw as V;
+    },
+    opts ?? {},
+    `one of ${values.join(', ')}`,
+  );
+}
+
+/** A boolean setting: true/false/1/0/yes/no. */
+export function bool<F extends Fallback<boolean> = object>(variable: string, opts?: F): Setting<Result<boolean, F>> {
+  return setting(
+    variable,
+    (raw) => {
+      const v = raw.toLowerCase();
+      if (['true', '1', 'yes'].includes(v)) return true;
+      if (['false', '0', 'no'].includes(v)) return false;
+      throw new Error('not a boolean');
+    },
+    opts ?? {},
+    'true or false',
+  );
+}
+
+type Values<S> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+/** Reads every setting of `spec` from `env`; throws one ConfigError listing all problems. */
+export function loadConfig<S extends Record<string, Setting<unknown>>>(spec: S, env: Env): Readonly<Values<S>> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, s] of Object.entries(spec)) {
+    try {
+      out[key] = s.read(env);
+    } catch (err) {
+      if (!(err instanceof SettingProblem)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as Readonly<Values<S>>;
+}
+
+/** The settings every service shares, with the defaults of the local stack; spread into a service's spec. */
+export function platformSettings(service: string, defaultPort: number) {
+  return {
+    serviceName: str('SERVICE_NAME', { default: service }),
+    port: int('PORT', { default: defaultPort, min: 1, max: 65535 }),
+    databaseUrl: url('DATABASE_URL', { default: `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`, protocols: ['postgresql:', 'postgres:'] }),
+    kafkaBrokers: list('KAFKA_BROKERS', { default: ['localhost:9092'] }),
+    schemaRegistryUrl: url('SCHEMA_REGISTRY_URL', { default: 'http://localhost:8081/apis/ccompat/v7', protocols: ['http:', 'https:'] }),
+    redisUrl: url('REDIS_URL', { default: 'redis://127.0.0.1:6379', protocols: ['redis:', 'rediss:'] }),
+    environment: oneOf('ORDERFLOW_ENV', ['development', 'test', 'production'], { default: 'development' }),
+    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', { default: 15_000, min: 100 }),
+  };
+}

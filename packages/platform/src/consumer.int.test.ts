@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import { ConsumerRunner, on } from './consumer';
+import { createKafka, createProducer } from './kafka';
+import { createLogger } from './logger';
+import { createMetricsRegistry } from './metrics';
+import { enqueueOutbox } from './outbox';
+import { eventually, readTopic, scratchDatabase, scratchTopic, deleteTopics, testCodec, testEvent, testKafka, type TestEvent } from './test-support';
+
+type Db = Awaited<ReturnType<typeof scratchDatabase>>;
+type Tx = Parameters<Parameters<Db['prisma']['$transaction']>[0]>[0];
+
+jest.setTimeout(60_000);
+
+describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
+  const kafkaAdmin = testKafka();
+  const logger = createLogger({ service: 'platform-test', level: 'silent' });
+  const kafka = createKafka({ clientId: 'platform-consumer-test', brokers: ['localhost:9092'], logger });
+  let db: Db;
+  let producer: Producer;
+  const topics: string[] = [];
+
+  beforeAll(async () => {
+    db = await scratchDatabase('consumer');
+    producer = await createProducer(kafka);
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await db.drop();
+    await deleteTopics(kafkaAdmin, topics.flatMap((t) => [t, `${t}.DLT`]));
+  });
+
+  async function setup(label: string, handler: (event: TestEvent, tx: Tx) => Promise<void>) {
+    const topic = await scratchTopic(kafkaAdmin, label);
+    topics.push(topic);
+    const codec = testCodec(topic);
+    const outCodec = testCodec(`${topic}_out`);
+    const metrics = createMetricsRegistry('platform-test', { defaultMetrics: false });
+    const runner = new ConsumerRunner<Tx>({
+      kafka,
+      groupId: `platform-test-${label}-${randomUUID().slice(0, 8)}`,
+      subscriptions: [
+        on(codec, async (event: TestEvent, tx: Tx, ctx) => {
+          await handler(event, tx);
+          // The effect: the outgoing event this one causes, through the service's generated Prisma client
+          // (outbox and inbox are the tables every service has, so the test does not depend on a
+          // service's domain tables, which their owners change).
+          await enqueueOutbox(tx, outCodec, { ...testEvent({ orderId: event.orderId }) }, ctx.outgoingHeaders());
+        }),
+      ],
+      transaction: (fn) => db.prisma.$transaction(fn),
+      producer,
+      logger,
+      metrics,
+      backoff: { initialMs: 50, maxMs: 400 },
+    });
+    return { topic, codec, runner, metrics };
+  }
+
+  const countEffects = (orderId: string): Promise<number> => db.prisma.outboxEvent.count({ where: { key: orderId } });
+
+  it('handles a valid event once even when it is delivered twice (inbox), committing the effect and its outbox row together', async () => {
+    const { topic, codec, runner, metrics } = await setup('dedupe', () => Promise.resolve());
+    const event = testEvent();
+    const bytes = await codec.encode(event);
+    const headers = { 'correlation-id': 'corr-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    // The same event twice: what a producer retry or a relay crash between send and mark looks like.
+    await producer.send({ topic, messages: [{ key: event.orderId, value: bytes, headers }, { key: event.orderId, value: bytes, headers }] });
+    await runner.start();
+    try {
+      await eventually(async () => (await metrics.getSingleMetricAsString('orderflow_events_consumed_total')).includes('outcome="duplicate"'));
+    } finally {
+      await runner.stop();
+    }
+    expect(await countEffects(event.orderId)).toBe(1);
+    expect(await db.prisma.inboxEvent.count({ where: { eventId: event.eventId } })).toBe(1);
+    const outbox = await db.prisma.outboxEvent.findMany({ where: { key: event.orderId } });
+    expect(await db.prisma.inboxEvent.count({ where: { topic } })).toBe(1);
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]?.headers).toMatchObject({ 'correlation-id': 'corr-42', 'causation-id': event.eventId, traceparent: expect.stringMatching(/^00-0af7651916cd43dd8448eb211c80319c-/) as unknown });
+    const counted = await metrics.getSingleMetricAsString('orderflow_events_consumed_total');
+    expect(counted).toContain(`orderflow_events_consumed_total{topic="${topic}",outcome="handled",service="platform-test"} 1`);
+    expect(counted).toContain(`orderflow_events_consumed_total{topic="${topic}",outcome="duplicate",service="platform-test"} 1`);
+  });
+
+  it('dead-letters a garbage message with its origin and error, and still processes the next message', async () => {
+    const { topic, codec, runner } = await setup('dlt', () => Promise.resolve());
+    const good = testEvent();
+    // Same key, so both land on one partition and the good one comes after the garbage.
+    await producer.send({
+      topic,
+      messages: [
+        { key: good.orderId, value: Buffer.from('not avro at all'), headers: { 'correlation-id': 'corr-bad' } },
+        { key: good.orderId, value: await codec.encode(good) },
+      ],
+    });
+    await runner.start();
+    try {
+      await eventually(async () => (await countEffects(good.orderId)) === 1);
+    } finally {
+      await runner.stop();
+    }
+    const dead = await readTopic(kafkaAdmin, `${topic}.DLT`, 1);
+    expect(dead).toHaveLength(1);
+    const [d] = dead as [(typeof dead)[number]];
+    expect(d.value?.toString()).toBe('not avro at all');
+    expect(d.key).toBe(good.orderId);
+    expect(d.headers).toMatchObject({
+      'dlt-original-topic': topic,
+      'dlt-original-offset': '0',
+      'dlt-error-code': 'CodecError:BAD_FRAMING',
+      'correlation-id': 'corr-bad',
+    });
+    expect(d.headers['dlt-original-partition']).toMatch(/^[0-2]$/);
+    expect(d.headers['dlt-error-message']).toBeTruthy();
+  });
+
+  it('retries a handler that fails transiently, never dead-letters it, and applies the effect once', async () => {
+    let failures = 0;
+    const { topic, codec, runner, metrics } = await setup('retry', () => {
+      if (failures < 3) {
+        failures++;
+        return Promise.reject(Object.assign(new Error('connection terminated unexpectedly'), { code: 'ECONNRESET' }));
+      }
+      return Promise.resolve();
+    });
+    const event = testEvent();
+    await producer.send({ topic, messages: [{ key: event.orderId, value: await codec.encode(event) }] });
+    await runner.start();
+    try {
+      await eventually(async () => (await countEffects(event.orderId)) === 1);
+    } finally {
+      await runner.stop();
+    }
+    expect(failures).toBe(3);
+    expect(await metrics.getSingleMetricAsString('orderflow_event_handler_retries_total')).toContain(`{topic="${topic}",service="platform-test"} 3`);
+    expect(await readTopic(kafkaAdmin, `${topic}.DLT`, 1, { timeoutMs: 2000, settleMs: 0 })).toHaveLength(0);
+  });
+
+  it('commits the offset of every handled event (20 events → the committed offsets of the group add up to 20)', async () => {
+    const { topic, codec, runner } = await setup('restart', () => Promise.resolve());
+    const events = Array.from({ length: 20 }, () => testEvent());
+    await producer.send({ topic, messages: await Promise.all(events.map(async (e) => ({ key: e.orderId, value: await codec.encode(e) }))) });
+    await runner.start();
+    await eventually(async () => (await db.prisma.outboxEvent.count({ where: { key: { in: events.map((e) => e.orderId) } } })) === 20);
+    await runner.stop();
+    const admin = kafkaAdmin.admin();
+    await admin.connect();
+    try {
+      const groupId = (runner as unknown as { opts: { groupId: string } }).opts.groupId;
+      const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = offsets[0]?.partitions.reduce((n, p) => n + Number(p.offset), 0);
+      expect(committed).toBe(20);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+// `npm run db -- <command>`: Prisma tooling that works without network access.
+//   generate [service...]        generate each service's Prisma client (services/<s>/src/generated/prisma)
+//   migrate [service...]         create the database if missing and apply unapplied migrations
+//   diff <service> [--from-empty | --from <schema file>]
+//                                print that SQL instead of writing it (default: from the schema at git HEAD)
+//   new <service> <name>         write prisma/<service>/migrations/<ts>_<name>/migration.sql: the diff from
+//                                the schema at git HEAD (DB_DIFF_FROM=<ref>) to the working schema
+// Database URL per service: <SERVICE>_DATABASE_URL, else DATABASE_URL when one service is named,
+// else postgresql://postgres@127.0.0.1:5432/orderflow_<service>.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { applyMigrations, MigrationError, readMigrations } from './migrate';
+import { generateClient } from './generate';
+import { diffSchema } from './schema-diff';
+
+const ROOT = resolve(__dirname, '../../../..');
+const SERVICES = ['order', 'payment', 'inventory', 'notification'] as const;
+type Service = (typeof SERVICES)[number];
+
+function parseServices(args: string[]): Service[] {
+  if (args.length === 0) return [...SERVICES];
+  return args.map((a) => {
+    if (!(SERVICES as readonly string[]).includes(a)) throw new Error(`unknown service "${a}"; expected one of ${SERVICES.join(', ')}`);
+    return a as Service;
+  });
+}
+
+function databaseUrl(service: Service, onlyOne: boolean): string {
+  // Read here rather than in a config module: this is a developer tool, not a service.
+  const env = process.env;
+  return env[`${service.toUpperCase()}_DATABASE_URL`] ?? (onlyOne ? env.DATABASE_URL : undefined) ?? `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`;
+}
+
+// The schema the committed migrations were written from; DB_DIFF_FROM picks another git ref.
+function schemaAtRef(path: string, ref: string): string {
+  try {
+    return execFileSync('git', ['show', `${ref}:${path}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`cannot read ${path} at git ref ${ref} to diff from (set DB_DIFF_FROM to the ref whose schema the latest migration matches): ${(err as Error).message}`);
+  }
+}
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+async function main(): Promise<void> {
+  const [command, ...args] = process.argv.slice(2);
+  const log = (line: string): void => console.log(`db: ${line}`);
+  switch (command) {
+    case 'generate': {
+      for (const s of parseServices(args)) {
+        const started = Date.now();
+        await generateClient({ rootDir: ROOT, schemaPath: join(ROOT, 'prisma', s, 'schema.prisma') });
+        log(`generated ${s} client -> services/${s}/src/generated/prisma (${Date.now() - started} ms)`);
+      }
+      return;
+    }
+    case 'migrate': {
+      const services = parseServices(args);
+      for (const s of services) {
+        await applyMigrations({ databaseUrl: databaseUrl(s, services.length === 1), migrationsDir: join(ROOT, 'prisma', s, 'migrations'), log });
+      }
+      return;
+    }
+    case 'diff': {
+      const [service, flag, fromFile] = args;
+      const [s] = parseServices([service ?? '']) as [Service];
+      const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
+      const fromSchema =
+        flag === '--from-empty' ? undefined : flag === '--from' && fromFile ? readFileSync(fromFile, 'utf8') : schemaAtRef(`prisma/${s}/schema.prisma`, process.env.DB_DIFF_FROM ?? 'HEAD');
+      const admin = new URL(databaseUrl(s, true));
+      admin.pathname = '/postgres';
+      process.stdout.write(await diffSchema({ schemaPath, ...(fromSchema === undefined ? {} : { fromSchema }), adminUrl: admin.toString() }));
+      return;
+    }
+    case 'new': {
+      const [service, name] = args;
+      if (!service || !name || !/^[a-z0-9_]+$/.test(name)) throw new Error('usage: npm run db -- new <service> <snake_case_name>');
+      const [s] = parseServices([service]) as [Service];
+      const dir = join(ROOT, 'prisma', s, 'migrations');
+      mkdirSync(dir, { recursive: true });
+      const migrations = readMigrations(dir);
+      const admin = new URL(databaseUrl(s, true));
+      admin.pathname = '/postgres';
+      const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
+      const fromSchema = migrations.length === 0 ? undefined : schemaAtRef(`prisma/${s}/schema.prisma`, process.env.DB_DIFF_FROM ?? 'HEAD');
+      const sql = await diffSchema({ schemaPath, ...(fromSchema === undefined ? {} : { fromSchema }), adminUrl: admin.toString() });
+      if (!sql.trim() || /^-- This is an empty migration\.?\s*$/.test(sql.trim())) {
+        log(`${s}: schema and migrations agree; nothing to write`);
+        return;
+      }
+      const folder = join(dir, `${timestamp()}_${name}`);
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'migration.sql'), sql);
+      if (!existsSync(join(dir, 'migration_lock.toml'))) {
+        writeFileSync(join(dir, 'migration_lock.toml'), '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
+      }
+      log(`wrote ${folder}/migration.sql; review it (add what Prisma cannot express, e.g. CHECK constraints) before applying`);
+      return;
+    }
+    default:
+      throw new Error('usage: npm run db -- generate [service...] | migrate [service...] | diff <service> [--from-empty | --from <file>] | new <service> <name>');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`db: ${err instanceof MigrationError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

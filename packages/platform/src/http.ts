@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import { ApiError, toProblem } from './errors';
+import type { Logger } from './logger';
+import { platformMetrics } from './metrics';
+import { nextTraceparent } from './tracing';
+
+/** A named dependency check for /ready: resolves when the dependency answers, throws otherwise. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+/** Per-request context, in `res.locals`. */
+export interface RequestContext {
+  correlationId: string;
+  traceparent: string;
+  log: Logger;
+}
+
+/** The request's correlation id, trace and logger (set by the HTTP kit before any route runs). */
+export function requestContext(res: Response): RequestContext {
+  return res.locals as RequestContext;
+}
+
+/** Options of the HTTP kit. */
+export interface HttpAppOptions {
+  logger: Logger;
+  metrics: Registry;
+  readiness: readonly ReadinessCheck[];
+  /** Mounts the service's routes (between the kit's front middleware and its error handler). */
+  routes: (app: Express) => void;
+  /** JSON body limit (express syntax, default '64kb'); larger bodies get 413. */
+  bodyLimit?: string;
+  /** Per check, default 2000 ms. */
+  readinessTimeoutMs?: number;
+}
+
+function sendProblem(res: Response, err: unknown, instance: string): void {
+  const problem = toProblem(err, instance);
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * An express app with the platform's front (correlation id, request log + metrics, 415 on a non-JSON
+ * body, JSON parsing with a size limit → 413), /health, /ready, /metrics, the service's routes, and one
+ * problem+json error handler (codes mapped through PROBLEM_STATUS; unknown errors → bare 500).
+ */
+export function createHttpApp(opts: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const { httpRequests, httpSeconds } = platformMetrics(opts.metrics);
+  const log = opts.logger.child({ component: 'http' });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const correlationId = req.get('x-correlation-id') ?? req.get('correlation-id') ?? randomUUID();
+    const traceparent = nextTraceparent(req.get('traceparent'));
+    res.locals.correlationId = correlationId;
+    res.locals.traceparent = traceparent;
+    res.locals.log = log.child({ correlationId });
+    res.setHeader('x-correlation-id', correlationId);
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      httpSeconds.observe({ method: req.method, route }, seconds);
+      if (route !== '/health' && route !== '/metrics' && route !== '/ready') {
+        (res.locals.log as Logger).info({ method: req.method, path: req.originalUrl, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) }, 'request');
+      }
+    });
+    next();
+  });
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+      next(new ApiError('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type application/json, got ${req.get('content-type') ?? 'none'}`));
+      return;
+    }
+    next();
+  });
+  const limit = opts.bodyLimit ?? '64kb';
+  app.use(express.json({ limit, type: ['application/json', 'application/*+json'] }));
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    const timeoutMs = opts.readinessTimeoutMs ?? 2000;
+    const results = await Promise.all(
+      opts.readiness.map(async (c) => {
+        try {
+          await withTimeout(c.check(), timeoutMs, c.name);
+          return { name: c.name, ok: true as const };
+        } catch (err) {
+          return { name: c.name, ok: false as const, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error]));
+    const failed = results.filter((r) => !r.ok).map((r) => r.name);
+    if (failed.length === 0) {
+      res.json({ status: 'ready', checks });
+      return;
+    }
+    sendProblem(res, new ApiError('NOT_READY', `not ready: ${failed.join(', ')} unavailable`, { failed, checks }), '/ready');
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(opts.metrics.contentType).send(await opts.metrics.metrics());
+  });
+
+  opts.routes(app);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new ApiError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  });
+  const onError: ErrorRequestHandler = (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const bodyErr = err as { type?: string; status?: number; limit?: number };
+    let mapped = err;
+    // body-parser's errors: map the two a client can cause to our codes.
+    if (bodyErr.type === 'entity.too.large') mapped = new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit}`);
+    else if (bodyErr.type === 'entity.parse.failed') mapped = new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
+    else if (bodyErr.type === 'encoding.unsupported' || bodyErr.type === 'charset.unsupported') mapped = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
+    if (!(mapped instanceof ApiError)) (res.locals.log as Logger | undefined ?? log).error({ err }, 'unhandled error');
+    sendProblem(res, mapped, req.originalUrl);
+  };
+  app.use(onError);
+  return app;
+}
+
+/** Starts listening; `close()` stops accepting, lets in-flight requests finish, then closes idle sockets. */
+export async function listen(app: Express, port: number): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // Keep-alive sockets turn idle as their last response finishes; close them as they do.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close((err) => {
+          clearInterval(sweep);
+          if (err) reject(err);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

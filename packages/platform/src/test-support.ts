@@ -1,0 +1,146 @@
+// Helpers for the platform's integration tests (real PostgreSQL, Kafka and registry); not exported.
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { SchemaRegistryClient, TopicCodec } from '@orderflow/codec';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import pg from 'pg';
+import { PrismaClient } from '../../../services/order/src/generated/prisma/client';
+import { applyMigrations } from './db/migrate';
+
+export const ROOT = resolve(__dirname, '../../..');
+const SERVER = 'postgresql://postgres@127.0.0.1:5432';
+export const BROKERS = ['localhost:9092'];
+export const REGISTRY_URL = 'http://localhost:8081/apis/ccompat/v7';
+
+/** The event the tests publish; shaped like a saga event (eventId, occurredAt, orderId). */
+export interface TestEvent {
+  eventId: string;
+  occurredAt: Date;
+  orderId: string;
+  amount: number;
+  note: string | null;
+}
+
+const TEST_SCHEMA = {
+  type: 'record',
+  name: 'PlatformTestEvent',
+  namespace: 'dev.orderflow.test',
+  fields: [
+    { name: 'eventId', type: { type: 'string', logicalType: 'uuid' } },
+    { name: 'occurredAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'orderId', type: 'string' },
+    { name: 'amount', type: 'long' },
+    { name: 'note', type: ['null', 'string'], default: null },
+  ],
+};
+
+/** A real TopicCodec for a scratch topic, registering its test schema on first use. */
+export function testCodec(topic: string): TopicCodec<TestEvent> {
+  return new TopicCodec<TestEvent>({ topic, subject: `${topic}-value`, schema: TEST_SCHEMA, registry: new SchemaRegistryClient({ url: REGISTRY_URL }), autoRegister: true });
+}
+
+export function testEvent(overrides: Partial<TestEvent> = {}): TestEvent {
+  return { eventId: randomUUID(), occurredAt: new Date(Math.floor(Date.now())), orderId: randomUUID(), amount: 1234, note: null, ...overrides };
+}
+
+/** A fresh database migrated with the order service's migrations, and a Prisma client (the order service's own) on it. */
+export async function scratchDatabase(label: string): Promise<{ url: string; prisma: InstanceType<typeof PrismaClient>; drop: () => Promise<void> }> {
+  const name = `orderflow_scratch_${label}_${process.pid}`;
+  const url = `${SERVER}/${name}`;
+  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await applyMigrations({ databaseUrl: url, migrationsDir: resolve(ROOT, 'prisma/order/migrations') });
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  return {
+    url,
+    prisma,
+    drop: async () => {
+      await prisma.$disconnect();
+      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: `${SERVER}/postgres` });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({ clientId: 'platform-int-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
+}
+
+/** Creates uniquely named scratch topics (and their .DLT twins) so tests never touch the saga topics. */
+export async function scratchTopic(kafka: Kafka, label: string, partitions = 3): Promise<string> {
+  const topic = `platform_test_${label}_${randomUUID().slice(0, 8)}`;
+  const a = kafka.admin();
+  await a.connect();
+  try {
+    await a.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }, { topic: `${topic}.DLT`, numPartitions: 1 }] });
+  } finally {
+    await a.disconnect();
+  }
+  return topic;
+}
+
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const a = kafka.admin();
+  await a.connect();
+  try {
+    await a.deleteTopics({ topics });
+  } catch {
+    // Best effort: scratch topics have unique names.
+  } finally {
+    await a.disconnect();
+  }
+}
+
+export interface ReadMessage {
+  key: string | undefined;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** Every message on `topic` (from the beginning), waiting until `count` arrived or `timeoutMs`, then `settleMs` more for extras. */
+export async function readTopic(kafka: Kafka, topic: string, count: number, opts: { timeoutMs?: number; settleMs?: number } = {}): Promise<ReadMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const got: ReadMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let reached: () => void = () => undefined;
+  const enough = new Promise<void>((r) => (reached = r));
+  await consumer.run({
+    eachMessage: ({ message, partition }) => {
+      got.push({ key: message.key?.toString(), value: message.value, headers: plainHeaders(message.headers), partition, offset: message.offset });
+      if (got.length >= count) reached();
+      return Promise.resolve();
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([enough, new Promise((r) => (timer = setTimeout(r, opts.timeoutMs ?? 20_000)))]);
+  clearTimeout(timer);
+  await new Promise((r) => setTimeout(r, opts.settleMs ?? 1000));
+  await consumer.disconnect();
+  return got;
+}
+
+function plainHeaders(h: IHeaders | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
+}
+
+/** Polls `predicate` until true or the timeout. */
+export async function eventually(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}

@@ -1,0 +1,35 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IHeaders } from 'kafkajs';
+
+/** The headers every event carries (DESIGN: wire format). */
+export interface EventHeaders {
+  traceparent: string;
+  'correlation-id': string;
+  'causation-id'?: string;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** A W3C traceparent continuing `parent`'s trace with a new span id, or starting a new trace. */
+export function nextTraceparent(parent?: string): string {
+  const m = parent ? TRACEPARENT.exec(parent) : null;
+  const traceId = m?.[1] ?? randomBytes(16).toString('hex');
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${m?.[3] ?? '01'}`;
+}
+
+/** Headers for an event caused by a request or event with the given correlation/trace (new ones when absent). */
+export function eventHeaders(from: { correlationId?: string | undefined; traceparent?: string | undefined; causationId?: string | undefined } = {}): EventHeaders {
+  const h: EventHeaders = { traceparent: nextTraceparent(from.traceparent), 'correlation-id': from.correlationId ?? randomUUID() };
+  if (from.causationId !== undefined) h['causation-id'] = from.causationId;
+  return h;
+}
+
+/** Kafka headers as a plain string map (first value of repeated headers). */
+export function headersToRecord(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+// Pure rendering of the JVM components' configuration files, so the exact settings are unit-tested.
+
+/** A Java .properties / zoo.cfg value map; insertion order is kept in the output. */
+export type Properties = Readonly<Record<string, string | number | boolean>>;
+
+/** Renders key=value lines (Java properties syntax) with an optional leading comment. */
+export function renderProperties(props: Properties, comment?: string): string {
+  const lines: string[] = [];
+  if (comment !== undefined) for (const line of comment.split('\n')) lines.push(`# ${line}`);
+  for (const [key, value] of Object.entries(props)) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(key))
+      throw new Error(`renderProperties: invalid key ${JSON.stringify(key)}`);
+    // Backslashes would be read as escapes by java.util.Properties (Windows paths, regexes).
+    lines.push(`${key}=${String(value).replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Settings for ZooKeeper's standalone server. */
+export interface ZooKeeperOptions {
+  readonly dataDir: string;
+  readonly port: number;
+}
+
+/** zoo.cfg for a standalone ZooKeeper: no AdminServer (it would take 8080), 4-letter words for probes. */
+export function zooKeeperConfig(opts: ZooKeeperOptions): Properties {
+  return {
+    dataDir: opts.dataDir,
+    clientPort: opts.port,
+    clientPortAddress: '127.0.0.1',
+    tickTime: 2000,
+    initLimit: 10,
+    syncLimit: 5,
+    maxClientCnxns: 0,
+    'admin.enableServer': false,
+    '4lw.commands.whitelist': 'ruok,srvr,stat',
+    'autopurge.snapRetainCount': 3,
+    'autopurge.purgeInterval': 1,
+  };
+}
+
+/** Settings for the single Kafka broker. */
+export interface KafkaOptions {
+  readonly logDir: string;
+  readonly port: number;
+  readonly zookeeperConnect: string;
+  readonly partitions: number;
+}
+
+/** server.properties for one broker in ZooKeeper mode; replication settings of 1 or groups and transactions hang. */
+export function kafkaConfig(opts: KafkaOptions): Properties {
+  return {
+    'broker.id': 0,
+    listeners: `PLAINTEXT://127.0.0.1:${opts.port}`,
+    'advertised.listeners': `PLAINTEXT://localhost:${opts.port}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': opts.logDir,
+    'zookeeper.connect': opts.zookeeperConnect,
+    'zookeeper.connection.timeout.ms': 18000,
+    'num.partitions': opts.partitions,
+    'default.replication.factor': 1,
+    'min.insync.replicas': 1,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 10,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 10,
+    'group.initial.rebalance.delay.ms': 0,
+    // Topics come from the topic table; a typo in a topic name should fail, not create a topic.
+    'auto.create.topics.enable': false,
+    'delete.topic.enable': true,
+    'log.retention.hours': 168,
+    'log.segment.bytes': 104857600,
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'num.recovery.threads.per.data.dir': 1,
+    'controlled.shutdown.enable': true,
+  };
+}
+
+/** log4j 1.x (reload4j) config that writes to stdout, which the stack redirects into .stack/logs. */
+export function log4jConfig(level: 'INFO' | 'WARN' = 'INFO'): Properties {
+  return {
+    'log4j.rootLogger': `${level}, stdout`,
+    'log4j.appender.stdout': 'org.apache.log4j.ConsoleAppender',
+    'log4j.appender.stdout.layout': 'org.apache.log4j.PatternLayout',
+    'log4j.appender.stdout.layout.ConversionPattern': '[%d] %p %m (%c)%n',
+    'log4j.logger.kafka': 'INFO',
+    'log4j.logger.org.apache.kafka': 'INFO',
+    'log4j.logger.kafka.request.logger': 'WARN',
+    'log4j.logger.state.change.logger': 'WARN',
+    'log4j.logger.org.apache.zookeeper': 'INFO',
+  };
+}
