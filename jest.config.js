@@ -27,5 +27,8 @@ module.exports = {
       globalTeardown: '<rootDir>/tests/e2e/support/global-teardown.ts',
     }),
   ],
+  // One test file at a time: the int and e2e suites share the stack's topics and the running
+  // services, and their assertions count messages per order.
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
 };

@@ -1,12 +1,17 @@
 // `npm run bench -- <name> [options]`: runs one benchmark and writes its report to bench/reports/.
 import path from 'node:path';
 import { runCodecBench } from './codec/run';
+import { runSagaBench } from './saga/run';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
 benchmarks:
   codec   generated codec vs JSON vs @kafkajs/confluent-schema-registry, per topic (needs the registry)
           --messages N   events per measured round (default 10000)
           --rounds N     measured rounds, median reported (default 3)
+  saga    orders at fixed arrival rates through the four services (needs the stack; starts missing services)
+          --rates a,b,c  orders/s, one after another (default 50,150,300)
+          --seconds N    seconds of arrivals per rate (default 20)
+          --no-baselines skip the raw kafkajs and plain pg baselines
 environment: SCHEMA_REGISTRY_URL (default http://localhost:8081/apis/ccompat/v7)`;
 
 function intFlag(args: string[], name: string, fallback: number): number {
@@ -36,6 +41,31 @@ async function main(argv: string[]): Promise<number> {
       });
       console.log(
         `report: ${path.relative(process.cwd(), path.join(reportDir, 'codec.md'))} and codec.json (${report.topics.length} topics)`,
+      );
+      return 0;
+    }
+    case 'saga': {
+      const i = rest.indexOf('--rates');
+      const rates = i === -1 ? [50, 150, 300] : (rest[i + 1] ?? '').split(',').map(Number);
+      if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r < 1 || r > 2000))
+        throw new Error(
+          `--rates needs comma-separated integers from 1 to 2000, got ${JSON.stringify(rest[i + 1])}`,
+        );
+      const seconds = intFlag(rest, '--seconds', 20);
+      if (seconds > 120) throw new Error(`--seconds is at most 120, got ${seconds}`);
+      const report = await runSagaBench({
+        rates,
+        seconds,
+        drainSeconds: 60,
+        maxInFlight: 2000,
+        brokers: (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(','),
+        root: path.join(__dirname, '..'),
+        reportDir,
+        skipBaselines: rest.includes('--no-baselines'),
+        log: (l) => console.log(l),
+      });
+      console.log(
+        `report: ${path.relative(process.cwd(), path.join(reportDir, 'saga.md'))} and saga.json (${report.rates.length} rates)`,
       );
       return 0;
     }

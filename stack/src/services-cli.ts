@@ -1,5 +1,5 @@
 // `npm start` / `npm stop` / `npm run services -- <command>`: the four services as local processes.
-//   start                   stack up + database migrations + schema registration + services up
+//   start                   Prisma clients + stack up + database migrations + schema registration + services up
 //   stop                    services down + stack down
 //   up [service...]         start the services that do not answer yet, wait for each /ready
 //   down [service...]       stop the services this tool started (SIGTERM, SIGKILL after 20 s)
@@ -33,6 +33,11 @@ function names(args: readonly string[]): ServiceName[] {
 async function up(list: readonly ServiceName[], progress: Progress): Promise<void> {
   const started: ServiceName[] = [];
   for (const name of list) {
+    const booting = runningRecord(name);
+    if (booting && !(await isAnswering(name))) {
+      progress.info(`• ${name}: already starting (pid ${booting.pid})`);
+      continue;
+    }
     if (await isAnswering(name)) {
       progress.info(`• ${name}: already answering on :${SERVICES.find((s) => s.name === name)?.port}${runningRecord(name) ? '' : ' (not started by this tool; left alone)'}`);
       continue;
@@ -94,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
   const progress = new Progress();
   switch (command) {
     case 'start':
+      npm(progress, 'Prisma clients', ['run', '--silent', 'db', '--', 'generate', '--if-stale']);
       npm(progress, 'local stack', ['run', '--silent', 'stack', '--', 'up']);
       npm(progress, 'database migrations', ['run', '--silent', 'db', '--', 'migrate']);
       npm(progress, 'schema registration', ['run', '--silent', 'schema', '--', 'register']);
@@ -106,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
       npm(progress, 'local stack', ['run', '--silent', 'stack', '--', 'down']);
       return 0;
     case 'up':
+      npm(progress, 'Prisma clients', ['run', '--silent', 'db', '--', 'generate', '--if-stale']);
       await up(names(args), progress);
       return 0;
     case 'down':

@@ -105,6 +105,8 @@ export async function startService(name: ServiceName, opts?: ServiceRunOptions):
   const { root, pids, logDir, env } = resolved(opts);
   const entry = path.join('services', name, 'src', 'main.ts');
   if (!existsSync(path.join(root, entry))) throw new Error(`${name}: ${entry} does not exist (not built yet?)`);
+  const booting = runningRecord(name, opts);
+  if (booting) throw new Error(`${name}: already started (pid ${booting.pid}, since ${booting.startedAt}); wait for it or stop it first`);
   if (await isAnswering(name)) throw new Error(`${name}: port ${portOf(name)} already answers /health; stop that process first`);
   mkdirSync(logDir, { recursive: true });
   const log = openSync(serviceLogFile(name, opts), 'a');
@@ -126,7 +128,7 @@ export async function startService(name: ServiceName, opts?: ServiceRunOptions):
 /** Waits until the service answers /ready; fails early with its log tail if the process died. */
 export async function waitReady(name: ServiceName, opts: ServiceRunOptions & { timeoutMs?: number; onWait?: (elapsedMs: number) => void } = {}): Promise<void> {
   const started = Date.now();
-  const timeoutMs = opts.timeoutMs ?? 90_000;
+  const timeoutMs = opts.timeoutMs ?? 180_000;
   for (;;) {
     if (await isReady(name)) return;
     const record = resolved(opts).pids.read(name);

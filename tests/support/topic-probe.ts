@@ -165,3 +165,19 @@ export async function eventually(
   }
   throw new Error(`${what}: not reached within ${timeoutMs} ms`);
 }
+
+/**
+ * Order ids of events a test makes up start with this, so service instances under test can be told to
+ * handle only those (`acceptOrder: isTestOrderId`) while a live stack shares the topics.
+ */
+export const TEST_ORDER_PREFIX = 'feedface';
+
+/** A fresh UUID marked as a test order's id. */
+export function testOrderId(): string {
+  return `${TEST_ORDER_PREFIX}${randomUUID().slice(TEST_ORDER_PREFIX.length)}`;
+}
+
+/** True for ids made by `testOrderId`. */
+export function isTestOrderId(orderId: string): boolean {
+  return orderId.startsWith(TEST_ORDER_PREFIX);
+}

@@ -24,6 +24,8 @@ export { databaseCheck, kafkaCheck, redisCheck, registryCheck } from './readines
 export { Cache, createRedis } from './cache';
 export { runService, stopAll } from './lifecycle';
 export type { RunningService } from './lifecycle';
+export { createServiceRuntime, scopeToOrders, serviceMain, stopSteps } from './service-runtime';
+export type { AssembledService, PublishedCodec, ServiceAppOptions, ServiceDb, ServiceRuntime, ServiceRuntimeConfig, ServiceRuntimeOptions, StartedService, StopStep, StopTargets } from './service-runtime';
 export { MigrationError, applyMigrations, migrationChecksum, readMigrations } from './db/migrate';
 export type { MigrationErrorCode, MigrationFile, MigrationResult } from './db/migrate';
 export { prismaAdapter } from './prisma';

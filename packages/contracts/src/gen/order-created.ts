@@ -203,7 +203,7 @@ export function orderCreatedCodec(registry: SchemaRegistryClient, options: Codec
   return new TopicCodec<OrderCreated, OrderCreatedInput>({ topic: 'order_created', subject: 'order_created-value', schema: orderCreatedSchema, registry, ...options });
 }
 
-/** The order_created topic: produced by order, consumed by payment, order. */
+/** The order_created topic: produced by order, consumed by payment. */
 export const orderCreated: TopicDescriptor<OrderCreated, OrderCreatedInput, 'order_created', ServiceName> = {
   topic: 'order_created',
   subject: 'order_created-value',
@@ -213,7 +213,7 @@ export const orderCreated: TopicDescriptor<OrderCreated, OrderCreatedInput, 'ord
   schema: orderCreatedSchema,
   compatibility: 'FULL_TRANSITIVE',
   producer: 'order',
-  consumers: ['payment', 'order'],
+  consumers: ['payment'],
   partitions: 3,
   key: (value) => value.orderId,
   validate: (value) => validateOrderCreated(value),

@@ -82,7 +82,7 @@ export interface TopicTableRow {
 
 /** schemas/topics.json as typed data, defaults applied. */
 export const topicTable: readonly TopicTableRow[] = [
-  { topic: 'order_created', schema: 'avro/order_created.avsc', subject: 'order_created-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment', 'order'], partitions: 3 },
+  { topic: 'order_created', schema: 'avro/order_created.avsc', subject: 'order_created-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment'], partitions: 3 },
   { topic: 'payment_successful', schema: 'avro/payment_successful.avsc', subject: 'payment_successful-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['inventory', 'order'], partitions: 3 },
   { topic: 'payment_failed', schema: 'avro/payment_failed.avsc', subject: 'payment_failed-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['notification', 'order'], partitions: 3 },
   { topic: 'inventory_updated', schema: 'avro/inventory_updated.avsc', subject: 'inventory_updated-value', compatibility: 'FULL_TRANSITIVE', producer: 'inventory', consumers: ['notification', 'order', 'payment'], partitions: 3 },

@@ -1,5 +1,7 @@
 // `npm run db -- <command>`: Prisma tooling that works without network access.
-//   generate [service...]        generate each service's Prisma client (services/<s>/src/generated/prisma)
+//   generate [--if-stale] [service...]
+//                                generate each service's Prisma client (services/<s>/src/generated/prisma);
+//                                --if-stale skips a client that is newer than its schema
 //   migrate [service...]         create the database if missing and apply unapplied migrations
 //   diff <service> [--from-empty | --from <schema file>]
 //                                print that SQL instead of writing it (default: from the schema at git HEAD)
@@ -8,7 +10,7 @@
 // Database URL per service: <SERVICE>_DATABASE_URL, else DATABASE_URL when one service is named,
 // else postgresql://postgres@127.0.0.1:5432/orderflow_<service>.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyMigrations, MigrationError, readMigrations } from './migrate';
 import { generateClient } from './generate';
@@ -41,6 +43,11 @@ function schemaAtRef(path: string, ref: string): string {
   }
 }
 
+// A generated client is fresh when it exists and was written after its schema last changed.
+function isFresh(generated: string, schema: string): boolean {
+  return existsSync(generated) && statSync(generated).mtimeMs >= statSync(schema).mtimeMs;
+}
+
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
@@ -50,9 +57,12 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.log(`db: ${line}`);
   switch (command) {
     case 'generate': {
-      for (const s of parseServices(args)) {
+      const ifStale = args.includes('--if-stale');
+      for (const s of parseServices(args.filter((a) => a !== '--if-stale'))) {
+        const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
+        if (ifStale && isFresh(join(ROOT, 'services', s, 'src/generated/prisma/client.ts'), schemaPath)) continue;
         const started = Date.now();
-        await generateClient({ rootDir: ROOT, schemaPath: join(ROOT, 'prisma', s, 'schema.prisma') });
+        await generateClient({ rootDir: ROOT, schemaPath });
         log(`generated ${s} client -> services/${s}/src/generated/prisma (${Date.now() - started} ms)`);
       }
       return;
@@ -101,7 +111,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      throw new Error('usage: npm run db -- generate [service...] | migrate [service...] | diff <service> [--from-empty | --from <file>] | new <service> <name>');
+      throw new Error('usage: npm run db -- generate [--if-stale] [service...] | migrate [service...] | diff <service> [--from-empty | --from <file>] | new <service> <name>');
   }
 }
 

@@ -1,0 +1,257 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { ConsumerRunner, type Subscription } from './consumer';
+import { createHttpApp, listen, type HttpAppOptions } from './http';
+import { createKafka, createProducer, ensureTopics } from './kafka';
+import { runService, stopAll, type RunningService } from './lifecycle';
+import { createLogger, type Logger } from './logger';
+import { createMetricsRegistry } from './metrics';
+import { OutboxRelay, type OutboxCodec } from './outbox-relay';
+import { databaseCheck, kafkaCheck, redisCheck, registryCheck } from './readiness';
+import type { SqlExecutor, TransactionRunner } from './sql';
+
+/** The settings the runtime reads (every `platformSettings(...)` config has them). */
+export interface ServiceRuntimeConfig {
+  serviceName: string;
+  port: number;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+}
+
+/** A codec of an event the service publishes: the relay sends it, and start-up resolves its schema id first. */
+export type PublishedCodec = OutboxCodec & { schemaId(): Promise<unknown> };
+
+/** The slice of a service's Prisma client the runtime uses. */
+export interface ServiceDb extends SqlExecutor {
+  $disconnect(): Promise<void>;
+}
+
+/** What a service hands the runtime: its config, its clients, its subscriptions, its routes and the codecs it publishes. */
+export interface ServiceRuntimeOptions<Tx extends SqlExecutor> {
+  /** Names the service in its log lines (`<name> service listening`); config.serviceName may be overridden per instance. */
+  name: string;
+  config: ServiceRuntimeConfig;
+  logger: Logger;
+  db: ServiceDb;
+  /** The consumer's transaction: the inbox row, the effect and the outbox rows commit in it. */
+  transaction: TransactionRunner<Tx>;
+  /** When the service uses Redis: checked by /ready and quit after the producer, before the database. */
+  redis?: Redis | undefined;
+  subscriptions: readonly Subscription<Tx>[];
+  routes: HttpAppOptions['routes'];
+  /** Published by the outbox relay; each schema id is resolved before anything else starts, so a missing schema fails start-up. */
+  publishes: readonly PublishedCodec[];
+  /** Consumer group (default: config.serviceName). Tests use their own group. */
+  groupId?: string | undefined;
+  /**
+   * Handle only the orders this accepts; other events are acknowledged (inbox row, offset) without effect.
+   * For tests that run an instance beside a live stack on the same topics.
+   */
+  acceptOrder?: ((orderId: string) => boolean) | undefined;
+  /** Runs after the schema ids resolved and before Kafka connects (e.g. seeding reference data). */
+  beforeStart?: (() => Promise<void>) | undefined;
+  /** Extra fields of the `listening` log line. */
+  logFields?: Record<string, unknown> | undefined;
+  /** JSON body limit of the HTTP app (express syntax; default the HTTP kit's '64kb'). */
+  bodyLimit?: string | undefined;
+  /** Partitions the consumer handles at once (default the consumer's 3). */
+  concurrency?: number | undefined;
+  /** Creates each subscribed topic's missing `<topic>.DLT` (one partition) once the admin connected. */
+  ensureDeadLetterTopics?: boolean | undefined;
+  /**
+   * false: a published schema id that does not resolve is logged (after the producer connected) and
+   * start-up goes on, the relay retrying it; default true fails start-up before anything connects.
+   */
+  requirePublishedSchemas?: boolean | undefined;
+}
+
+/** A started service: its port and how to stop it. */
+export interface StartedService extends RunningService {
+  port: number;
+}
+
+/** A service's runtime, assembled but not started. */
+export interface ServiceRuntime {
+  http: Express;
+  metrics: Registry;
+  kafka: Kafka;
+  admin: Admin;
+  /** Resolves the published schema ids, runs `beforeStart`, then starts relay, consumer and listener. */
+  start: () => Promise<StartedService>;
+}
+
+/** The options every service's `createApp(config, opts)` takes, for tests and embedding. */
+export interface ServiceAppOptions {
+  logger?: Logger;
+  /** Consumer group (default: the service name). Tests use their own group. */
+  groupId?: string;
+  /**
+   * Handle only the orders this accepts; other events are acknowledged without effect. For tests that run
+   * an instance beside a live stack on the same topics, so the instance never reacts to real orders.
+   */
+  acceptOrder?: (orderId: string) => boolean;
+}
+
+/** What a service's `createApp` returns: assembled, not started; `db` is its Prisma client. */
+export interface AssembledService<Db> {
+  http: Express;
+  db: Db;
+  start(): Promise<StartedService>;
+}
+
+/**
+ * Wraps a subscription so events of orders `accept` rejects are acknowledged without effect: the inbox row
+ * and the offset are still recorded, the handler never runs.
+ */
+export function scopeToOrders<Tx>(
+  subscription: Subscription<Tx>,
+  accept: (orderId: string) => boolean,
+): Subscription<Tx> {
+  return {
+    topic: subscription.topic,
+    handle: (bytes, ctx, run) =>
+      subscription.handle(bytes, ctx, (event, apply) =>
+        run(event, accept(event.orderId) ? apply : () => Promise.resolve()),
+      ),
+  };
+}
+
+/** One named step of a shutdown (see `stopAll`). */
+export type StopStep = [name: string, stop: () => Promise<unknown>];
+
+/** The clients a running service holds, in the order they are stopped. */
+export interface StopTargets {
+  http: { close: () => Promise<void> };
+  consumer: { stop: () => Promise<void> };
+  relay: { stop: () => Promise<void> };
+  producer: { disconnect: () => Promise<void> };
+  admin: { disconnect: () => Promise<void> };
+  redis: { quit: () => Promise<unknown> } | undefined;
+  db: { $disconnect: () => Promise<void> };
+}
+
+/**
+ * The shutdown order: stop accepting HTTP → let the consumer finish in-flight events → stop the relay →
+ * disconnect the producer (the consumer and relay used it) and the admin → quit Redis → disconnect the database.
+ */
+export function stopSteps(t: StopTargets): StopStep[] {
+  const { redis } = t;
+  const steps: StopStep[] = [
+    ['http', () => t.http.close()],
+    ['consumer', () => t.consumer.stop()],
+    ['outbox relay', () => t.relay.stop()],
+    ['producer', () => t.producer.disconnect()],
+    ['kafka admin', () => t.admin.disconnect()],
+  ];
+  if (redis !== undefined) steps.push(['redis', () => redis.quit()]);
+  steps.push(['database', () => t.db.$disconnect()]);
+  return steps;
+}
+
+/**
+ * Assembles what every service runs around its domain: metrics, Kafka client and admin, the HTTP app
+ * with /ready checks (database, Redis when given, Kafka, registry), and on `start()` the producer, the
+ * outbox relay, the consumer and the listener; `stop()` closes them in `stopSteps` order.
+ */
+export function createServiceRuntime<Tx extends SqlExecutor>(
+  opts: ServiceRuntimeOptions<Tx>,
+): ServiceRuntime {
+  const { config, logger, db, redis } = opts;
+  const metrics = createMetricsRegistry(config.serviceName);
+  const kafka = createKafka({ clientId: config.serviceName, brokers: config.kafkaBrokers, logger });
+  const admin = kafka.admin();
+  const http = createHttpApp({
+    logger,
+    metrics,
+    readiness: [
+      databaseCheck(db),
+      ...(redis === undefined ? [] : [redisCheck(redis)]),
+      kafkaCheck(admin),
+      registryCheck(config.schemaRegistryUrl),
+    ],
+    routes: opts.routes,
+    ...(opts.bodyLimit === undefined ? {} : { bodyLimit: opts.bodyLimit }),
+  });
+  const accept = opts.acceptOrder;
+  const subscriptions = accept ? opts.subscriptions.map((s) => scopeToOrders(s, accept)) : opts.subscriptions;
+
+  async function start(): Promise<StartedService> {
+    const requireSchemas = opts.requirePublishedSchemas ?? true;
+    if (requireSchemas) await Promise.all(opts.publishes.map((codec) => codec.schemaId()));
+    await opts.beforeStart?.();
+    await admin.connect();
+    if (opts.ensureDeadLetterTopics === true) {
+      await ensureTopics(
+        admin,
+        subscriptions.map((s) => ({ topic: `${s.topic}.DLT`, numPartitions: 1 })),
+      );
+    }
+    const producer = await createProducer(kafka);
+    if (!requireSchemas) {
+      // Not fatal here: the relay retries, and /ready shows the registry; but a missing schema is worth saying early.
+      await Promise.all(
+        opts.publishes.map((codec) =>
+          codec
+            .schemaId()
+            .catch((err: unknown) =>
+              logger.warn({ err }, `${codec.topic} schema not resolvable yet; the outbox relay will retry`),
+            ),
+        ),
+      );
+    }
+    const relay = new OutboxRelay({
+      databaseUrl: config.databaseUrl,
+      producer,
+      codecs: opts.publishes,
+      logger,
+      metrics,
+    });
+    await relay.start();
+    const consumer = new ConsumerRunner<Tx>({
+      kafka,
+      groupId: opts.groupId ?? config.serviceName,
+      subscriptions,
+      transaction: opts.transaction,
+      producer,
+      logger,
+      metrics,
+      ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
+    });
+    await consumer.start();
+    const server = await listen(http, config.port);
+    logger.info({ port: server.port, ...opts.logFields }, `${opts.name} service listening`);
+    return {
+      port: server.port,
+      stop: () => stopAll(logger, stopSteps({ http: server, consumer, relay, producer, admin, redis, db })),
+    };
+  }
+
+  return { http, metrics, kafka, admin, start };
+}
+
+/**
+ * A service's entry point: loads its config, logs as `config.serviceName` and runs `start` under
+ * `runService`; an error before that (e.g. a ConfigError) prints `<name>: <message>` and exits 1.
+ */
+export function serviceMain<C extends { serviceName: string; logLevel: string; shutdownTimeoutMs: number }>(
+  name: string,
+  loadConfig: () => C,
+  start: (config: C, logger: Logger) => Promise<RunningService>,
+): void {
+  const main = async (): Promise<void> => {
+    const config = loadConfig();
+    const logger = createLogger({ service: config.serviceName, level: config.logLevel });
+    await runService({
+      logger,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      start: () => start(config, logger),
+    });
+  };
+  main().catch((err: unknown) => {
+    console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,102 @@
+import type { EventCodec, EventEnvelope } from './codec';
+import { on, type EventContext } from './consumer';
+import { stopAll } from './lifecycle';
+import { createLogger } from './logger';
+import { scopeToOrders, stopSteps, type StopTargets } from './service-runtime';
+
+const logger = createLogger({ service: 'service-runtime-test', level: 'silent' });
+
+function targets(withRedis: boolean): { stopped: string[]; t: StopTargets } {
+  const stopped: string[] = [];
+  const step = (name: string) => () => {
+    stopped.push(name);
+    return Promise.resolve();
+  };
+  return {
+    stopped,
+    t: {
+      http: { close: step('http') },
+      consumer: { stop: step('consumer') },
+      relay: { stop: step('outbox relay') },
+      producer: { disconnect: step('producer') },
+      admin: { disconnect: step('kafka admin') },
+      redis: withRedis ? { quit: step('redis') } : undefined,
+      db: { $disconnect: step('database') },
+    },
+  };
+}
+
+describe('stopSteps', () => {
+  it('stops HTTP, then the consumer, relay, producer, admin, Redis and last the database', async () => {
+    const { stopped, t } = targets(true);
+    await stopAll(logger, stopSteps(t));
+    expect(stopped).toEqual([
+      'http',
+      'consumer',
+      'outbox relay',
+      'producer',
+      'kafka admin',
+      'redis',
+      'database',
+    ]);
+  });
+
+  it('has no Redis step for a service without Redis', async () => {
+    const { stopped, t } = targets(false);
+    await stopAll(logger, stopSteps(t));
+    expect(stopped).toEqual(['http', 'consumer', 'outbox relay', 'producer', 'kafka admin', 'database']);
+  });
+});
+
+describe('scopeToOrders', () => {
+  type Event = EventEnvelope & { amount: number };
+  const codec: EventCodec<Event> = {
+    topic: 'test_topic',
+    schema: { toString: () => '{}', fromString: (json: string): unknown => JSON.parse(json) },
+    encode: (value) => Promise.resolve(Buffer.from(JSON.stringify(value))),
+    decode: (bytes) => Promise.resolve(JSON.parse(bytes.toString()) as Event),
+  };
+  const ctx = {
+    topic: 'test_topic',
+    partition: 0,
+    offset: '0',
+    headers: {},
+    correlationId: undefined,
+    traceparent: undefined,
+  };
+
+  async function deliver(orderId: string) {
+    const applied: string[] = [];
+    const acknowledged: string[] = [];
+    const subscription = scopeToOrders(
+      on<Event, null>(codec, (event) => Promise.resolve(void applied.push(event.orderId))),
+      (id) => id.startsWith('test-'),
+    );
+    const bytes = Buffer.from(JSON.stringify({ eventId: `e-${orderId}`, orderId, amount: 1 }));
+    const outcome = await subscription.handle(bytes, ctx, async (event, apply) => {
+      // What ConsumerRunner does: the inbox row and the effect commit together.
+      acknowledged.push(event.eventId);
+      await apply(null, {} as EventContext);
+      return 'handled';
+    });
+    return { topic: subscription.topic, outcome, applied, acknowledged };
+  }
+
+  it('runs the handler for an accepted order', async () => {
+    expect(await deliver('test-1')).toEqual({
+      topic: 'test_topic',
+      outcome: 'handled',
+      applied: ['test-1'],
+      acknowledged: ['e-test-1'],
+    });
+  });
+
+  it('acknowledges an event of another order without running the handler', async () => {
+    expect(await deliver('live-1')).toEqual({
+      topic: 'test_topic',
+      outcome: 'handled',
+      applied: [],
+      acknowledged: ['e-live-1'],
+    });
+  });
+});

@@ -1,0 +1,62 @@
+import { Cache, type Logger } from '@orderflow/platform';
+import type { Redis } from 'ioredis';
+import type { Db, Tx } from './db';
+
+/** A stock level as GET /inventory/{sku} returns it (and the cache holds it). */
+export interface StockView {
+  sku: string;
+  available: number;
+  reserved: number;
+  updatedAt: string;
+}
+
+/**
+ * Cache-aside for stock levels, invalidated after the transaction that changed them commits (never
+ * before: a reader between invalidation and commit would re-cache the old level).
+ */
+export class StockCache {
+  private readonly cache: Cache;
+  private readonly changed = new WeakMap<object, Set<string>>();
+
+  constructor(
+    private readonly db: Db,
+    redis: Redis,
+    opts: { ttlSeconds: number; logger: Logger },
+  ) {
+    this.cache = new Cache(redis, {
+      prefix: 'inventory:stock:',
+      ttlSeconds: opts.ttlSeconds,
+      logger: opts.logger,
+    });
+  }
+
+  /** The stock level of `sku`, from Redis or the database; undefined for an unknown SKU. */
+  get(sku: string): Promise<StockView | undefined> {
+    return this.cache.getOrLoad<StockView>(sku, async () => {
+      const s = await this.db.stock.findUnique({ where: { sku } });
+      return s
+        ? { sku: s.sku, available: s.available, reserved: s.reserved, updatedAt: s.updatedAt.toISOString() }
+        : undefined;
+    });
+  }
+
+  /** Notes that `tx` changed these SKUs; they are invalidated when it commits. */
+  touch(tx: Tx, skus: Iterable<string>): void {
+    const set = this.changed.get(tx);
+    if (set) for (const sku of skus) set.add(sku);
+  }
+
+  /** Runs `fn` in a transaction and, once it committed, invalidates the SKUs it touched. */
+  async transaction<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
+    const touched = new Set<string>();
+    const result = await this.db.$transaction(
+      (tx) => {
+        this.changed.set(tx, touched);
+        return fn(tx);
+      },
+      { maxWait: 10_000, timeout: 15_000 },
+    );
+    await Promise.all([...touched].map((sku) => this.cache.invalidate(sku)));
+    return result;
+  }
+}

@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { classifyError } from '@orderflow/platform';
+import { WebhookChannel, WebhookDeliveryError } from './channels';
+import type { Notice } from './decide';
+
+const notice: Notice = {
+  notificationId: 'n-1',
+  orderId: 'o-1',
+  outcome: 'ORDER_CONFIRMED',
+  email: 'ada@example.com',
+  subject: 'Order o-1 confirmed',
+  message: 'Hello Ada',
+  causationEventId: 'e-1',
+};
+
+let server: Server;
+let url: string;
+let answer: (req: IncomingMessage) => { status: number; delayMs?: number };
+const received: { headers: IncomingMessage['headers']; body: unknown }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: JSON.parse(body) as unknown });
+      const { status, delayMs } = answer(req);
+      setTimeout(() => res.writeHead(status).end(), delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+beforeEach(() => (received.length = 0));
+
+test('POSTs the notice as JSON with the notification id as Idempotency-Key', async () => {
+  answer = () => ({ status: 204 });
+  await new WebhookChannel(url, 1000).deliver(notice);
+  expect(received).toHaveLength(1);
+  expect(received[0]?.headers).toMatchObject({
+    'content-type': 'application/json',
+    'idempotency-key': 'n-1',
+  });
+  expect(received[0]?.body).toEqual({
+    notificationId: 'n-1',
+    orderId: 'o-1',
+    outcome: 'ORDER_CONFIRMED',
+    to: 'ada@example.com',
+    subject: 'Order o-1 confirmed',
+    message: 'Hello Ada',
+  });
+  expect(new WebhookChannel(url, 1000).recipientOf()).toBe(url);
+});
+
+test.each([
+  ['a 503 answer', () => ({ status: 503 }), 'HTTP_STATUS', 'answered 503'],
+  ['a slow answer', () => ({ status: 200, delayMs: 500 }), 'TIMEOUT', 'did not answer within 100 ms'],
+])('%s is a retriable WebhookDeliveryError', async (_name, behaviour, code, message) => {
+  answer = behaviour;
+  const err = await new WebhookChannel(url, 100).deliver(notice).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WebhookDeliveryError);
+  expect(err).toMatchObject({ code, message: expect.stringContaining(message) as unknown });
+  expect(classifyError(err)).toBe('retriable');
+});
+
+test('an unreachable webhook is a retriable WebhookDeliveryError', async () => {
+  const err = await new WebhookChannel('http://127.0.0.1:1/hook', 500)
+    .deliver(notice)
+    .catch((e: unknown) => e);
+  expect(err).toMatchObject({ name: 'WebhookDeliveryError', code: 'UNREACHABLE' });
+  expect(classifyError(err)).toBe('retriable');
+});

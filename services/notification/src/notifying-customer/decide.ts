@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type {
+  InventoryUpdated,
+  NotificationOutcome,
+  PaymentFailed,
+  PaymentRefunded,
+} from '@orderflow/contracts';
+
+/** An event that may end an order's saga, tagged with its record name. */
+export type Trigger =
+  | { type: 'PaymentFailed'; event: PaymentFailed }
+  | { type: 'InventoryUpdated'; event: InventoryUpdated }
+  | { type: 'PaymentRefunded'; event: PaymentRefunded };
+
+/** A final state the customer is told about. */
+export type Outcome = Exclude<NotificationOutcome, 'UNKNOWN'>;
+
+/** What to tell whom about which order. */
+export interface Notice {
+  notificationId: string;
+  orderId: string;
+  outcome: Outcome;
+  email: string;
+  subject: string;
+  message: string;
+  /** eventId of the event that caused this notice. */
+  causationEventId: string;
+}
+
+/**
+ * The outcome an event announces: payment_failed → PAYMENT_FAILED; inventory_updated RESERVED →
+ * ORDER_CONFIRMED; payment_refunded → ORDER_CANCELLED. inventory_updated OUT_OF_STOCK announces
+ * nothing yet: the refund follows, and the customer hears once, "cancelled and refunded".
+ */
+export function outcomeOf(trigger: Trigger): Outcome | undefined {
+  switch (trigger.type) {
+    case 'PaymentFailed':
+      return 'PAYMENT_FAILED';
+    case 'PaymentRefunded':
+      return 'ORDER_CANCELLED';
+    case 'InventoryUpdated':
+      return trigger.event.status === 'RESERVED' ? 'ORDER_CONFIRMED' : undefined;
+  }
+}
+
+/** A stable id per order and outcome, so a webhook receiver can drop a resend after a crash (uuid v5 layout). */
+export function notificationIdFor(orderId: string, outcome: Outcome): string {
+  const h = createHash('sha1')
+    .update(`orderflow:notification:${orderId}:${outcome}`)
+    .digest()
+    .subarray(0, 16);
+  h.writeUInt8((h.readUInt8(6) & 0x0f) | 0x50, 6);
+  h.writeUInt8((h.readUInt8(8) & 0x3f) | 0x80, 8);
+  const x = h.toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** Formats minor units in the currency's own decimals, e.g. 5997 USD → "$59.97". */
+export function formatMoney(amountMinor: number, currency: string): string {
+  try {
+    const fmt = new Intl.NumberFormat('en', { style: 'currency', currency });
+    const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
+    return fmt.format(amountMinor / 10 ** digits);
+  } catch {
+    return `${amountMinor} ${currency} (minor units)`;
+  }
+}
+
+const REASONS: Readonly<Record<PaymentFailed['reason'], string>> = {
+  DECLINED: 'your card was declined',
+  INSUFFICIENT_FUNDS: 'there were insufficient funds',
+  LIMIT_EXCEEDED: 'the amount is above your payment limit',
+  UNKNOWN: 'the payment provider refused it',
+};
+
+/** Decides the customer notice for an event: none when the event announces nothing or the customer was already told this outcome. */
+export function decideNotification(trigger: Trigger, state: { alreadyNotified: boolean }): Notice[] {
+  const outcome = outcomeOf(trigger);
+  if (outcome === undefined || state.alreadyNotified) return [];
+  const { event } = trigger;
+  const hello = `Hello ${event.customer.name ?? event.customer.email},`;
+  const amount = formatMoney(event.amountMinor, event.currency);
+  const base = {
+    notificationId: notificationIdFor(event.orderId, outcome),
+    orderId: event.orderId,
+    outcome,
+    email: event.customer.email,
+    causationEventId: event.eventId,
+  };
+  switch (trigger.type) {
+    case 'PaymentFailed':
+      return [
+        {
+          ...base,
+          subject: `Payment failed for order ${event.orderId}`,
+          message: `${hello} we could not charge ${amount} for order ${event.orderId}: ${REASONS[trigger.event.reason]}. Nothing was charged.`,
+        },
+      ];
+    case 'InventoryUpdated':
+      return [
+        {
+          ...base,
+          subject: `Order ${event.orderId} confirmed`,
+          message: `${hello} your order ${event.orderId} is confirmed: ${amount} was charged and your items are reserved.`,
+        },
+      ];
+    case 'PaymentRefunded':
+      return [
+        {
+          ...base,
+          subject: `Order ${event.orderId} cancelled and refunded`,
+          message: `${hello} we could not fulfil order ${event.orderId} because some items are out of stock. It is cancelled and ${amount} has been refunded.`,
+        },
+      ];
+  }
+}

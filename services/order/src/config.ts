@@ -1,0 +1,28 @@
+// The order service's settings: the only module that reads process.env. Validated at start-up; every
+// missing or malformed variable is reported at once, naming what to set.
+import path from 'node:path';
+import { int, loadConfig, platformSettings, str } from '@orderflow/platform';
+
+const spec = {
+  ...platformSettings('order', 8001),
+  /** Largest accepted JSON body (express syntax); larger POST bodies get 413. */
+  bodyLimit: str('ORDER_BODY_LIMIT', { default: '64kb' }),
+  /** How long GET /orders/{id} answers from Redis before reading the database again. */
+  cacheTtlSeconds: int('ORDER_CACHE_TTL_SECONDS', { default: 60, min: 1, max: 86_400 }),
+  /** The OpenAPI document requests are validated against (the same one the client is generated from). */
+  openApiPath: str('ORDER_OPENAPI_PATH', {
+    default: path.resolve(__dirname, '../../../schemas/openapi/order-api.yaml'),
+  }),
+  /** Database connections per process: each POST and each saga event holds one for its transaction. */
+  databasePoolSize: int('ORDER_DATABASE_POOL_SIZE', { default: 20, min: 1, max: 200 }),
+  /** Kafka consumer group of the saga tracker; also the inbox's `consumer` column. */
+  consumerGroup: str('ORDER_CONSUMER_GROUP', { default: 'order-service' }),
+};
+
+/** The order service's validated configuration. */
+export type OrderConfig = ReturnType<typeof loadOrderConfig>;
+
+/** Reads and validates the environment (throws ConfigError listing every problem). */
+export function loadOrderConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
+  return loadConfig(spec, env);
+}

@@ -1,0 +1,24 @@
+import type { Express } from 'express';
+import { ApiError } from '@orderflow/platform';
+import type { OrderDb } from '../db';
+import { validationFailed } from '../http/invalid';
+import type { OpenApiValidator } from '../http/openapi-validator';
+import type { OrderCache } from '../order-cache';
+import { loadOrderView } from '../order-view';
+
+/** GET /orders/{orderId}: the order with its status and timeline, from Redis when cached. */
+export function gettingOrderRoute(
+  app: Express,
+  deps: { prisma: OrderDb; cache: OrderCache; validator: OpenApiValidator },
+): void {
+  const op = deps.validator.operation('get', '/orders/{orderId}');
+  app.get('/orders/:orderId', async (req, res) => {
+    const orderId = req.params.orderId;
+    const issues = op.params('path', { orderId });
+    if (issues.length > 0) throw validationFailed(issues);
+    const { value, hit } = await deps.cache.getOrLoad(orderId, () => loadOrderView(deps.prisma, orderId));
+    if (!value) throw new ApiError('NOT_FOUND', `no order ${orderId}`);
+    res.setHeader('X-Cache', hit ? 'hit' : 'miss');
+    res.json(value);
+  });
+}

@@ -1,0 +1,175 @@
+// The saga tracker's effect on a real (scratch, migrated) order database: events of one order arriving
+// in any order across topics end in the same state, a redelivered event adds nothing, and a terminal
+// status is never regressed.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { applyMigrations, createLogger, eventHeaders, type EventContext } from '@orderflow/platform';
+import { SchemaRegistryClient } from '@orderflow/codec';
+import { orderCreatedCodec } from '@orderflow/contracts';
+import pg from 'pg';
+import { createDb, orderTransactions, type OrderDb } from '../db';
+import type { SagaFact } from '../domain/decide';
+import type { OrderCache } from '../order-cache';
+import { loadOrderView } from '../order-view';
+import { placeOrder } from '../placing-order/place-order';
+import { trackEvent } from './subscriptions';
+
+const SERVER = 'postgresql://postgres@127.0.0.1:5432';
+const name = `orderflow_order_track_test_${process.pid}`;
+const url = `${SERVER}/${name}`;
+const logger = createLogger({ service: 'order-test', level: 'silent' });
+const invalidated: string[] = [];
+const cache = {
+  invalidate: (id: string) => Promise.resolve(void invalidated.push(id)),
+} as unknown as OrderCache;
+// The outbox write only renders the event as Avro JSON: the codec never calls this (unreachable) registry.
+const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: 'http://127.0.0.1:9/unused' }));
+let prisma: OrderDb;
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: `${SERVER}/postgres` });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await applyMigrations({
+    databaseUrl: url,
+    migrationsDir: path.resolve(__dirname, '../../../../prisma/order/migrations'),
+  });
+  prisma = createDb(url);
+});
+
+afterAll(async () => {
+  await prisma.$disconnect();
+  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+});
+
+async function newOrder(): Promise<string> {
+  const placed = await placeOrder(
+    { prisma, orderCreated },
+    {
+      customer: { id: 'c-1', email: 'ada@example.com' },
+      lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],
+      currency: 'EUR',
+    },
+    { headers: eventHeaders() },
+  );
+  return placed.order.id;
+}
+
+interface Delivery {
+  topic: string;
+  fact: SagaFact;
+  eventId: string;
+  occurredAt: Date;
+}
+
+async function deliver(orderId: string, d: Delivery): Promise<void> {
+  const ctx = {
+    topic: d.topic,
+    partition: 0,
+    offset: '0',
+    headers: {},
+    correlationId: undefined,
+    traceparent: undefined,
+    eventId: d.eventId,
+    log: logger,
+    outgoingHeaders: () => eventHeaders(),
+  } satisfies EventContext;
+  await orderTransactions(prisma)((tx) =>
+    trackEvent(
+      cache,
+      tx,
+      ctx,
+      { eventId: d.eventId, orderId, occurredAt: d.occurredAt },
+      d.fact,
+      `${d.topic} detail`,
+    ),
+  );
+}
+
+function journey(): Delivery[] {
+  const t = Date.now();
+  return [
+    {
+      topic: 'payment_successful',
+      fact: { kind: 'payment_successful' },
+      eventId: randomUUID(),
+      occurredAt: new Date(t + 10),
+    },
+    {
+      topic: 'inventory_updated',
+      fact: { kind: 'inventory_updated', outcome: 'RESERVED' },
+      eventId: randomUUID(),
+      occurredAt: new Date(t + 20),
+    },
+    {
+      topic: 'notification_sent',
+      fact: { kind: 'notification_sent', outcome: 'ORDER_CONFIRMED' },
+      eventId: randomUUID(),
+      occurredAt: new Date(t + 30),
+    },
+  ];
+}
+
+test('notification_sent first, then inventory_updated, then payment_successful: CONFIRMED, notified, timeline by time', async () => {
+  const orderId = await newOrder();
+  const [paid, reserved, notified] = journey() as [Delivery, Delivery, Delivery];
+  for (const d of [notified, reserved, paid]) await deliver(orderId, d);
+  const order = await loadOrderView(prisma, orderId);
+  expect(order?.status).toBe('CONFIRMED');
+  expect(order?.completed).toBe(true);
+  expect(order?.timeline.map((e) => e.type)).toEqual([
+    'order_created',
+    'payment_successful',
+    'inventory_updated',
+    'notification_sent',
+  ]);
+  expect(invalidated.filter((id) => id === orderId)).toHaveLength(3);
+});
+
+test('a redelivered event adds no second timeline entry and changes nothing', async () => {
+  const orderId = await newOrder();
+  const [paid] = journey() as [Delivery];
+  await deliver(orderId, paid);
+  await deliver(orderId, paid);
+  const order = await loadOrderView(prisma, orderId);
+  expect(order?.status).toBe('PAID');
+  expect(order?.timeline.map((e) => e.type)).toEqual(['order_created', 'payment_successful']);
+});
+
+test('a contradicting late event is recorded but never regresses a terminal status', async () => {
+  const orderId = await newOrder();
+  await deliver(orderId, {
+    topic: 'payment_failed',
+    fact: { kind: 'payment_failed' },
+    eventId: randomUUID(),
+    occurredAt: new Date(),
+  });
+  await deliver(orderId, {
+    topic: 'inventory_updated',
+    fact: { kind: 'inventory_updated', outcome: 'RESERVED' },
+    eventId: randomUUID(),
+    occurredAt: new Date(),
+  });
+  const order = await loadOrderView(prisma, orderId);
+  expect(order?.status).toBe('PAYMENT_FAILED');
+  expect(order?.timeline).toHaveLength(3);
+});
+
+test('an event for an order this database does not have is ignored', async () => {
+  const ghost = randomUUID();
+  await deliver(ghost, journey()[0]!);
+  expect(await loadOrderView(prisma, ghost)).toBeUndefined();
+  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM order_events WHERE order_id = $1::uuid`,
+    ghost,
+  );
+  expect(row?.n).toBe(0);
+});
