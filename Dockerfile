@@ -19,6 +19,8 @@ COPY --from=manifests /out/ ./
 # tsx is a dev dependency and runs the services, so dev dependencies stay in.
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 COPY . .
+# The Prisma clients are generated, not committed; this works offline too (see packages/platform/README.md).
+RUN npm run db -- generate
 USER node
 # Last, so all four services share every layer above.
 ARG SERVICE=order

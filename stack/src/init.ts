@@ -1,5 +1,6 @@
 // One-shot initialisation for docker-compose's `init` service (the local stack's `up` does the same
-// itself): create the saga topics and their DLTs from schemas/topics.json, idempotently.
+// itself): create the saga topics and their DLTs from schemas/topics.json, idempotently. The compose
+// `init` command then runs the migrations and `npm run schema -- register`.
 import { loadInitConfig } from './config';
 import { createTopics } from './kafka-topics';
 import { readTopicTable } from './topics';
@@ -13,8 +14,6 @@ async function main(): Promise<void> {
   );
   for (const m of outcome.mismatched)
     console.warn(`topic ${m.topic} has ${m.actual} partitions; the topic table says ${m.expected}`);
-  // Schema registration (subjects + compatibility from the topic table) belongs here too, once the
-  // contracts tooling exposes it as a command; production services refuse to auto-register.
 }
 
 main().catch((err: unknown) => {

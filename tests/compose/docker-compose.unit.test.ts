@@ -150,7 +150,13 @@ describe('docker-compose.yml', () => {
 
   test('the init service (same image) creates the topics before the services start', () => {
     expect(service('init').build).toMatchObject({ context: '.', dockerfile: 'Dockerfile' });
-    expect(service('init').command).toEqual(['npx', 'tsx', 'stack/src/init.ts']);
+    const init = [service('init').command ?? []].flat().join(' ');
+    // Topics, then migrations, then schema registration, in that order, before any service starts.
+    expect(init).toMatch(/npx tsx stack\/src\/init\.ts && npm run db -- migrate && npm run schema -- register/);
+    for (const name of ['order', 'payment', 'inventory', 'notification']) {
+      expect(env('init')[`${name.toUpperCase()}_DATABASE_URL`]).toBe(env(name)['DATABASE_URL']);
+    }
+    expect(service('init').depends_on?.['postgres']).toEqual({ condition: 'service_healthy' });
     expect(env('init')['KAFKA_BROKERS']).toBe('kafka:29092');
     for (const name of Object.keys(APPS))
       expect(service(name).depends_on?.['init']).toEqual({ condition: 'service_completed_successfully' });
