@@ -9,7 +9,7 @@ benchmarks:
           --messages N   events per measured round (default 10000)
           --rounds N     measured rounds, median reported (default 3)
   saga    orders at fixed arrival rates through the four services (needs the stack; starts missing services)
-          --rates a,b,c  orders/s, one after another (default 50,150,300)
+          --rates a,b,c  orders/s, one after another (default 10,50,150,300; stops once one saturates)
           --seconds N    seconds of arrivals per rate (default 20)
           --no-baselines skip the raw kafkajs and plain pg baselines
 environment: SCHEMA_REGISTRY_URL (default http://localhost:8081/apis/ccompat/v7)`;
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'saga': {
       const i = rest.indexOf('--rates');
-      const rates = i === -1 ? [50, 150, 300] : (rest[i + 1] ?? '').split(',').map(Number);
+      const rates = i === -1 ? [10, 50, 150, 300] : (rest[i + 1] ?? '').split(',').map(Number);
       if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r < 1 || r > 2000))
         throw new Error(
           `--rates needs comma-separated integers from 1 to 2000, got ${JSON.stringify(rest[i + 1])}`,
