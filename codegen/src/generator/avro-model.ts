@@ -4,17 +4,10 @@
 import { parseAvroSchema } from '@orderflow/codec';
 import type { CodegenProblem } from './errors';
 
-export type Primitive = 'null' | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'bytes' | 'string';
-const PRIMITIVES: readonly string[] = [
-  'null',
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'bytes',
-  'string',
-];
+import { PRIMITIVES as PRIMITIVE_NAMES, type PrimitiveName } from '../compat/avro-schema';
+
+export type Primitive = PrimitiveName;
+const PRIMITIVES: readonly string[] = PRIMITIVE_NAMES;
 
 /** Logical types the runtime maps to richer JS values; others fall back to their underlying type. */
 const LOGICAL: Record<string, Primitive> = { 'timestamp-millis': 'long', uuid: 'string', date: 'int' };

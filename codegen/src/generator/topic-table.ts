@@ -3,17 +3,11 @@ import path from 'node:path';
 import { CodegenError } from './errors';
 import type { CodegenProblem } from './errors';
 
-/** Compatibility levels a topic may declare. */
-export const COMPATIBILITY_LEVELS = [
-  'NONE',
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-] as const;
-export type Compatibility = (typeof COMPATIBILITY_LEVELS)[number];
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../compat/levels';
+
+/** Compatibility levels a topic may declare: the registry's, as the gate defines them. */
+export { COMPATIBILITY_LEVELS };
+export type Compatibility = CompatibilityLevel;
 
 /** One validated row of schemas/topics.json with defaults applied. */
 export interface TopicRow {
