@@ -44,24 +44,30 @@ export function testEvent(overrides: Partial<TestEvent> = {}): TestEvent {
   return { eventId: randomUUID(), occurredAt: new Date(Math.floor(Date.now())), orderId: randomUUID(), amount: 1234, note: null, ...overrides };
 }
 
+/** Creates database `name` afresh (dropping any leftover) with the migrations in `migrationsDir` applied; `drop()` removes it. */
+export async function migratedDatabase(name: string, migrationsDir: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const url = `${SERVER}/${name}`;
+  await dropDatabase(name);
+  await applyMigrations({ databaseUrl: url, migrationsDir });
+  return { url, drop: () => dropDatabase(name) };
+}
+
 /** A fresh database migrated with the order service's migrations, and a Prisma client (the order service's own) on it. */
 export async function scratchDatabase(label: string): Promise<{ url: string; prisma: InstanceType<typeof PrismaClient>; drop: () => Promise<void> }> {
-  const name = `orderflow_scratch_${label}_${process.pid}`;
-  const url = `${SERVER}/${name}`;
-  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await applyMigrations({ databaseUrl: url, migrationsDir: resolve(ROOT, 'prisma/order/migrations') });
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const db = await migratedDatabase(`orderflow_scratch_${label}_${process.pid}`, resolve(ROOT, 'prisma/order/migrations'));
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
   return {
-    url,
+    url: db.url,
     prisma,
     drop: async () => {
       await prisma.$disconnect();
-      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await db.drop();
     },
   };
 }
 
-async function admin(sql: string): Promise<void> {
+/** Runs one statement on the server's maintenance database (CREATE/DROP DATABASE cannot run on the target). */
+export async function adminQuery(sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: `${SERVER}/postgres` });
   await c.connect();
   try {
@@ -69,6 +75,11 @@ async function admin(sql: string): Promise<void> {
   } finally {
     await c.end();
   }
+}
+
+/** Drops database `name` if it exists, closing its connections. */
+export function dropDatabase(name: string): Promise<void> {
+  return adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
 export function testKafka(): Kafka {

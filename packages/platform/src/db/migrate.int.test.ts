@@ -2,22 +2,13 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { dropDatabase } from '../test-support';
 import { MigrationError, applyMigrations, migrationChecksum } from './migrate';
 
 const ROOT = resolve(__dirname, '../../../..');
 const SERVER = 'postgresql://postgres@127.0.0.1:5432';
 const database = `orderflow_scratch_migrate_${process.pid}`;
 const url = `${SERVER}/${database}`;
-
-async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 async function query<R extends pg.QueryResultRow>(sql: string): Promise<R[]> {
   const c = new pg.Client({ connectionString: url });
@@ -35,13 +26,13 @@ describe('applyMigrations (real PostgreSQL, scratch database)', () => {
   const log = (l: string): void => void lines.push(l);
 
   beforeAll(async () => {
-    await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await dropDatabase(database);
     dir = mkdtempSync(join(tmpdir(), 'orderflow-migrations-'));
     cpSync(join(ROOT, 'prisma/inventory/migrations'), dir, { recursive: true });
   });
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
-    await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await dropDatabase(database);
   });
 
   it('creates the database, applies every migration with its Prisma bookkeeping row, and enforces the CHECK', async () => {

@@ -2,11 +2,10 @@
 // in any order across topics end in the same state, a redelivered event adds nothing, and a terminal
 // status is never regressed.
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { applyMigrations, createLogger, eventHeaders, type EventContext } from '@orderflow/platform';
+import { createLogger, eventHeaders, type EventContext } from '@orderflow/platform';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec } from '@orderflow/contracts';
-import pg from 'pg';
+import { scratchDatabase } from '../../../../tests/support/scratch-database';
 import { createDb, orderTransactions, type OrderDb } from '../db';
 import type { SagaFact } from '../domain/decide';
 import type { OrderCache } from '../order-cache';
@@ -14,9 +13,6 @@ import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
 import { trackEvent } from './subscriptions';
 
-const SERVER = 'postgresql://postgres@127.0.0.1:5432';
-const name = `orderflow_order_track_test_${process.pid}`;
-const url = `${SERVER}/${name}`;
 const logger = createLogger({ service: 'order-test', level: 'silent' });
 const invalidated: string[] = [];
 const cache = {
@@ -24,30 +20,17 @@ const cache = {
 } as unknown as OrderCache;
 // The outbox write only renders the event as Avro JSON: the codec never calls this (unreachable) registry.
 const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: 'http://127.0.0.1:9/unused' }));
+let db: { url: string; drop: () => Promise<void> };
 let prisma: OrderDb;
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 beforeAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await applyMigrations({
-    databaseUrl: url,
-    migrationsDir: path.resolve(__dirname, '../../../../prisma/order/migrations'),
-  });
-  prisma = createDb(url);
+  db = await scratchDatabase('order', 'track_test');
+  prisma = createDb(db.url);
 });
 
 afterAll(async () => {
   await prisma.$disconnect();
-  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await db.drop();
 });
 
 async function newOrder(): Promise<string> {
