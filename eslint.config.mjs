@@ -36,8 +36,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@orderflow/*-service', '**/services/*/**'], message: 'Services never import each other; publish an event instead.' },
-            { group: ['@orderflow/*/src/*'], message: 'Import a workspace by its package name, never its src/.' },
+            {
+              group: ['@orderflow/*-service', '**/services/*/**'],
+              message: 'Services never import each other; publish an event instead.',
+            },
+            {
+              group: ['@orderflow/*/src/*'],
+              message: 'Import a workspace by its package name, never its src/.',
+            },
           ],
         },
       ],
@@ -46,7 +52,16 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { globals: { jest: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        jest: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

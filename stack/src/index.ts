@@ -5,5 +5,18 @@ export { StackError } from './errors';
 export type { StackErrorCode } from './errors';
 export { DLT_SUFFIX, readTopicTable, topicsFromTable } from './topics';
 export type { TopicSpec } from './topics';
-export { SERVICES, isAnswering, isReady, killService, logTail, parseServiceName, portOf, runningRecord, serviceLogFile, startService, stopService, waitReady } from './services';
+export {
+  SERVICES,
+  isAnswering,
+  isReady,
+  killService,
+  logTail,
+  parseServiceName,
+  portOf,
+  runningRecord,
+  serviceLogFile,
+  startService,
+  stopService,
+  waitReady,
+} from './services';
 export type { ServiceName, ServiceRunOptions } from './services';

@@ -39,7 +39,9 @@ async function up(list: readonly ServiceName[], progress: Progress): Promise<voi
       continue;
     }
     if (await isAnswering(name)) {
-      progress.info(`• ${name}: already answering on :${SERVICES.find((s) => s.name === name)?.port}${runningRecord(name) ? '' : ' (not started by this tool; left alone)'}`);
+      progress.info(
+        `• ${name}: already answering on :${SERVICES.find((s) => s.name === name)?.port}${runningRecord(name) ? '' : ' (not started by this tool; left alone)'}`,
+      );
       continue;
     }
     const pid = await startService(name);
@@ -70,7 +72,9 @@ async function status(): Promise<number> {
     const state = (await isReady(name)) ? 'ready' : (await isAnswering(name)) ? 'not ready' : 'down';
     if (state !== 'ready') healthy = false;
     const pid = runningRecord(name)?.pid;
-    console.log(`${name.padEnd(12)} | ${port} | ${state.padEnd(8)} | ${String(pid ?? '-').padEnd(6)} | ${relative(serviceLogFile(name))}`);
+    console.log(
+      `${name.padEnd(12)} | ${port} | ${state.padEnd(8)} | ${String(pid ?? '-').padEnd(6)} | ${relative(serviceLogFile(name))}`,
+    );
   }
   return healthy ? 0 : 1;
 }
@@ -78,7 +82,8 @@ async function status(): Promise<number> {
 function npm(progress: Progress, step: string, args: string[]): void {
   progress.info(`\n==> ${step} (npm ${args.join(' ')})`);
   const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`${step} failed (npm ${args.join(' ')} exited ${r.status ?? r.signal})`);
+  if (r.status !== 0)
+    throw new Error(`${step} failed (npm ${args.join(' ')} exited ${r.status ?? r.signal})`);
 }
 
 function banner(progress: Progress): void {
@@ -127,11 +132,16 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'kill': {
-      for (const name of names(args)) progress.info(`${name}: ${(await killService(name)) ? 'killed (SIGKILL)' : 'was not running (or not started by this tool)'}`);
+      for (const name of names(args))
+        progress.info(
+          `${name}: ${(await killService(name)) ? 'killed (SIGKILL)' : 'was not running (or not started by this tool)'}`,
+        );
       return 0;
     }
     default:
-      console.error('usage: npm run services -- start | stop | up [service...] | down [service...] | status | restart <service> | kill <service>');
+      console.error(
+        'usage: npm run services -- start | stop | up [service...] | down [service...] | status | restart <service> | kill <service>',
+      );
       return command === undefined ? 1 : 2;
   }
 }

@@ -31,7 +31,12 @@ export interface ServiceRunOptions {
   env?: Record<string, string>;
 }
 
-function resolved(opts: ServiceRunOptions = {}): { root: string; pids: PidStore; logDir: string; env: Record<string, string> } {
+function resolved(opts: ServiceRunOptions = {}): {
+  root: string;
+  pids: PidStore;
+  logDir: string;
+  env: Record<string, string>;
+} {
   const root = opts.root ?? repoRoot;
   return {
     root,
@@ -44,14 +49,16 @@ function resolved(opts: ServiceRunOptions = {}): { root: string; pids: PidStore;
 /** The port of a service. */
 export function portOf(name: ServiceName): number {
   const s = SERVICES.find((x) => x.name === name);
-  if (!s) throw new Error(`unknown service "${name}"; expected one of ${SERVICES.map((x) => x.name).join(', ')}`);
+  if (!s)
+    throw new Error(`unknown service "${name}"; expected one of ${SERVICES.map((x) => x.name).join(', ')}`);
   return s.port;
 }
 
 /** Parses a service name given on a command line. */
 export function parseServiceName(text: string): ServiceName {
   const s = SERVICES.find((x) => x.name === text);
-  if (!s) throw new Error(`unknown service "${text}"; expected one of ${SERVICES.map((x) => x.name).join(', ')}`);
+  if (!s)
+    throw new Error(`unknown service "${text}"; expected one of ${SERVICES.map((x) => x.name).join(', ')}`);
   return s.name;
 }
 
@@ -104,10 +111,15 @@ export function logTail(name: ServiceName, lines = 15, opts?: ServiceRunOptions)
 export async function startService(name: ServiceName, opts?: ServiceRunOptions): Promise<number> {
   const { root, pids, logDir, env } = resolved(opts);
   const entry = path.join('services', name, 'src', 'main.ts');
-  if (!existsSync(path.join(root, entry))) throw new Error(`${name}: ${entry} does not exist (not built yet?)`);
+  if (!existsSync(path.join(root, entry)))
+    throw new Error(`${name}: ${entry} does not exist (not built yet?)`);
   const booting = runningRecord(name, opts);
-  if (booting) throw new Error(`${name}: already started (pid ${booting.pid}, since ${booting.startedAt}); wait for it or stop it first`);
-  if (await isAnswering(name)) throw new Error(`${name}: port ${portOf(name)} already answers /health; stop that process first`);
+  if (booting)
+    throw new Error(
+      `${name}: already started (pid ${booting.pid}, since ${booting.startedAt}); wait for it or stop it first`,
+    );
+  if (await isAnswering(name))
+    throw new Error(`${name}: port ${portOf(name)} already answers /health; stop that process first`);
   mkdirSync(logDir, { recursive: true });
   const log = openSync(serviceLogFile(name, opts), 'a');
   // `node --import tsx` (not the tsx wrapper) so the pid is the service itself and signals reach it directly.
@@ -126,17 +138,24 @@ export async function startService(name: ServiceName, opts?: ServiceRunOptions):
 }
 
 /** Waits until the service answers /ready; fails early with its log tail if the process died. */
-export async function waitReady(name: ServiceName, opts: ServiceRunOptions & { timeoutMs?: number; onWait?: (elapsedMs: number) => void } = {}): Promise<void> {
+export async function waitReady(
+  name: ServiceName,
+  opts: ServiceRunOptions & { timeoutMs?: number; onWait?: (elapsedMs: number) => void } = {},
+): Promise<void> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 180_000;
   for (;;) {
     if (await isReady(name)) return;
     const record = resolved(opts).pids.read(name);
     if (record && !isRecordAlive(record)) {
-      throw new Error(`${name} exited before it was ready; last lines of ${serviceLogFile(name, opts)}:\n${logTail(name, 15, opts)}`);
+      throw new Error(
+        `${name} exited before it was ready; last lines of ${serviceLogFile(name, opts)}:\n${logTail(name, 15, opts)}`,
+      );
     }
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`${name} not ready after ${Math.round(timeoutMs / 1000)} s (GET http://127.0.0.1:${portOf(name)}/ready); last log lines:\n${logTail(name, 15, opts)}`);
+      throw new Error(
+        `${name} not ready after ${Math.round(timeoutMs / 1000)} s (GET http://127.0.0.1:${portOf(name)}/ready); last log lines:\n${logTail(name, 15, opts)}`,
+      );
     }
     opts.onWait?.(Date.now() - started);
     await new Promise((r) => setTimeout(r, 250));
@@ -156,7 +175,10 @@ async function waitGone(record: PidRecord, timeoutMs: number): Promise<boolean> 
  * Stops a service this tool started: SIGTERM (graceful: it finishes in-flight work), SIGKILL after
  * `timeoutMs`. Returns false when there was nothing of ours to stop.
  */
-export async function stopService(name: ServiceName, opts: ServiceRunOptions & { timeoutMs?: number } = {}): Promise<boolean> {
+export async function stopService(
+  name: ServiceName,
+  opts: ServiceRunOptions & { timeoutMs?: number } = {},
+): Promise<boolean> {
   const record = runningRecord(name, opts);
   if (!record) return false;
   process.kill(record.pid, 'SIGTERM');

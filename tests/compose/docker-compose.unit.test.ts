@@ -152,7 +152,9 @@ describe('docker-compose.yml', () => {
     expect(service('init').build).toMatchObject({ context: '.', dockerfile: 'Dockerfile' });
     const init = [service('init').command ?? []].flat().join(' ');
     // Topics, then migrations, then schema registration, in that order, before any service starts.
-    expect(init).toMatch(/npx tsx stack\/src\/init\.ts && npm run db -- migrate && npm run schema -- register/);
+    expect(init).toMatch(
+      /npx tsx stack\/src\/init\.ts && npm run db -- migrate && npm run schema -- register/,
+    );
     for (const name of ['order', 'payment', 'inventory', 'notification']) {
       expect(env('init')[`${name.toUpperCase()}_DATABASE_URL`]).toBe(env(name)['DATABASE_URL']);
     }

@@ -16,23 +16,51 @@ function marker(): string {
 async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await fetch(`${ORDER_API}/orders`, { method: 'POST', headers, body });
   const text = await res.text();
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', problem: JSON.parse(text) as { status: number; code: string; detail?: string; errors?: { path: string; message: string }[] } };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    problem: JSON.parse(text) as {
+      status: number;
+      code: string;
+      detail?: string;
+      errors?: { path: string; message: string }[];
+    },
+  };
 }
 
 async function leftBehind(m: string): Promise<{ orders: number; outbox: number }> {
-  const [orders] = await orderDb<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE customer_id = $1`, [m]);
-  const [outbox] = await orderDb<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE payload->'customer'->>'id' = $1`, [m]);
+  const [orders] = await orderDb<{ n: number }>(
+    `SELECT count(*)::int AS n FROM orders WHERE customer_id = $1`,
+    [m],
+  );
+  const [outbox] = await orderDb<{ n: number }>(
+    `SELECT count(*)::int AS n FROM outbox WHERE payload->'customer'->>'id' = $1`,
+    [m],
+  );
   return { orders: orders?.n ?? -1, outbox: outbox?.n ?? -1 };
 }
 
 test('fields that break the OpenAPI schema → 400 naming each field', async () => {
   const m = marker();
-  const body = { ...orderRequest({}, m), currency: 'euro', lines: [{ sku: 'SKU-1', quantity: 0, unitPriceMinor: 5 }, { sku: 'SKU-2', unitPriceMinor: 5 }], colour: 'red' };
+  const body = {
+    ...orderRequest({}, m),
+    currency: 'euro',
+    lines: [
+      { sku: 'SKU-1', quantity: 0, unitPriceMinor: 5 },
+      { sku: 'SKU-2', unitPriceMinor: 5 },
+    ],
+    colour: 'red',
+  };
   const res = await post(JSON.stringify(body));
   expect(res.status).toBe(400);
   expect(res.contentType).toMatch(/^application\/problem\+json/);
   expect(res.problem.code).toBe('VALIDATION_FAILED');
-  expect(res.problem.errors?.map((e) => e.path).sort()).toEqual(['/colour', '/currency', '/lines/0/quantity', '/lines/1/quantity']);
+  expect(res.problem.errors?.map((e) => e.path).sort()).toEqual([
+    '/colour',
+    '/currency',
+    '/lines/0/quantity',
+    '/lines/1/quantity',
+  ]);
   expect(res.problem.detail).toContain('/lines/0/quantity must be >= 1');
   expect(await leftBehind(m)).toEqual({ orders: 0, outbox: 0 });
 });
@@ -79,24 +107,39 @@ test('a body that is not JSON → 415 problem+json naming the content type', asy
 
 test('an Idempotency-Key longer than the document allows → 400 naming the header', async () => {
   const m = marker();
-  const res = await post(JSON.stringify(orderRequest({}, m)), { 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(256) });
+  const res = await post(JSON.stringify(orderRequest({}, m)), {
+    'content-type': 'application/json',
+    'idempotency-key': 'k'.repeat(256),
+  });
   expect(res.status).toBe(400);
-  expect(res.problem.errors).toEqual([{ path: 'header.Idempotency-Key', message: 'must NOT have more than 255 characters' }]);
+  expect(res.problem.errors).toEqual([
+    { path: 'header.Idempotency-Key', message: 'must NOT have more than 255 characters' },
+  ]);
   expect(await leftBehind(m)).toEqual({ orders: 0, outbox: 0 });
 });
 
 test('GET /orders/{id} with a malformed id → 400 naming it; an unknown id → 404', async () => {
   const bad = await fetch(`${ORDER_API}/orders/not-a-uuid`);
   expect(bad.status).toBe(400);
-  expect(((await bad.json()) as { errors: unknown[] }).errors).toEqual([{ path: 'path.orderId', message: 'must match format "uuid"' }]);
+  expect(((await bad.json()) as { errors: unknown[] }).errors).toEqual([
+    { path: 'path.orderId', message: 'must match format "uuid"' },
+  ]);
   const missing = await fetch(`${ORDER_API}/orders/${randomUUID()}`);
   expect(missing.status).toBe(404);
   expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 });
 
 test('none of the rejected requests published anything on order_created', async () => {
-  const all = await readSagaMessages('all', { since, expected: 0, topics: ['order_created'], settleMs: 2000, timeoutMs: 5000 });
-  const customers = await Promise.all(all.map(async (m) => ((await decodeSagaMessage(m)).event.customer as { id: string }).id));
+  const all = await readSagaMessages('all', {
+    since,
+    expected: 0,
+    topics: ['order_created'],
+    settleMs: 2000,
+    timeoutMs: 5000,
+  });
+  const customers = await Promise.all(
+    all.map(async (m) => ((await decodeSagaMessage(m)).event.customer as { id: string }).id),
+  );
   expect(customers.filter((c) => markers.includes(c))).toEqual([]);
   expect(markers).toHaveLength(6);
 });

@@ -8,7 +8,9 @@ const since = Date.now() - 1000;
 const key = (): string => `e2e-${randomUUID()}`;
 
 async function ordersOf(customerId: string): Promise<number> {
-  const [row] = await orderDb<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE customer_id = $1`, [customerId]);
+  const [row] = await orderDb<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE customer_id = $1`, [
+    customerId,
+  ]);
   return row?.n ?? -1;
 }
 
@@ -59,8 +61,16 @@ test('20 concurrent duplicates create ONE order and publish ONE order_created', 
   expect(ids.size).toBe(1);
   const [orderId] = [...ids] as [string];
   expect(await ordersOf(body.customer.id)).toBe(1);
-  const outbox = await orderDb<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE key = $1 AND topic = 'order_created'`, [orderId]);
+  const outbox = await orderDb<{ n: number }>(
+    `SELECT count(*)::int AS n FROM outbox WHERE key = $1 AND topic = 'order_created'`,
+    [orderId],
+  );
   expect(outbox[0]?.n).toBe(1);
-  const published = await readSagaMessages(new Set([orderId]), { since, expected: 1, topics: ['order_created'], settleMs: 2000 });
+  const published = await readSagaMessages(new Set([orderId]), {
+    since,
+    expected: 1,
+    topics: ['order_created'],
+    settleMs: 2000,
+  });
   expect(published).toHaveLength(1);
 });

@@ -31,7 +31,14 @@ const types = (o: ApiOrder): string[] => o.timeline.map((e) => e.type);
 beforeAll(async () => {
   await setStock(outOfStockSku, 0);
   [happy, declined, outOfStock] = await Promise.all([
-    placeOrder(orderRequest({ lines: [{ sku: 'SKU-1', quantity: 2, unitPriceMinor: 1250 }, { sku: 'SKU-2', quantity: 1, unitPriceMinor: 500 }] })),
+    placeOrder(
+      orderRequest({
+        lines: [
+          { sku: 'SKU-1', quantity: 2, unitPriceMinor: 1250 },
+          { sku: 'SKU-2', quantity: 1, unitPriceMinor: 500 },
+        ],
+      }),
+    ),
     placeOrder(orderRequest({ paymentToken: DECLINING_TOKEN })),
     placeOrder(orderRequest({ lines: [{ sku: outOfStockSku, quantity: 1, unitPriceMinor: 4200 }] })),
   ]);
@@ -48,7 +55,12 @@ test('happy path: PENDING → PAID → CONFIRMED, customer notified, timeline in
   const order = await waitForOrder(happy.id);
   expect(order.status).toBe('CONFIRMED');
   expect(order.notifiedAt).not.toBeNull();
-  expect(types(order)).toEqual(['order_created', 'payment_successful', 'inventory_updated', 'notification_sent']);
+  expect(types(order)).toEqual([
+    'order_created',
+    'payment_successful',
+    'inventory_updated',
+    'notification_sent',
+  ]);
   const times = order.timeline.map((e) => Date.parse(e.at));
   expect([...times].sort((a, b) => a - b)).toEqual(times);
   expect(order.timeline[2]?.detail).toMatch(/^reserved/);
@@ -63,10 +75,21 @@ test('payment declined: PENDING → PAYMENT_FAILED, customer notified, nothing r
 });
 
 test('out of stock: PAID → CANCELLED, payment refunded, customer notified, stock never below zero', async () => {
-  const order = await waitForOrder(outOfStock.id, (o) => o.completed && types(o).includes('payment_refunded'));
+  const order = await waitForOrder(
+    outOfStock.id,
+    (o) => o.completed && types(o).includes('payment_refunded'),
+  );
   expect(order.status).toBe('CANCELLED');
   expect(order.notifiedAt).not.toBeNull();
-  expect(types(order)).toEqual(expect.arrayContaining(['order_created', 'payment_successful', 'inventory_updated', 'payment_refunded', 'notification_sent']));
+  expect(types(order)).toEqual(
+    expect.arrayContaining([
+      'order_created',
+      'payment_successful',
+      'inventory_updated',
+      'payment_refunded',
+      'notification_sent',
+    ]),
+  );
   expect(types(order)).toHaveLength(5);
   expect(order.timeline.find((e) => e.type === 'inventory_updated')?.detail).toMatch(/out of stock/);
   const stock = await getStock(outOfStockSku);
@@ -75,20 +98,52 @@ test('out of stock: PAID → CANCELLED, payment refunded, customer notified, sto
 
 describe('what crossed Kafka for these orders', () => {
   let messages: SagaMessage[];
-  const byOrder = (id: string, topic: string): SagaMessage[] => messages.filter((m) => m.key === id && m.topic === topic);
+  const byOrder = (id: string, topic: string): SagaMessage[] =>
+    messages.filter((m) => m.key === id && m.topic === topic);
 
   beforeAll(async () => {
     // Journeys first: by now every order is complete, so its messages are all on the topics.
-    await Promise.all([happy, declined, outOfStock].map((o) => waitForOrder(o.id, (x) => x.completed && (x.status !== 'CANCELLED' || types(x).includes('payment_refunded')))));
+    await Promise.all(
+      [happy, declined, outOfStock].map((o) =>
+        waitForOrder(
+          o.id,
+          (x) => x.completed && (x.status !== 'CANCELLED' || types(x).includes('payment_refunded')),
+        ),
+      ),
+    );
     // 4 (confirmed) + 3 (declined) + 5 (cancelled and refunded)
-    messages = await readSagaMessages(new Set([happy.id, declined.id, outOfStock.id]), { since, expected: 12 });
+    messages = await readSagaMessages(new Set([happy.id, declined.id, outOfStock.id]), {
+      since,
+      expected: 12,
+    });
   });
 
   test('every order reaches exactly one final state, and stays there', async () => {
     const expected: Record<string, Record<string, number>> = {
-      [happy.id]: { order_created: 1, payment_successful: 1, payment_failed: 0, inventory_updated: 1, payment_refunded: 0, notification_sent: 1 },
-      [declined.id]: { order_created: 1, payment_successful: 0, payment_failed: 1, inventory_updated: 0, payment_refunded: 0, notification_sent: 1 },
-      [outOfStock.id]: { order_created: 1, payment_successful: 1, payment_failed: 0, inventory_updated: 1, payment_refunded: 1, notification_sent: 1 },
+      [happy.id]: {
+        order_created: 1,
+        payment_successful: 1,
+        payment_failed: 0,
+        inventory_updated: 1,
+        payment_refunded: 0,
+        notification_sent: 1,
+      },
+      [declined.id]: {
+        order_created: 1,
+        payment_successful: 0,
+        payment_failed: 1,
+        inventory_updated: 0,
+        payment_refunded: 0,
+        notification_sent: 1,
+      },
+      [outOfStock.id]: {
+        order_created: 1,
+        payment_successful: 1,
+        payment_failed: 0,
+        inventory_updated: 1,
+        payment_refunded: 1,
+        notification_sent: 1,
+      },
     };
     for (const [id, counts] of Object.entries(expected)) {
       const seen = Object.fromEntries(Object.keys(counts).map((topic) => [topic, byOrder(id, topic).length]));
@@ -118,7 +173,9 @@ describe('what crossed Kafka for these orders', () => {
     for (const m of messages) {
       expect(m.value[0]).toBe(0);
       const { schemaId, event } = await decodeSagaMessage(m);
-      expect({ topic: m.topic, registered: (await registeredIds(`${m.topic}-value`)).has(schemaId) }).toEqual({ topic: m.topic, registered: true });
+      expect({ topic: m.topic, registered: (await registeredIds(`${m.topic}-value`)).has(schemaId) }).toEqual(
+        { topic: m.topic, registered: true },
+      );
       expect(event.orderId).toBe(m.key);
     }
   });

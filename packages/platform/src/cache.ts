@@ -3,7 +3,12 @@ import type { Logger } from './logger';
 
 /** A Redis client that fails fast when Redis is down (so the cache degrades instead of hanging requests). */
 export function createRedis(url: string, opts: { commandTimeoutMs?: number } = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: opts.commandTimeoutMs ?? 1000, enableOfflineQueue: false, lazyConnect: false });
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: opts.commandTimeoutMs ?? 1000,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  });
 }
 
 /**
@@ -20,7 +25,11 @@ export class Cache {
   }
 
   /** The cached value for `key`, or `load()`'s result (cached unless undefined). */
-  async getOrLoad<T>(key: string, load: () => Promise<T | undefined>, ttlSeconds = this.opts.ttlSeconds): Promise<T | undefined> {
+  async getOrLoad<T>(
+    key: string,
+    load: () => Promise<T | undefined>,
+    ttlSeconds = this.opts.ttlSeconds,
+  ): Promise<T | undefined> {
     const k = this.opts.prefix + key;
     try {
       const hit = await this.redis.get(k);
@@ -45,7 +54,10 @@ export class Cache {
       await this.redis.del(this.opts.prefix + key);
     } catch (err) {
       // A stale entry lives at most its TTL.
-      this.log.warn({ err, key: this.opts.prefix + key }, 'cache invalidation failed; entry expires with its TTL');
+      this.log.warn(
+        { err, key: this.opts.prefix + key },
+        'cache invalidation failed; entry expires with its TTL',
+      );
     }
   }
 }

@@ -33,7 +33,9 @@ function setting<T>(variable: string, parse: (raw: string) => T, fallback: objec
       try {
         return parse(raw.trim());
       } catch (err) {
-        throw new SettingProblem(`${variable}=${JSON.stringify(raw)} is invalid: ${(err as Error).message}; set it to ${hint}`);
+        throw new SettingProblem(
+          `${variable}=${JSON.stringify(raw)} is invalid: ${(err as Error).message}; set it to ${hint}`,
+        );
       }
     },
   };
@@ -44,7 +46,10 @@ type Fallback<T> = { default?: T; optional?: boolean };
 type Result<T, F> = F extends { optional: true } ? T | undefined : T;
 
 /** A text setting. */
-export function str<F extends Fallback<string> = object>(variable: string, opts?: F & { hint?: string }): Setting<Result<string, F>> {
+export function str<F extends Fallback<string> = object>(
+  variable: string,
+  opts?: F & { hint?: string },
+): Setting<Result<string, F>> {
   return setting(variable, (raw) => raw, opts ?? {}, opts?.hint ?? 'a non-empty value');
 }
 
@@ -85,7 +90,8 @@ export function url<F extends Fallback<string> = object>(
       } catch {
         throw new Error('not an absolute URL');
       }
-      if (protocols && !protocols.includes(parsed.protocol)) throw new Error(`protocol ${parsed.protocol} is not ${protocols.join(' or ')}`);
+      if (protocols && !protocols.includes(parsed.protocol))
+        throw new Error(`protocol ${parsed.protocol} is not ${protocols.join(' or ')}`);
       return raw;
     },
     opts ?? {},
@@ -94,11 +100,17 @@ export function url<F extends Fallback<string> = object>(
 }
 
 /** A comma-separated list setting (e.g. KAFKA_BROKERS=host1:9092,host2:9092). */
-export function list<F extends Fallback<string[]> = object>(variable: string, opts?: F): Setting<Result<string[], F>> {
+export function list<F extends Fallback<string[]> = object>(
+  variable: string,
+  opts?: F,
+): Setting<Result<string[], F>> {
   return setting(
     variable,
     (raw) => {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (items.length === 0) throw new Error('empty list');
       return items;
     },
@@ -125,7 +137,10 @@ export function oneOf<const V extends string, F extends Fallback<V> = object>(
 }
 
 /** A boolean setting: true/false/1/0/yes/no. */
-export function bool<F extends Fallback<boolean> = object>(variable: string, opts?: F): Setting<Result<boolean, F>> {
+export function bool<F extends Fallback<boolean> = object>(
+  variable: string,
+  opts?: F,
+): Setting<Result<boolean, F>> {
   return setting(
     variable,
     (raw) => {
@@ -142,7 +157,10 @@ export function bool<F extends Fallback<boolean> = object>(variable: string, opt
 type Values<S> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
 /** Reads every setting of `spec` from `env`; throws one ConfigError listing all problems. */
-export function loadConfig<S extends Record<string, Setting<unknown>>>(spec: S, env: Env): Readonly<Values<S>> {
+export function loadConfig<S extends Record<string, Setting<unknown>>>(
+  spec: S,
+  env: Env,
+): Readonly<Values<S>> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, s] of Object.entries(spec)) {
@@ -162,12 +180,20 @@ export function platformSettings(service: string, defaultPort: number) {
   return {
     serviceName: str('SERVICE_NAME', { default: service }),
     port: int('PORT', { default: defaultPort, min: 1, max: 65535 }),
-    databaseUrl: url('DATABASE_URL', { default: `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`, protocols: ['postgresql:', 'postgres:'] }),
+    databaseUrl: url('DATABASE_URL', {
+      default: `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`,
+      protocols: ['postgresql:', 'postgres:'],
+    }),
     kafkaBrokers: list('KAFKA_BROKERS', { default: ['localhost:9092'] }),
-    schemaRegistryUrl: url('SCHEMA_REGISTRY_URL', { default: 'http://localhost:8081/apis/ccompat/v7', protocols: ['http:', 'https:'] }),
+    schemaRegistryUrl: url('SCHEMA_REGISTRY_URL', {
+      default: 'http://localhost:8081/apis/ccompat/v7',
+      protocols: ['http:', 'https:'],
+    }),
     redisUrl: url('REDIS_URL', { default: 'redis://127.0.0.1:6379', protocols: ['redis:', 'rediss:'] }),
     environment: oneOf('ORDERFLOW_ENV', ['development', 'test', 'production'], { default: 'development' }),
-    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      default: 'info',
+    }),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', { default: 15_000, min: 100 }),
   };
 }

@@ -5,7 +5,17 @@ import { createKafka, createProducer } from './kafka';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { enqueueOutbox } from './outbox';
-import { eventually, readTopic, scratchDatabase, scratchTopic, deleteTopics, testCodec, testEvent, testKafka, type TestEvent } from './test-support';
+import {
+  eventually,
+  readTopic,
+  scratchDatabase,
+  scratchTopic,
+  deleteTopics,
+  testCodec,
+  testEvent,
+  testKafka,
+  type TestEvent,
+} from './test-support';
 
 type Db = Awaited<ReturnType<typeof scratchDatabase>>;
 type Tx = Parameters<Parameters<Db['prisma']['$transaction']>[0]>[0];
@@ -27,7 +37,10 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
   afterAll(async () => {
     await producer.disconnect();
     await db.drop();
-    await deleteTopics(kafkaAdmin, topics.flatMap((t) => [t, `${t}.DLT`]));
+    await deleteTopics(
+      kafkaAdmin,
+      topics.flatMap((t) => [t, `${t}.DLT`]),
+    );
   });
 
   async function setup(label: string, handler: (event: TestEvent, tx: Tx) => Promise<void>) {
@@ -45,7 +58,12 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
           // The effect: the outgoing event this one causes, through the service's generated Prisma client
           // (outbox and inbox are the tables every service has, so the test does not depend on a
           // service's domain tables, which their owners change).
-          await enqueueOutbox(tx, outCodec, { ...testEvent({ orderId: event.orderId }) }, ctx.outgoingHeaders());
+          await enqueueOutbox(
+            tx,
+            outCodec,
+            { ...testEvent({ orderId: event.orderId }) },
+            ctx.outgoingHeaders(),
+          );
         }),
       ],
       transaction: (fn) => db.prisma.$transaction(fn),
@@ -57,18 +75,32 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     return { topic, codec, runner, metrics };
   }
 
-  const countEffects = (orderId: string): Promise<number> => db.prisma.outboxEvent.count({ where: { key: orderId } });
+  const countEffects = (orderId: string): Promise<number> =>
+    db.prisma.outboxEvent.count({ where: { key: orderId } });
 
   it('handles a valid event once even when it is delivered twice (inbox), committing the effect and its outbox row together', async () => {
     const { topic, codec, runner, metrics } = await setup('dedupe', () => Promise.resolve());
     const event = testEvent();
     const bytes = await codec.encode(event);
-    const headers = { 'correlation-id': 'corr-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    const headers = {
+      'correlation-id': 'corr-42',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    };
     // The same event twice: what a producer retry or a relay crash between send and mark looks like.
-    await producer.send({ topic, messages: [{ key: event.orderId, value: bytes, headers }, { key: event.orderId, value: bytes, headers }] });
+    await producer.send({
+      topic,
+      messages: [
+        { key: event.orderId, value: bytes, headers },
+        { key: event.orderId, value: bytes, headers },
+      ],
+    });
     await runner.start();
     try {
-      await eventually(async () => (await metrics.getSingleMetricAsString('orderflow_events_consumed_total')).includes('outcome="duplicate"'));
+      await eventually(async () =>
+        (await metrics.getSingleMetricAsString('orderflow_events_consumed_total')).includes(
+          'outcome="duplicate"',
+        ),
+      );
     } finally {
       await runner.stop();
     }
@@ -77,10 +109,18 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     const outbox = await db.prisma.outboxEvent.findMany({ where: { key: event.orderId } });
     expect(await db.prisma.inboxEvent.count({ where: { topic } })).toBe(1);
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]?.headers).toMatchObject({ 'correlation-id': 'corr-42', 'causation-id': event.eventId, traceparent: expect.stringMatching(/^00-0af7651916cd43dd8448eb211c80319c-/) as unknown });
+    expect(outbox[0]?.headers).toMatchObject({
+      'correlation-id': 'corr-42',
+      'causation-id': event.eventId,
+      traceparent: expect.stringMatching(/^00-0af7651916cd43dd8448eb211c80319c-/) as unknown,
+    });
     const counted = await metrics.getSingleMetricAsString('orderflow_events_consumed_total');
-    expect(counted).toContain(`orderflow_events_consumed_total{topic="${topic}",outcome="handled",service="platform-test"} 1`);
-    expect(counted).toContain(`orderflow_events_consumed_total{topic="${topic}",outcome="duplicate",service="platform-test"} 1`);
+    expect(counted).toContain(
+      `orderflow_events_consumed_total{topic="${topic}",outcome="handled",service="platform-test"} 1`,
+    );
+    expect(counted).toContain(
+      `orderflow_events_consumed_total{topic="${topic}",outcome="duplicate",service="platform-test"} 1`,
+    );
   });
 
   it('dead-letters a garbage message with its origin and error, and still processes the next message', async () => {
@@ -90,7 +130,11 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     await producer.send({
       topic,
       messages: [
-        { key: good.orderId, value: Buffer.from('not avro at all'), headers: { 'correlation-id': 'corr-bad' } },
+        {
+          key: good.orderId,
+          value: Buffer.from('not avro at all'),
+          headers: { 'correlation-id': 'corr-bad' },
+        },
         { key: good.orderId, value: await codec.encode(good) },
       ],
     });
@@ -120,7 +164,9 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     const { topic, codec, runner, metrics } = await setup('retry', () => {
       if (failures < 3) {
         failures++;
-        return Promise.reject(Object.assign(new Error('connection terminated unexpectedly'), { code: 'ECONNRESET' }));
+        return Promise.reject(
+          Object.assign(new Error('connection terminated unexpectedly'), { code: 'ECONNRESET' }),
+        );
       }
       return Promise.resolve();
     });
@@ -133,16 +179,26 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
       await runner.stop();
     }
     expect(failures).toBe(3);
-    expect(await metrics.getSingleMetricAsString('orderflow_event_handler_retries_total')).toContain(`{topic="${topic}",service="platform-test"} 3`);
+    expect(await metrics.getSingleMetricAsString('orderflow_event_handler_retries_total')).toContain(
+      `{topic="${topic}",service="platform-test"} 3`,
+    );
     expect(await readTopic(kafkaAdmin, `${topic}.DLT`, 1, { timeoutMs: 2000, settleMs: 0 })).toHaveLength(0);
   });
 
   it('commits the offset of every handled event (20 events → the committed offsets of the group add up to 20)', async () => {
     const { topic, codec, runner } = await setup('restart', () => Promise.resolve());
     const events = Array.from({ length: 20 }, () => testEvent());
-    await producer.send({ topic, messages: await Promise.all(events.map(async (e) => ({ key: e.orderId, value: await codec.encode(e) }))) });
+    await producer.send({
+      topic,
+      messages: await Promise.all(
+        events.map(async (e) => ({ key: e.orderId, value: await codec.encode(e) })),
+      ),
+    });
     await runner.start();
-    await eventually(async () => (await db.prisma.outboxEvent.count({ where: { key: { in: events.map((e) => e.orderId) } } })) === 20);
+    await eventually(
+      async () =>
+        (await db.prisma.outboxEvent.count({ where: { key: { in: events.map((e) => e.orderId) } } })) === 20,
+    );
     await runner.stop();
     const admin = kafkaAdmin.admin();
     await admin.connect();

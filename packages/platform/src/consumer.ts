@@ -32,10 +32,17 @@ export type EventHandler<T, Tx> = (event: T, tx: Tx, ctx: EventContext) => Promi
 /** One topic's codec and handler (build with `on(codec, handler)`). */
 export interface Subscription<Tx> {
   topic: string;
-  handle(bytes: Buffer, ctx: Omit<EventContext, 'eventId' | 'log' | 'outgoingHeaders'>, run: HandleRun<Tx>): Promise<'handled' | 'duplicate'>;
+  handle(
+    bytes: Buffer,
+    ctx: Omit<EventContext, 'eventId' | 'log' | 'outgoingHeaders'>,
+    run: HandleRun<Tx>,
+  ): Promise<'handled' | 'duplicate'>;
 }
 
-type HandleRun<Tx> = (event: EventEnvelope, apply: (tx: Tx, eventCtx: EventContext) => Promise<void>) => Promise<'handled' | 'duplicate'>;
+type HandleRun<Tx> = (
+  event: EventEnvelope,
+  apply: (tx: Tx, eventCtx: EventContext) => Promise<void>,
+) => Promise<'handled' | 'duplicate'>;
 
 /** Field-level problems of a decoded event (the generated `validateX` functions return these). */
 export interface ValidationIssue {
@@ -55,7 +62,10 @@ export function on<T extends EventEnvelope, Tx>(
       const event = await codec.decode(bytes);
       const issues = opts.validate?.(event) ?? [];
       if (issues.length > 0) {
-        throw new PermanentEventError('INVALID_EVENT', `invalid ${codec.topic} event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+        throw new PermanentEventError(
+          'INVALID_EVENT',
+          `invalid ${codec.topic} event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        );
       }
       if (typeof event.eventId !== 'string' || typeof event.orderId !== 'string') {
         throw new PermanentEventError('INVALID_EVENT', `${codec.topic} event has no eventId/orderId`);
@@ -108,7 +118,10 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   /** Connects, subscribes and starts handling messages in the background. */
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.byTopic.keys()], fromBeginning: this.opts.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: [...this.byTopic.keys()],
+      fromBeginning: this.opts.fromBeginning ?? true,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -138,7 +151,9 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     let lastCommit = Date.now();
     const commit = async (): Promise<void> => {
       if (uncommitted === undefined) return;
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(uncommitted) + 1n).toString() }]);
+      await this.consumer.commitOffsets([
+        { topic, partition, offset: (BigInt(uncommitted) + 1n).toString() },
+      ]);
       uncommitted = undefined;
       lastCommit = Date.now();
     };
@@ -159,7 +174,12 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     }
   }
 
-  private async handleMessage(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+  private async handleMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const started = process.hrtime.bigint();
     const headers = headersToRecord(message.headers);
     const base = {
@@ -183,7 +203,10 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         if (this.stopSignal.signal.aborted) throw err;
         const delay = backoffDelay(attempt, this.backoff);
         this.metrics.handlerRetries.inc({ topic });
-        this.log.warn({ err, topic, partition, offset: message.offset, attempt, retryInMs: delay }, 'retriable failure; retrying');
+        this.log.warn(
+          { err, topic, partition, offset: message.offset, attempt, retryInMs: delay },
+          'retriable failure; retrying',
+        );
         await sleep(delay, this.stopSignal.signal);
         // Long retry loops must not cost the group membership.
         await heartbeat().catch(() => undefined);
@@ -194,20 +217,40 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     this.metrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  private async process(base: Omit<EventContext, 'eventId' | 'log' | 'outgoingHeaders'>, message: KafkaMessage): Promise<'handled' | 'duplicate'> {
+  private async process(
+    base: Omit<EventContext, 'eventId' | 'log' | 'outgoingHeaders'>,
+    message: KafkaMessage,
+  ): Promise<'handled' | 'duplicate'> {
     const sub = this.byTopic.get(base.topic);
     if (!sub) throw new PermanentEventError('UNPROCESSABLE', `no subscription for topic ${base.topic}`);
-    if (!message.value || message.value.length === 0) throw new PermanentEventError('EMPTY_MESSAGE', 'message has no value');
+    if (!message.value || message.value.length === 0)
+      throw new PermanentEventError('EMPTY_MESSAGE', 'message has no value');
     return sub.handle(message.value, base, async (event, apply) => {
-      const log = this.log.child({ topic: base.topic, orderId: event.orderId, eventId: event.eventId, correlationId: base.correlationId });
+      const log = this.log.child({
+        topic: base.topic,
+        orderId: event.orderId,
+        eventId: event.eventId,
+        correlationId: base.correlationId,
+      });
       const ctx: EventContext = {
         ...base,
         eventId: event.eventId,
         log,
-        outgoingHeaders: () => eventHeaders({ correlationId: base.correlationId, traceparent: base.traceparent, causationId: event.eventId }),
+        outgoingHeaders: () =>
+          eventHeaders({
+            correlationId: base.correlationId,
+            traceparent: base.traceparent,
+            causationId: event.eventId,
+          }),
       };
       return this.opts.transaction(async (tx) => {
-        const first = await recordInbox(tx, { consumer: this.opts.groupId, eventId: event.eventId, topic: base.topic, partition: base.partition, offset: base.offset });
+        const first = await recordInbox(tx, {
+          consumer: this.opts.groupId,
+          eventId: event.eventId,
+          topic: base.topic,
+          partition: base.partition,
+          offset: base.offset,
+        });
         if (!first) {
           log.info('duplicate event; already handled');
           return 'duplicate' as const;
@@ -218,9 +261,18 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     });
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, err: unknown, heartbeat: () => Promise<void>): Promise<void> {
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    err: unknown,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const reason = err instanceof Error ? err.message : String(err);
-    this.log.error({ err, topic, partition, offset: message.offset }, 'event can never be processed; dead-lettering');
+    this.log.error(
+      { err, topic, partition, offset: message.offset },
+      'event can never be processed; dead-lettering',
+    );
     for (let attempt = 0; ; attempt++) {
       try {
         await this.opts.producer.send({

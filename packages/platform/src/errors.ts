@@ -108,7 +108,8 @@ export function classifyError(err: unknown): 'permanent' | 'retriable' {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     // Matched by name and code rather than instanceof so a second copy of the codec package still classifies.
-    if (err.name === 'CodecError' && typeof code === 'string' && CODEC_ERROR_CODES.has(code)) return 'permanent';
+    if (err.name === 'CodecError' && typeof code === 'string' && CODEC_ERROR_CODES.has(code))
+      return 'permanent';
   }
   // Everything else retries, RegistryError included (the codec already turns an unknown schema id into
   // CodecError UNKNOWN_SCHEMA_ID; a schema not yet registered is fixed by registering it). Blocking a

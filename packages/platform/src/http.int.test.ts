@@ -33,11 +33,19 @@ describe('HTTP kit (real PostgreSQL, Redis, Kafka and registry for /ready)', () 
       logger,
       metrics,
       bodyLimit: '1kb',
-      readiness: [databaseCheck(db.prisma), redisCheck(redis), kafkaCheck(admin), registryCheck(REGISTRY_URL)],
+      readiness: [
+        databaseCheck(db.prisma),
+        redisCheck(redis),
+        kafkaCheck(admin),
+        registryCheck(REGISTRY_URL),
+      ],
       routes: (a: Express) => {
         a.post('/orders', (req, res) => {
           const body = req.body as { sku?: unknown };
-          if (typeof body.sku !== 'string') throw new ApiError('VALIDATION_FAILED', 'invalid order', { errors: [{ path: '/sku', message: 'must be a string' }] });
+          if (typeof body.sku !== 'string')
+            throw new ApiError('VALIDATION_FAILED', 'invalid order', {
+              errors: [{ path: '/sku', message: 'must be a string' }],
+            });
           res.status(201).json({ sku: body.sku, correlationId: requestContext(res).correlationId });
         });
         a.get('/orders/:id', (req) => {
@@ -64,7 +72,11 @@ describe('HTTP kit (real PostgreSQL, Redis, Kafka and registry for /ready)', () 
   });
 
   const post = (body: string, contentType = 'application/json'): Promise<Response> =>
-    fetch(`${base}/orders`, { method: 'POST', body, headers: { 'content-type': contentType, 'x-correlation-id': 'corr-http' } });
+    fetch(`${base}/orders`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType, 'x-correlation-id': 'corr-http' },
+    });
 
   it('serves routes and echoes the correlation id', async () => {
     const res = await post(JSON.stringify({ sku: 'SKU-1' }));
@@ -76,8 +88,20 @@ describe('HTTP kit (real PostgreSQL, Redis, Kafka and registry for /ready)', () 
   it.each([
     ['a field error', JSON.stringify({ sku: 1 }), 'application/json', 400, 'VALIDATION_FAILED'],
     ['malformed JSON', '{"sku": ', 'application/json', 400, 'MALFORMED_JSON'],
-    ['a body over the limit', JSON.stringify({ sku: 'x'.repeat(2000) }), 'application/json', 413, 'PAYLOAD_TOO_LARGE'],
-    ['a non-JSON content type', 'sku=SKU-1', 'application/x-www-form-urlencoded', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'a body over the limit',
+      JSON.stringify({ sku: 'x'.repeat(2000) }),
+      'application/json',
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'a non-JSON content type',
+      'sku=SKU-1',
+      'application/x-www-form-urlencoded',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
   ])('answers %s with problem+json', async (_what, body, type, status, code) => {
     const res = await post(body, type);
     expect(res.status).toBe(status);
@@ -86,14 +110,22 @@ describe('HTTP kit (real PostgreSQL, Redis, Kafka and registry for /ready)', () 
   });
 
   it('names the failing field, maps NOT_FOUND, and hides internals of unknown errors', async () => {
-    expect(await (await post(JSON.stringify({ sku: 1 }))).json()).toMatchObject({ errors: [{ path: '/sku', message: 'must be a string' }] });
+    expect(await (await post(JSON.stringify({ sku: 1 }))).json()).toMatchObject({
+      errors: [{ path: '/sku', message: 'must be a string' }],
+    });
     const missing = await fetch(`${base}/orders/42`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND', detail: 'order 42 not found' });
     const boom = await fetch(`${base}/boom`);
     expect(boom.status).toBe(500);
     const text = await boom.text();
-    expect(JSON.parse(text)).toEqual({ type: 'urn:orderflow:problem:internal', title: 'Internal server error', status: 500, code: 'INTERNAL', instance: '/boom' });
+    expect(JSON.parse(text)).toEqual({
+      type: 'urn:orderflow:problem:internal',
+      title: 'Internal server error',
+      status: 500,
+      code: 'INTERNAL',
+      instance: '/boom',
+    });
     expect(text).not.toContain('postgres://');
     expect((await fetch(`${base}/nowhere`)).status).toBe(404);
   });
@@ -101,14 +133,22 @@ describe('HTTP kit (real PostgreSQL, Redis, Kafka and registry for /ready)', () 
   it('/health is alive and /ready checks every dependency', async () => {
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/ready`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { db: 'ok', redis: 'ok', kafka: 'ok', registry: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { db: 'ok', redis: 'ok', kafka: 'ok', registry: 'ok' },
+    });
     expect(ready.status).toBe(200);
   });
 
   it('/ready answers 503 naming the dependency that is down', async () => {
     const deadRedis = createRedis('redis://127.0.0.1:6390');
     deadRedis.on('error', () => undefined);
-    const app = createHttpApp({ logger, metrics: createMetricsRegistry('t2', { defaultMetrics: false }), readiness: [databaseCheck(db.prisma), redisCheck(deadRedis)], routes: () => undefined });
+    const app = createHttpApp({
+      logger,
+      metrics: createMetricsRegistry('t2', { defaultMetrics: false }),
+      readiness: [databaseCheck(db.prisma), redisCheck(deadRedis)],
+      routes: () => undefined,
+    });
     const s = await listen(app, 0);
     try {
       const res = await fetch(`http://127.0.0.1:${s.port}/ready`);
@@ -125,8 +165,12 @@ describe('HTTP kit (real PostgreSQL, Redis, Kafka and registry for /ready)', () 
 
   it('/metrics exposes request counts by route and status', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).toMatch(/orderflow_http_requests_total\{method="POST",route="\/orders",status="201",service="platform-test"\} \d+/);
-    expect(text).toMatch(/orderflow_http_requests_total\{method="GET",route="\/orders\/:id",status="404",service="platform-test"\} 1/);
+    expect(text).toMatch(
+      /orderflow_http_requests_total\{method="POST",route="\/orders",status="201",service="platform-test"\} \d+/,
+    );
+    expect(text).toMatch(
+      /orderflow_http_requests_total\{method="GET",route="\/orders\/:id",status="404",service="platform-test"\} 1/,
+    );
     expect(text).toContain('orderflow_http_request_duration_seconds_bucket');
     expect(text).toContain('process_cpu_user_seconds_total');
   });

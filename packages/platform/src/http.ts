@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type NextFunction,
+  type Request,
+  type Response,
+} from 'express';
 import type { Registry } from 'prom-client';
 import { ApiError, toProblem } from './errors';
 import type { Logger } from './logger';
@@ -72,12 +78,23 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     res.locals.log = log.child({ correlationId });
     res.setHeader('x-correlation-id', correlationId);
     res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
+      const route = req.route
+        ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}`
+        : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       httpSeconds.observe({ method: req.method, route }, seconds);
       if (route !== '/health' && route !== '/metrics' && route !== '/ready') {
-        (res.locals.log as Logger).info({ method: req.method, path: req.originalUrl, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) }, 'request');
+        (res.locals.log as Logger).info(
+          {
+            method: req.method,
+            path: req.originalUrl,
+            route,
+            status: res.statusCode,
+            durationMs: Math.round(seconds * 1000),
+          },
+          'request',
+        );
       }
     });
     next();
@@ -86,7 +103,12 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-      next(new ApiError('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type application/json, got ${req.get('content-type') ?? 'none'}`));
+      next(
+        new ApiError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `expected Content-Type application/json, got ${req.get('content-type') ?? 'none'}`,
+        ),
+      );
       return;
     }
     next();
@@ -105,7 +127,11 @@ export function createHttpApp(opts: HttpAppOptions): Express {
           await withTimeout(c.check(), timeoutMs, c.name);
           return { name: c.name, ok: true as const };
         } catch (err) {
-          return { name: c.name, ok: false as const, error: err instanceof Error ? err.message : String(err) };
+          return {
+            name: c.name,
+            ok: false as const,
+            error: err instanceof Error ? err.message : String(err),
+          };
         }
       }),
     );
@@ -115,7 +141,11 @@ export function createHttpApp(opts: HttpAppOptions): Express {
       res.json({ status: 'ready', checks });
       return;
     }
-    sendProblem(res, new ApiError('NOT_READY', `not ready: ${failed.join(', ')} unavailable`, { failed, checks }), '/ready');
+    sendProblem(
+      res,
+      new ApiError('NOT_READY', `not ready: ${failed.join(', ')} unavailable`, { failed, checks }),
+      '/ready',
+    );
   });
   app.get('/metrics', async (_req, res) => {
     res.type(opts.metrics.contentType).send(await opts.metrics.metrics());
@@ -134,10 +164,14 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     const bodyErr = err as { type?: string; status?: number; limit?: number };
     let mapped = err;
     // body-parser's errors: map the two a client can cause to our codes.
-    if (bodyErr.type === 'entity.too.large') mapped = new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit}`);
-    else if (bodyErr.type === 'entity.parse.failed') mapped = new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
-    else if (bodyErr.type === 'encoding.unsupported' || bodyErr.type === 'charset.unsupported') mapped = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
-    if (!(mapped instanceof ApiError)) (res.locals.log as Logger | undefined ?? log).error({ err }, 'unhandled error');
+    if (bodyErr.type === 'entity.too.large')
+      mapped = new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit}`);
+    else if (bodyErr.type === 'entity.parse.failed')
+      mapped = new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
+    else if (bodyErr.type === 'encoding.unsupported' || bodyErr.type === 'charset.unsupported')
+      mapped = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
+    if (!(mapped instanceof ApiError))
+      ((res.locals.log as Logger | undefined) ?? log).error({ err }, 'unhandled error');
     sendProblem(res, mapped, req.originalUrl);
   };
   app.use(onError);
@@ -145,7 +179,10 @@ export function createHttpApp(opts: HttpAppOptions): Express {
 }
 
 /** Starts listening; `close()` stops accepting, lets in-flight requests finish, then closes idle sockets. */
-export async function listen(app: Express, port: number): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+export async function listen(
+  app: Express,
+  port: number,
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, (err?: Error) => (err ? reject(err) : resolve(s)));
   });

@@ -17,7 +17,13 @@ export { OUTBOX_CHANNEL, enqueueOutbox } from './outbox';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxCodec, OutboxRelayOptions } from './outbox-relay';
 export { ConsumerRunner, on } from './consumer';
-export type { ConsumerRunnerOptions, EventContext, EventHandler, Subscription, ValidationIssue } from './consumer';
+export type {
+  ConsumerRunnerOptions,
+  EventContext,
+  EventHandler,
+  Subscription,
+  ValidationIssue,
+} from './consumer';
 export { createHttpApp, listen, requestContext } from './http';
 export type { HttpAppOptions, ReadinessCheck, RequestContext } from './http';
 export { databaseCheck, kafkaCheck, redisCheck, registryCheck } from './readiness';
@@ -25,7 +31,18 @@ export { Cache, createRedis } from './cache';
 export { runService, stopAll } from './lifecycle';
 export type { RunningService } from './lifecycle';
 export { createServiceRuntime, scopeToOrders, serviceMain, stopSteps } from './service-runtime';
-export type { AssembledService, PublishedCodec, ServiceAppOptions, ServiceDb, ServiceRuntime, ServiceRuntimeConfig, ServiceRuntimeOptions, StartedService, StopStep, StopTargets } from './service-runtime';
+export type {
+  AssembledService,
+  PublishedCodec,
+  ServiceAppOptions,
+  ServiceDb,
+  ServiceRuntime,
+  ServiceRuntimeConfig,
+  ServiceRuntimeOptions,
+  StartedService,
+  StopStep,
+  StopTargets,
+} from './service-runtime';
 export { MigrationError, applyMigrations, migrationChecksum, readMigrations } from './db/migrate';
 export type { MigrationErrorCode, MigrationFile, MigrationResult } from './db/migrate';
 export { prismaAdapter } from './prisma';

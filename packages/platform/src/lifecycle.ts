@@ -61,7 +61,10 @@ export function runService(opts: {
 }
 
 /** Runs each stop step in order, logging (not throwing) a failed step so later ones still run. */
-export async function stopAll(log: Logger, steps: [name: string, stop: () => Promise<unknown>][]): Promise<void> {
+export async function stopAll(
+  log: Logger,
+  steps: [name: string, stop: () => Promise<unknown>][],
+): Promise<void> {
   for (const [name, stop] of steps) {
     try {
       await stop();

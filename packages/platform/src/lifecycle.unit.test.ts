@@ -23,7 +23,15 @@ describe('runService', () => {
       logger,
       signals: [SIGNAL],
       exit: rec.exit,
-      start: () => Promise.resolve({ stop: () => stopAll(logger, [['http', () => Promise.resolve(steps.push('http'))], ['kafka', () => Promise.reject(new Error('already gone'))], ['db', () => Promise.resolve(steps.push('db'))]]) }),
+      start: () =>
+        Promise.resolve({
+          stop: () =>
+            stopAll(logger, [
+              ['http', () => Promise.resolve(steps.push('http'))],
+              ['kafka', () => Promise.reject(new Error('already gone'))],
+              ['db', () => Promise.resolve(steps.push('db'))],
+            ]),
+        }),
     });
     process.emit(SIGNAL, SIGNAL);
     expect(await rec.exited).toBe(0);
@@ -33,13 +41,24 @@ describe('runService', () => {
 
   it('exits 1 when start fails', async () => {
     const rec = exitRecorder();
-    await runService({ logger, signals: [SIGNAL], exit: rec.exit, start: () => Promise.reject(new Error('DATABASE_URL is not set')) });
+    await runService({
+      logger,
+      signals: [SIGNAL],
+      exit: rec.exit,
+      start: () => Promise.reject(new Error('DATABASE_URL is not set')),
+    });
     expect(rec.codes).toEqual([1]);
   });
 
   it('exits 1 at once on a second signal, and when stop outlasts the timeout', async () => {
     const rec = exitRecorder();
-    await runService({ logger, signals: [SIGNAL], exit: rec.exit, shutdownTimeoutMs: 300, start: () => Promise.resolve({ stop: () => new Promise<void>(() => undefined) }) });
+    await runService({
+      logger,
+      signals: [SIGNAL],
+      exit: rec.exit,
+      shutdownTimeoutMs: 300,
+      start: () => Promise.resolve({ stop: () => new Promise<void>(() => undefined) }),
+    });
     process.emit(SIGNAL, SIGNAL);
     process.emit(SIGNAL, SIGNAL);
     expect(await rec.exited).toBe(1);

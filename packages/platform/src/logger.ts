@@ -4,7 +4,11 @@ import pino from 'pino';
 export type Logger = pino.Logger;
 
 /** A JSON logger bound to the service name (one line per event, ISO timestamps). */
-export function createLogger(opts: { service: string; level?: string; destination?: pino.DestinationStream }): Logger {
+export function createLogger(opts: {
+  service: string;
+  level?: string;
+  destination?: pino.DestinationStream;
+}): Logger {
   const options: pino.LoggerOptions = {
     level: opts.level ?? 'info',
     base: { service: opts.service },

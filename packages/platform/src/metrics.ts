@@ -16,41 +16,99 @@ function once<M>(registry: Registry, name: string, make: () => M): M {
 /** The platform's metrics in a registry (created on first use). */
 export function platformMetrics(registry: Registry) {
   return {
-    eventsConsumed: once(registry, 'orderflow_events_consumed_total', () =>
-      new Counter({ name: 'orderflow_events_consumed_total', help: 'Events consumed, by topic and outcome (handled, duplicate, dead_lettered)', labelNames: ['topic', 'outcome'], registers: [registry] }),
+    eventsConsumed: once(
+      registry,
+      'orderflow_events_consumed_total',
+      () =>
+        new Counter({
+          name: 'orderflow_events_consumed_total',
+          help: 'Events consumed, by topic and outcome (handled, duplicate, dead_lettered)',
+          labelNames: ['topic', 'outcome'],
+          registers: [registry],
+        }),
     ),
-    handlerRetries: once(registry, 'orderflow_event_handler_retries_total', () =>
-      new Counter({ name: 'orderflow_event_handler_retries_total', help: 'Retries of events after a retriable failure, by topic', labelNames: ['topic'], registers: [registry] }),
+    handlerRetries: once(
+      registry,
+      'orderflow_event_handler_retries_total',
+      () =>
+        new Counter({
+          name: 'orderflow_event_handler_retries_total',
+          help: 'Retries of events after a retriable failure, by topic',
+          labelNames: ['topic'],
+          registers: [registry],
+        }),
     ),
-    handlerSeconds: once(registry, 'orderflow_event_handler_duration_seconds', () =>
-      new Histogram({ name: 'orderflow_event_handler_duration_seconds', help: 'Time from receiving an event to its effect being committed', labelNames: ['topic'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
+    handlerSeconds: once(
+      registry,
+      'orderflow_event_handler_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'orderflow_event_handler_duration_seconds',
+          help: 'Time from receiving an event to its effect being committed',
+          labelNames: ['topic'],
+          buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+          registers: [registry],
+        }),
     ),
-    eventsProduced: once(registry, 'orderflow_events_produced_total', () =>
-      new Counter({ name: 'orderflow_events_produced_total', help: 'Events published to Kafka, by topic', labelNames: ['topic'], registers: [registry] }),
+    eventsProduced: once(
+      registry,
+      'orderflow_events_produced_total',
+      () =>
+        new Counter({
+          name: 'orderflow_events_produced_total',
+          help: 'Events published to Kafka, by topic',
+          labelNames: ['topic'],
+          registers: [registry],
+        }),
     ),
-    httpRequests: once(registry, 'orderflow_http_requests_total', () =>
-      new Counter({ name: 'orderflow_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    httpRequests: once(
+      registry,
+      'orderflow_http_requests_total',
+      () =>
+        new Counter({
+          name: 'orderflow_http_requests_total',
+          help: 'HTTP requests by method, route and status',
+          labelNames: ['method', 'route', 'status'],
+          registers: [registry],
+        }),
     ),
-    httpSeconds: once(registry, 'orderflow_http_request_duration_seconds', () =>
-      new Histogram({ name: 'orderflow_http_request_duration_seconds', help: 'HTTP request duration by method and route', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    httpSeconds: once(
+      registry,
+      'orderflow_http_request_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'orderflow_http_request_duration_seconds',
+          help: 'HTTP request duration by method and route',
+          labelNames: ['method', 'route'],
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          registers: [registry],
+        }),
     ),
   };
 }
 
 /** A gauge whose value is computed at scrape time (e.g. outbox lag read from the database). */
-export function asyncGauge(registry: Registry, name: string, help: string, read: () => Promise<number>): Gauge {
-  return once(registry, name, () =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      async collect() {
-        try {
-          this.set(await read());
-        } catch {
-          // A failed read leaves the last value; /ready reports the database itself.
-        }
-      },
-    }),
+export function asyncGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => Promise<number>,
+): Gauge {
+  return once(
+    registry,
+    name,
+    () =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          try {
+            this.set(await read());
+          } catch {
+            // A failed read leaves the last value; /ready reports the database itself.
+          }
+        },
+      }),
   );
 }

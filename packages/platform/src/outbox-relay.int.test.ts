@@ -5,7 +5,17 @@ import { createMetricsRegistry } from './metrics';
 import { enqueueOutbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { eventHeaders } from './tracing';
-import { deleteTopics, eventually, readTopic, scratchDatabase, scratchTopic, testCodec, testEvent, testKafka, type TestEvent } from './test-support';
+import {
+  deleteTopics,
+  eventually,
+  readTopic,
+  scratchDatabase,
+  scratchTopic,
+  testCodec,
+  testEvent,
+  testKafka,
+  type TestEvent,
+} from './test-support';
 
 jest.setTimeout(90_000);
 
@@ -30,7 +40,15 @@ describe('OutboxRelay (real PostgreSQL, Kafka and registry)', () => {
   });
 
   function relay(codec: ReturnType<typeof testCodec>, batchSize = 50): OutboxRelay {
-    return new OutboxRelay({ databaseUrl: db.url, producer, codecs: [codec], logger, metrics: createMetricsRegistry('platform-test', { defaultMetrics: false }), batchSize, pollIntervalMs: 200 });
+    return new OutboxRelay({
+      databaseUrl: db.url,
+      producer,
+      codecs: [codec],
+      logger,
+      metrics: createMetricsRegistry('platform-test', { defaultMetrics: false }),
+      batchSize,
+      pollIntervalMs: 200,
+    });
   }
 
   it('publishes committed rows exactly once under two concurrent relays, and never a rolled-back one', async () => {
@@ -45,7 +63,8 @@ describe('OutboxRelay (real PostgreSQL, Kafka and registry)', () => {
     try {
       for (let i = 0; i < committed.length; i += 10) {
         await db.prisma.$transaction(async (tx) => {
-          for (const e of committed.slice(i, i + 10)) await enqueueOutbox(tx, codec, e, eventHeaders({ correlationId: `corr-${e.amount}` }));
+          for (const e of committed.slice(i, i + 10))
+            await enqueueOutbox(tx, codec, e, eventHeaders({ correlationId: `corr-${e.amount}` }));
         });
       }
       const rolledBack = testEvent({ note: 'rolled back' });
@@ -55,7 +74,9 @@ describe('OutboxRelay (real PostgreSQL, Kafka and registry)', () => {
           throw new Error('business rule failed after writing the event');
         }),
       ).rejects.toThrow('business rule failed');
-      await eventually(async () => (await db.prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
+      await eventually(
+        async () => (await db.prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0,
+      );
     } finally {
       await Promise.all(relays.map((r) => r.stop()));
     }
@@ -111,7 +132,9 @@ describe('OutboxRelay (real PostgreSQL, Kafka and registry)', () => {
     latencies.sort((a, b) => a - b);
     const p50 = latencies[49] as number;
     const p99 = latencies[98] as number;
-    console.log(`outbox relay latency commit -> consumed: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (poll interval 200 ms)`);
+    console.log(
+      `outbox relay latency commit -> consumed: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (poll interval 200 ms)`,
+    );
     // Well under the 200 ms safety poll: the relay woke on NOTIFY.
     expect(p50).toBeLessThan(100);
   });

@@ -59,14 +59,21 @@ export class OutboxRelay {
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
     this.log = opts.logger.child({ component: 'outbox-relay' });
     this.produced = platformMetrics(opts.metrics).eventsProduced;
-    asyncGauge(opts.metrics, 'orderflow_outbox_lag_seconds', 'Age of the oldest unpublished outbox row (0 when none)', async () => {
-      const r = await this.pool.query<{ lag: number | null }>(
-        `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox" WHERE published_at IS NULL`,
-      );
-      return r.rows[0]?.lag ?? 0;
-    });
+    asyncGauge(
+      opts.metrics,
+      'orderflow_outbox_lag_seconds',
+      'Age of the oldest unpublished outbox row (0 when none)',
+      async () => {
+        const r = await this.pool.query<{ lag: number | null }>(
+          `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox" WHERE published_at IS NULL`,
+        );
+        return r.rows[0]?.lag ?? 0;
+      },
+    );
     asyncGauge(opts.metrics, 'orderflow_outbox_pending', 'Unpublished outbox rows', async () => {
-      const r = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "outbox" WHERE published_at IS NULL`);
+      const r = await this.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "outbox" WHERE published_at IS NULL`,
+      );
       return r.rows[0]?.n ?? 0;
     });
   }
@@ -102,15 +109,23 @@ export class OutboxRelay {
       const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
         const codec = this.codecs.get(row.topic);
-        if (!codec) throw new Error(`outbox row ${row.id} is for topic "${row.topic}", which this relay has no codec for; pass its codec in OutboxRelayOptions.codecs`);
+        if (!codec)
+          throw new Error(
+            `outbox row ${row.id} is for topic "${row.topic}", which this relay has no codec for; pass its codec in OutboxRelayOptions.codecs`,
+          );
         // Revived by the same schema that wrote it, so the value is what the codec expects.
         const event = codec.schema.fromString(JSON.stringify(row.payload)) as never;
         const messages = byTopic.get(row.topic) ?? [];
         messages.push({ key: row.key, value: await codec.encode(event), headers: row.headers });
         byTopic.set(row.topic, messages);
       }
-      await this.opts.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      await client.query(`UPDATE "outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await this.opts.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await client.query(`UPDATE "outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
       await client.query('COMMIT');
       for (const [topic, messages] of byTopic) this.produced.inc({ topic }, messages.length);
       return rows.length;
@@ -159,7 +174,9 @@ export class OutboxRelay {
     if (Date.now() - this.lastPrune < 60_000) return;
     this.lastPrune = Date.now();
     const retainMs = this.opts.retainPublishedMs ?? 86_400_000;
-    await this.pool.query(`DELETE FROM "outbox" WHERE published_at < now() - make_interval(secs => $1)`, [retainMs / 1000]);
+    await this.pool.query(`DELETE FROM "outbox" WHERE published_at < now() - make_interval(secs => $1)`, [
+      retainMs / 1000,
+    ]);
   }
 
   private async idle(ms: number): Promise<void> {

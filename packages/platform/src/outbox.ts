@@ -10,7 +10,12 @@ export const OUTBOX_CHANNEL = 'orderflow_outbox';
  * stored in Avro's JSON encoding of the topic's schema (exact for timestamps, longs, enums, unions);
  * the relay encodes it with the codec when it publishes, so writing needs no registry round trip.
  */
-export async function enqueueOutbox<T extends EventEnvelope>(tx: SqlExecutor, codec: EventCodec<T>, event: T, headers: EventHeaders): Promise<void> {
+export async function enqueueOutbox<T extends EventEnvelope>(
+  tx: SqlExecutor,
+  codec: EventCodec<T>,
+  event: T,
+  headers: EventHeaders,
+): Promise<void> {
   const payload = codec.schema.toString(event);
   await tx.$executeRawUnsafe(
     `INSERT INTO "outbox" ("event_id", "topic", "key", "payload", "headers") VALUES ($1::uuid, $2, $3, $4::jsonb, $5::jsonb)`,

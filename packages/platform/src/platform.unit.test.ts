@@ -6,7 +6,10 @@ import { eventHeaders, nextTraceparent } from './tracing';
 
 describe('loadConfig', () => {
   it('applies defaults and parses ints, urls and lists', () => {
-    const cfg = loadConfig(platformSettings('order', 8001), { PORT: '9001', KAFKA_BROKERS: 'a:9092, b:9092' });
+    const cfg = loadConfig(platformSettings('order', 8001), {
+      PORT: '9001',
+      KAFKA_BROKERS: 'a:9092, b:9092',
+    });
     expect(cfg.port).toBe(9001);
     expect(cfg.kafkaBrokers).toEqual(['a:9092', 'b:9092']);
     expect(cfg.databaseUrl).toBe('postgresql://postgres@127.0.0.1:5432/orderflow_order');
@@ -30,14 +33,22 @@ describe('loadConfig', () => {
     const problems = (caught as ConfigError).problems;
     expect(problems).toHaveLength(4);
     expect(problems[0]).toMatch(/^WEBHOOK_SECRET is not set; set it to/);
-    expect(problems[1]).toMatch(/^PORT="70000" is invalid: out of range 1\.\.65535; set it to an integer from 1 to 65535/);
-    expect(problems[2]).toMatch(/^DATABASE_URL="mysql:\/\/x\/y" is invalid: protocol mysql: is not postgresql:/);
+    expect(problems[1]).toMatch(
+      /^PORT="70000" is invalid: out of range 1\.\.65535; set it to an integer from 1 to 65535/,
+    );
+    expect(problems[2]).toMatch(
+      /^DATABASE_URL="mysql:\/\/x\/y" is invalid: protocol mysql: is not postgresql:/,
+    );
     expect(problems[3]).toMatch(/^ORDERFLOW_ENV="prod" is invalid: not one of development, production/);
   });
 
   it('rejects a non-integer and an empty list, and leaves optional settings undefined', () => {
-    expect(() => loadConfig({ p: int('PORT') }, { PORT: '80a' })).toThrow(/PORT="80a" is invalid: not an integer/);
-    expect(() => loadConfig({ b: list('KAFKA_BROKERS') }, { KAFKA_BROKERS: ' , ' })).toThrow(/KAFKA_BROKERS=" , " is invalid: empty list/);
+    expect(() => loadConfig({ p: int('PORT') }, { PORT: '80a' })).toThrow(
+      /PORT="80a" is invalid: not an integer/,
+    );
+    expect(() => loadConfig({ b: list('KAFKA_BROKERS') }, { KAFKA_BROKERS: ' , ' })).toThrow(
+      /KAFKA_BROKERS=" , " is invalid: empty list/,
+    );
     expect(loadConfig({ hook: url('WEBHOOK_URL', { optional: true }) }, {}).hook).toBeUndefined();
   });
 });
@@ -63,13 +74,24 @@ describe('classifyError', () => {
     expect(classifyError(new CodecError('BAD_FRAMING', 'no magic byte'))).toBe('permanent');
     expect(classifyError(new CodecError('UNKNOWN_SCHEMA_ID', 'id 999'))).toBe('permanent');
     expect(classifyError(new CodecError('INVALID_DATA', 'bad'))).toBe('permanent');
-    expect(classifyError(new PermanentEventError('INVALID_EVENT', 'orderId: expected uuid'))).toBe('permanent');
+    expect(classifyError(new PermanentEventError('INVALID_EVENT', 'orderId: expected uuid'))).toBe(
+      'permanent',
+    );
   });
 
   it('retries outages and unknown errors', () => {
     expect(classifyError(new RegistryError('UNAVAILABLE', 'connection refused'))).toBe('retriable');
-    expect(classifyError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('retriable');
-    expect(classifyError(Object.assign(new Error('Timed out fetching a new connection'), { name: 'PrismaClientKnownRequestError', code: 'P2024' }))).toBe('retriable');
+    expect(classifyError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(
+      'retriable',
+    );
+    expect(
+      classifyError(
+        Object.assign(new Error('Timed out fetching a new connection'), {
+          name: 'PrismaClientKnownRequestError',
+          code: 'P2024',
+        }),
+      ),
+    ).toBe('retriable');
     expect(classifyError('a string')).toBe('retriable');
   });
 
@@ -81,8 +103,19 @@ describe('classifyError', () => {
 
 describe('toProblem', () => {
   it('maps each code to its status with field issues', () => {
-    const p = toProblem(new ApiError('VALIDATION_FAILED', 'invalid body', { errors: [{ path: '/lines/0/quantity', message: 'must be >= 1' }] }), '/orders');
-    expect(p).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', detail: 'invalid body', instance: '/orders', errors: [{ path: '/lines/0/quantity', message: 'must be >= 1' }] });
+    const p = toProblem(
+      new ApiError('VALIDATION_FAILED', 'invalid body', {
+        errors: [{ path: '/lines/0/quantity', message: 'must be >= 1' }],
+      }),
+      '/orders',
+    );
+    expect(p).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      detail: 'invalid body',
+      instance: '/orders',
+      errors: [{ path: '/lines/0/quantity', message: 'must be >= 1' }],
+    });
     expect(toProblem(new ApiError('IDEMPOTENCY_KEY_REUSED', 'x')).status).toBe(422);
     expect(toProblem(new ApiError('PAYLOAD_TOO_LARGE', 'x')).status).toBe(413);
     expect(toProblem(new ApiError('UNSUPPORTED_MEDIA_TYPE', 'x')).status).toBe(415);
@@ -90,7 +123,12 @@ describe('toProblem', () => {
 
   it('turns unknown errors into a bare 500 without internals', () => {
     const p = toProblem(new Error('password=hunter2 at db.ts:12'));
-    expect(p).toEqual({ type: 'urn:orderflow:problem:internal', title: 'Internal server error', status: 500, code: 'INTERNAL' });
+    expect(p).toEqual({
+      type: 'urn:orderflow:problem:internal',
+      title: 'Internal server error',
+      status: 500,
+      code: 'INTERNAL',
+    });
     expect(JSON.stringify(p)).not.toContain('hunter2');
   });
 });
@@ -105,7 +143,10 @@ describe('trace headers', () => {
   });
 
   it('carries the correlation id and sets causation-id', () => {
-    expect(eventHeaders({ correlationId: 'c-1', causationId: 'e-1' })).toMatchObject({ 'correlation-id': 'c-1', 'causation-id': 'e-1' });
+    expect(eventHeaders({ correlationId: 'c-1', causationId: 'e-1' })).toMatchObject({
+      'correlation-id': 'c-1',
+      'causation-id': 'e-1',
+    });
     expect(eventHeaders()).not.toHaveProperty('causation-id');
   });
 });

@@ -37,15 +37,31 @@ const TEST_SCHEMA = {
 
 /** A real TopicCodec for a scratch topic, registering its test schema on first use. */
 export function testCodec(topic: string): TopicCodec<TestEvent> {
-  return new TopicCodec<TestEvent>({ topic, subject: `${topic}-value`, schema: TEST_SCHEMA, registry: new SchemaRegistryClient({ url: REGISTRY_URL }), autoRegister: true });
+  return new TopicCodec<TestEvent>({
+    topic,
+    subject: `${topic}-value`,
+    schema: TEST_SCHEMA,
+    registry: new SchemaRegistryClient({ url: REGISTRY_URL }),
+    autoRegister: true,
+  });
 }
 
 export function testEvent(overrides: Partial<TestEvent> = {}): TestEvent {
-  return { eventId: randomUUID(), occurredAt: new Date(Math.floor(Date.now())), orderId: randomUUID(), amount: 1234, note: null, ...overrides };
+  return {
+    eventId: randomUUID(),
+    occurredAt: new Date(Math.floor(Date.now())),
+    orderId: randomUUID(),
+    amount: 1234,
+    note: null,
+    ...overrides,
+  };
 }
 
 /** Creates database `name` afresh (dropping any leftover) with the migrations in `migrationsDir` applied; `drop()` removes it. */
-export async function migratedDatabase(name: string, migrationsDir: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function migratedDatabase(
+  name: string,
+  migrationsDir: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const url = `${SERVER}/${name}`;
   await dropDatabase(name);
   await applyMigrations({ databaseUrl: url, migrationsDir });
@@ -53,8 +69,13 @@ export async function migratedDatabase(name: string, migrationsDir: string): Pro
 }
 
 /** A fresh database migrated with the order service's migrations, and a Prisma client (the order service's own) on it. */
-export async function scratchDatabase(label: string): Promise<{ url: string; prisma: InstanceType<typeof PrismaClient>; drop: () => Promise<void> }> {
-  const db = await migratedDatabase(`orderflow_scratch_${label}_${process.pid}`, resolve(ROOT, 'prisma/order/migrations'));
+export async function scratchDatabase(
+  label: string,
+): Promise<{ url: string; prisma: InstanceType<typeof PrismaClient>; drop: () => Promise<void> }> {
+  const db = await migratedDatabase(
+    `orderflow_scratch_${label}_${process.pid}`,
+    resolve(ROOT, 'prisma/order/migrations'),
+  );
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
   return {
     url: db.url,
@@ -92,7 +113,13 @@ export async function scratchTopic(kafka: Kafka, label: string, partitions = 3):
   const a = kafka.admin();
   await a.connect();
   try {
-    await a.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }, { topic: `${topic}.DLT`, numPartitions: 1 }] });
+    await a.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: partitions },
+        { topic: `${topic}.DLT`, numPartitions: 1 },
+      ],
+    });
   } finally {
     await a.disconnect();
   }
@@ -120,7 +147,12 @@ export interface ReadMessage {
 }
 
 /** Every message on `topic` (from the beginning), waiting until `count` arrived or `timeoutMs`, then `settleMs` more for extras. */
-export async function readTopic(kafka: Kafka, topic: string, count: number, opts: { timeoutMs?: number; settleMs?: number } = {}): Promise<ReadMessage[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  opts: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<ReadMessage[]> {
   const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
   const got: ReadMessage[] = [];
   await consumer.connect();
@@ -129,7 +161,13 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, opts
   const enough = new Promise<void>((r) => (reached = r));
   await consumer.run({
     eachMessage: ({ message, partition }) => {
-      got.push({ key: message.key?.toString(), value: message.value, headers: plainHeaders(message.headers), partition, offset: message.offset });
+      got.push({
+        key: message.key?.toString(),
+        value: message.value,
+        headers: plainHeaders(message.headers),
+        partition,
+        offset: message.offset,
+      });
       if (got.length >= count) reached();
       return Promise.resolve();
     },
@@ -143,7 +181,9 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, opts
 }
 
 function plainHeaders(h: IHeaders | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
+  return Object.fromEntries(
+    Object.entries(h ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]),
+  );
 }
 
 /** Polls `predicate` until true or the timeout. */

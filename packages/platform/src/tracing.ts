@@ -18,8 +18,17 @@ export function nextTraceparent(parent?: string): string {
 }
 
 /** Headers for an event caused by a request or event with the given correlation/trace (new ones when absent). */
-export function eventHeaders(from: { correlationId?: string | undefined; traceparent?: string | undefined; causationId?: string | undefined } = {}): EventHeaders {
-  const h: EventHeaders = { traceparent: nextTraceparent(from.traceparent), 'correlation-id': from.correlationId ?? randomUUID() };
+export function eventHeaders(
+  from: {
+    correlationId?: string | undefined;
+    traceparent?: string | undefined;
+    causationId?: string | undefined;
+  } = {},
+): EventHeaders {
+  const h: EventHeaders = {
+    traceparent: nextTraceparent(from.traceparent),
+    'correlation-id': from.correlationId ?? randomUUID(),
+  };
   if (from.causationId !== undefined) h['causation-id'] = from.causationId;
   return h;
 }

@@ -8,7 +8,10 @@ import { loadNotificationConfig } from '../src/config';
 export type NotificationHarness = ServiceHarness<NotificationService>;
 
 /** Starts the notification service on a scratch database; `env` adds settings (e.g. NOTIFY_WEBHOOK_URL). */
-export function startNotification(label: string, env: Record<string, string> = {}): Promise<NotificationHarness> {
+export function startNotification(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<NotificationHarness> {
   return startServiceHarness(
     {
       name: 'notification',

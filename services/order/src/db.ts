@@ -31,7 +31,8 @@ export function orderTransactions(prisma: OrderDb): TransactionRunner<OrderTx> {
           db,
           afterCommit: (hook) => hooks.push(hook),
           $executeRawUnsafe: (query, ...values) => db.$executeRawUnsafe(query, ...values),
-          $queryRawUnsafe: <T>(query: string, ...values: unknown[]) => db.$queryRawUnsafe<T>(query, ...values),
+          $queryRawUnsafe: <T>(query: string, ...values: unknown[]) =>
+            db.$queryRawUnsafe<T>(query, ...values),
         }),
       // A burst of events waits for a pooled connection instead of failing (and retrying) after 2 s.
       { maxWait: 10_000, timeout: 15_000 },

@@ -2,7 +2,13 @@
 // end, the other services' HTTP endpoints, reading the saga topics and the order database.
 import { randomUUID } from 'node:crypto';
 import { parseFrame, SchemaRegistryClient } from '@orderflow/codec';
-import { createOrderApiClient, topicDescriptors, topicTable, type ApiCreateOrderRequest, type ApiOrder } from '@orderflow/contracts';
+import {
+  createOrderApiClient,
+  topicDescriptors,
+  topicTable,
+  type ApiCreateOrderRequest,
+  type ApiOrder,
+} from '@orderflow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
@@ -24,7 +30,10 @@ export const PLENTIFUL_SKU = 'SKU-1';
 export const SAGA_TOPICS: readonly string[] = topicTable.map((t) => t.topic);
 
 /** A valid order request; `marker` (the customer id) makes its rows and events easy to find. */
-export function orderRequest(overrides: Partial<ApiCreateOrderRequest> = {}, marker = `e2e-${randomUUID()}`): ApiCreateOrderRequest {
+export function orderRequest(
+  overrides: Partial<ApiCreateOrderRequest> = {},
+  marker = `e2e-${randomUUID()}`,
+): ApiCreateOrderRequest {
   return {
     customer: { id: marker, email: 'ada@example.com', name: 'Ada Lovelace' },
     lines: [{ sku: PLENTIFUL_SKU, quantity: 1, unitPriceMinor: 1999 }],
@@ -36,7 +45,8 @@ export function orderRequest(overrides: Partial<ApiCreateOrderRequest> = {}, mar
 /** Places an order through the generated client; fails the test unless it answered 201. */
 export async function placeOrder(body: ApiCreateOrderRequest): Promise<ApiOrder> {
   const { data, error, response } = await api.POST('/orders', { body });
-  if (response.status !== 201 || !data) throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
+  if (response.status !== 201 || !data)
+    throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
   return data;
 }
 
@@ -48,7 +58,11 @@ export async function getOrder(id: string): Promise<ApiOrder> {
 }
 
 /** Polls the order until `done` holds (default: the saga is over for it); throws with its last state on timeout. */
-export async function waitForOrder(id: string, done: (o: ApiOrder) => boolean = (o) => o.completed, timeoutMs = 45_000): Promise<ApiOrder> {
+export async function waitForOrder(
+  id: string,
+  done: (o: ApiOrder) => boolean = (o) => o.completed,
+  timeoutMs = 45_000,
+): Promise<ApiOrder> {
   const end = Date.now() + timeoutMs;
   let last: ApiOrder | undefined;
   while (Date.now() < end) {
@@ -56,7 +70,9 @@ export async function waitForOrder(id: string, done: (o: ApiOrder) => boolean = 
     if (done(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`order ${id} did not get there within ${timeoutMs} ms; last seen: ${JSON.stringify(last, null, 2)}`);
+  throw new Error(
+    `order ${id} did not get there within ${timeoutMs} ms; last seen: ${JSON.stringify(last, null, 2)}`,
+  );
 }
 
 /** Sets a SKU's available units outright through the inventory's test endpoint (creating the SKU). */
@@ -93,13 +109,24 @@ export interface SagaMessage {
  */
 export async function readSagaMessages(
   orderIds: ReadonlySet<string> | 'all',
-  opts: { since: number; expected: number; timeoutMs?: number; settleMs?: number; topics?: readonly string[] },
+  opts: {
+    since: number;
+    expected: number;
+    timeoutMs?: number;
+    settleMs?: number;
+    topics?: readonly string[];
+  },
 ): Promise<SagaMessage[]> {
   const kafka = new Kafka({ clientId: 'e2e-reader', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const topics = opts.topics ?? SAGA_TOPICS;
   const admin = kafka.admin();
   await admin.connect();
-  const starts = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsetsByTimestamp(topic, opts.since) })));
+  const starts = await Promise.all(
+    topics.map(async (topic) => ({
+      topic,
+      partitions: await admin.fetchTopicOffsetsByTimestamp(topic, opts.since),
+    })),
+  );
   await admin.disconnect();
   const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID()}` });
   const got: SagaMessage[] = [];
@@ -109,15 +136,18 @@ export async function readSagaMessages(
   await consumer.run({
     eachMessage: ({ topic, partition, message }) => {
       const key = message.key?.toString();
-      if (key === undefined || (orderIds !== 'all' && !orderIds.has(key)) || !message.value) return Promise.resolve();
+      if (key === undefined || (orderIds !== 'all' && !orderIds.has(key)) || !message.value)
+        return Promise.resolve();
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
+      for (const [k, v] of Object.entries(message.headers ?? {}))
+        headers[k] = String(Array.isArray(v) ? v[0] : v);
       got.push({ topic, partition, offset: message.offset, key, value: message.value, headers });
       lastArrival = Date.now();
       return Promise.resolve();
     },
   });
-  for (const { topic, partitions } of starts) for (const p of partitions) consumer.seek({ topic, partition: p.partition, offset: p.offset });
+  for (const { topic, partitions } of starts)
+    for (const p of partitions) consumer.seek({ topic, partition: p.partition, offset: p.offset });
   const end = Date.now() + (opts.timeoutMs ?? 30_000);
   const settle = opts.settleMs ?? 1500;
   while (Date.now() < end && !(got.length >= opts.expected && Date.now() - lastArrival >= settle)) {
@@ -135,22 +165,32 @@ export async function registeredIds(subject: string): Promise<Set<number>> {
   const cached = idsBySubject.get(subject);
   if (cached) return cached;
   const versions = await registry.listVersions(subject);
-  const ids = new Set((await Promise.all(versions.map((v) => registry.getVersion(subject, v)))).map((v) => v.id));
+  const ids = new Set(
+    (await Promise.all(versions.map((v) => registry.getVersion(subject, v)))).map((v) => v.id),
+  );
   idsBySubject.set(subject, ids);
   return ids;
 }
 
 /** Decodes a saga message with its topic's generated codec (writer schema fetched by the id in the frame). */
-export async function decodeSagaMessage(m: SagaMessage): Promise<{ schemaId: number; event: { orderId: string; eventId: string } & Record<string, unknown> }> {
+export async function decodeSagaMessage(
+  m: SagaMessage,
+): Promise<{ schemaId: number; event: { orderId: string; eventId: string } & Record<string, unknown> }> {
   const descriptor = topicDescriptors[m.topic as keyof typeof topicDescriptors];
   if (!descriptor) throw new Error(`topic ${m.topic} is not in the topic table`);
   const frame = parseFrame(m.value, m.topic);
-  const event = (await descriptor.codec(registry).decode(m.value)) as unknown as { orderId: string; eventId: string } & Record<string, unknown>;
+  const event = (await descriptor.codec(registry).decode(m.value)) as unknown as {
+    orderId: string;
+    eventId: string;
+  } & Record<string, unknown>;
   return { schemaId: frame.schemaId, event };
 }
 
 /** Runs one query on the order service's database. */
-export async function orderDb<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
+export async function orderDb<T extends pg.QueryResultRow>(
+  sql: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: ORDER_DB });
   await client.connect();
   try {

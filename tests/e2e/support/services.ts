@@ -2,7 +2,17 @@
 // remember which, so teardown stops only those), and start/stop/kill/restart one by name for fault tests.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { SERVICES, isAnswering, killService, logTail, runningRecord, startService, stopService, waitReady, type ServiceName } from '@orderflow/stack';
+import {
+  SERVICES,
+  isAnswering,
+  killService,
+  logTail,
+  runningRecord,
+  startService,
+  stopService,
+  waitReady,
+  type ServiceName,
+} from '@orderflow/stack';
 
 export type { ServiceName };
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -10,7 +20,8 @@ export const ROOT = path.resolve(__dirname, '../../..');
 /** Runs an npm script from the repository root; throws with its output when it fails. */
 export function npmRun(args: string[]): void {
   const r = spawnSync('npm', ['run', '--silent', ...args], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm run ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`npm run ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
 }
 
 /** Starts every service that does not answer yet and waits until all four are ready; returns the ones it started. */
@@ -34,7 +45,8 @@ export async function stopServices(names: readonly ServiceName[]): Promise<void>
 
 /** SIGKILLs a service the harness started (a crash: no graceful shutdown, nothing flushed). */
 export async function crashService(name: ServiceName): Promise<void> {
-  if (!(await killService(name))) throw new Error(`${name} was not started by the harness (or is not running); cannot kill it`);
+  if (!(await killService(name)))
+    throw new Error(`${name} was not started by the harness (or is not running); cannot kill it`);
 }
 
 /** Starts a service again after a crash or stop and waits until it is ready. */

@@ -23,7 +23,8 @@ type Service = (typeof SERVICES)[number];
 function parseServices(args: string[]): Service[] {
   if (args.length === 0) return [...SERVICES];
   return args.map((a) => {
-    if (!(SERVICES as readonly string[]).includes(a)) throw new Error(`unknown service "${a}"; expected one of ${SERVICES.join(', ')}`);
+    if (!(SERVICES as readonly string[]).includes(a))
+      throw new Error(`unknown service "${a}"; expected one of ${SERVICES.join(', ')}`);
     return a as Service;
   });
 }
@@ -31,15 +32,25 @@ function parseServices(args: string[]): Service[] {
 function databaseUrl(service: Service, onlyOne: boolean): string {
   // Read here rather than in a config module: this is a developer tool, not a service.
   const env = process.env;
-  return env[`${service.toUpperCase()}_DATABASE_URL`] ?? (onlyOne ? env.DATABASE_URL : undefined) ?? `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`;
+  return (
+    env[`${service.toUpperCase()}_DATABASE_URL`] ??
+    (onlyOne ? env.DATABASE_URL : undefined) ??
+    `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`
+  );
 }
 
 // The schema the committed migrations were written from; DB_DIFF_FROM picks another git ref.
 function schemaAtRef(path: string, ref: string): string {
   try {
-    return execFileSync('git', ['show', `${ref}:${path}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('git', ['show', `${ref}:${path}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
-    throw new Error(`cannot read ${path} at git ref ${ref} to diff from (set DB_DIFF_FROM to the ref whose schema the latest migration matches): ${(err as Error).message}`);
+    throw new Error(
+      `cannot read ${path} at git ref ${ref} to diff from (set DB_DIFF_FROM to the ref whose schema the latest migration matches): ${(err as Error).message}`,
+    );
   }
 }
 
@@ -60,7 +71,8 @@ async function main(): Promise<void> {
       const ifStale = args.includes('--if-stale');
       for (const s of parseServices(args.filter((a) => a !== '--if-stale'))) {
         const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
-        if (ifStale && isFresh(join(ROOT, 'services', s, 'src/generated/prisma/client.ts'), schemaPath)) continue;
+        if (ifStale && isFresh(join(ROOT, 'services', s, 'src/generated/prisma/client.ts'), schemaPath))
+          continue;
         const started = Date.now();
         await generateClient({ rootDir: ROOT, schemaPath });
         log(`generated ${s} client -> services/${s}/src/generated/prisma (${Date.now() - started} ms)`);
@@ -70,7 +82,11 @@ async function main(): Promise<void> {
     case 'migrate': {
       const services = parseServices(args);
       for (const s of services) {
-        await applyMigrations({ databaseUrl: databaseUrl(s, services.length === 1), migrationsDir: join(ROOT, 'prisma', s, 'migrations'), log });
+        await applyMigrations({
+          databaseUrl: databaseUrl(s, services.length === 1),
+          migrationsDir: join(ROOT, 'prisma', s, 'migrations'),
+          log,
+        });
       }
       return;
     }
@@ -79,15 +95,26 @@ async function main(): Promise<void> {
       const [s] = parseServices([service ?? '']) as [Service];
       const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
       const fromSchema =
-        flag === '--from-empty' ? undefined : flag === '--from' && fromFile ? readFileSync(fromFile, 'utf8') : schemaAtRef(`prisma/${s}/schema.prisma`, process.env.DB_DIFF_FROM ?? 'HEAD');
+        flag === '--from-empty'
+          ? undefined
+          : flag === '--from' && fromFile
+            ? readFileSync(fromFile, 'utf8')
+            : schemaAtRef(`prisma/${s}/schema.prisma`, process.env.DB_DIFF_FROM ?? 'HEAD');
       const admin = new URL(databaseUrl(s, true));
       admin.pathname = '/postgres';
-      process.stdout.write(await diffSchema({ schemaPath, ...(fromSchema === undefined ? {} : { fromSchema }), adminUrl: admin.toString() }));
+      process.stdout.write(
+        await diffSchema({
+          schemaPath,
+          ...(fromSchema === undefined ? {} : { fromSchema }),
+          adminUrl: admin.toString(),
+        }),
+      );
       return;
     }
     case 'new': {
       const [service, name] = args;
-      if (!service || !name || !/^[a-z0-9_]+$/.test(name)) throw new Error('usage: npm run db -- new <service> <snake_case_name>');
+      if (!service || !name || !/^[a-z0-9_]+$/.test(name))
+        throw new Error('usage: npm run db -- new <service> <snake_case_name>');
       const [s] = parseServices([service]) as [Service];
       const dir = join(ROOT, 'prisma', s, 'migrations');
       mkdirSync(dir, { recursive: true });
@@ -95,8 +122,15 @@ async function main(): Promise<void> {
       const admin = new URL(databaseUrl(s, true));
       admin.pathname = '/postgres';
       const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
-      const fromSchema = migrations.length === 0 ? undefined : schemaAtRef(`prisma/${s}/schema.prisma`, process.env.DB_DIFF_FROM ?? 'HEAD');
-      const sql = await diffSchema({ schemaPath, ...(fromSchema === undefined ? {} : { fromSchema }), adminUrl: admin.toString() });
+      const fromSchema =
+        migrations.length === 0
+          ? undefined
+          : schemaAtRef(`prisma/${s}/schema.prisma`, process.env.DB_DIFF_FROM ?? 'HEAD');
+      const sql = await diffSchema({
+        schemaPath,
+        ...(fromSchema === undefined ? {} : { fromSchema }),
+        adminUrl: admin.toString(),
+      });
       if (!sql.trim() || /^-- This is an empty migration\.?\s*$/.test(sql.trim())) {
         log(`${s}: schema and migrations agree; nothing to write`);
         return;
@@ -105,17 +139,26 @@ async function main(): Promise<void> {
       mkdirSync(folder);
       writeFileSync(join(folder, 'migration.sql'), sql);
       if (!existsSync(join(dir, 'migration_lock.toml'))) {
-        writeFileSync(join(dir, 'migration_lock.toml'), '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
+        writeFileSync(
+          join(dir, 'migration_lock.toml'),
+          '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n',
+        );
       }
-      log(`wrote ${folder}/migration.sql; review it (add what Prisma cannot express, e.g. CHECK constraints) before applying`);
+      log(
+        `wrote ${folder}/migration.sql; review it (add what Prisma cannot express, e.g. CHECK constraints) before applying`,
+      );
       return;
     }
     default:
-      throw new Error('usage: npm run db -- generate [--if-stale] [service...] | migrate [service...] | diff <service> [--from-empty | --from <file>] | new <service> <name>');
+      throw new Error(
+        'usage: npm run db -- generate [--if-stale] [service...] | migrate [service...] | diff <service> [--from-empty | --from <file>] | new <service> <name>',
+      );
   }
 }
 
 main().catch((err: unknown) => {
-  console.error(`db: ${err instanceof MigrationError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    `db: ${err instanceof MigrationError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

@@ -14,12 +14,17 @@ export async function generateClient(opts: { rootDir: string; schemaPath: string
   };
   const cli = join(opts.rootDir, 'node_modules/prisma/build/index.js');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'generate', '--schema', opts.schemaPath], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [cli, 'generate', '--schema', opts.schemaPath], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`prisma generate --schema ${opts.schemaPath} exited ${code}:\n${out}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`prisma generate --schema ${opts.schemaPath} exited ${code}:\n${out}`)),
     );
   });
 }

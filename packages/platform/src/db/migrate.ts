@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 /** Why a migration run stopped. */
-export type MigrationErrorCode = 'CHECKSUM_MISMATCH' | 'FAILED_MIGRATION' | 'MIGRATION_FAILED' | 'BAD_MIGRATIONS_DIR' | 'BAD_DATABASE_URL';
+export type MigrationErrorCode =
+  'CHECKSUM_MISMATCH' | 'FAILED_MIGRATION' | 'MIGRATION_FAILED' | 'BAD_MIGRATIONS_DIR' | 'BAD_DATABASE_URL';
 
 /** A migration run that must not go on; the message says what to do. */
 export class MigrationError extends Error {
@@ -128,7 +129,12 @@ export async function applyMigrations(opts: {
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
     await client.query(CREATE_MIGRATIONS_TABLE);
-    const rows = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
+    const rows = await client.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+    }>(
       'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
     );
     const failed = rows.rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
@@ -138,10 +144,15 @@ export async function applyMigrations(opts: {
         `${database}: migration ${failed.migration_name} started but never finished; fix the database by hand, then mark it rolled back (UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = '${failed.migration_name}') and run again`,
       );
     }
-    const applied = new Map(rows.rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
+    const applied = new Map(
+      rows.rows
+        .filter((r) => r.finished_at !== null && r.rolled_back_at === null)
+        .map((r) => [r.migration_name, r.checksum]),
+    );
     const onDisk = new Set(migrations.map((m) => m.name));
     for (const name of applied.keys()) {
-      if (!onDisk.has(name)) log(`warning: ${database} has migration ${name} applied that is not in ${opts.migrationsDir}`);
+      if (!onDisk.has(name))
+        log(`warning: ${database} has migration ${name} applied that is not in ${opts.migrationsDir}`);
     }
     for (const m of migrations) {
       const appliedChecksum = applied.get(m.name);
@@ -168,12 +179,17 @@ export async function applyMigrations(opts: {
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw new MigrationError('MIGRATION_FAILED', `${database}: migration ${m.name} failed and was rolled back: ${(err as Error).message}`, { cause: err });
+        throw new MigrationError(
+          'MIGRATION_FAILED',
+          `${database}: migration ${m.name} failed and was rolled back: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       result.applied.push(m.name);
       log(`applied ${m.name} to ${database} (${Date.now() - started} ms)`);
     }
-    if (result.applied.length === 0) log(`${database} is up to date (${result.alreadyApplied.length} migrations applied)`);
+    if (result.applied.length === 0)
+      log(`${database} is up to date (${result.alreadyApplied.length} migrations applied)`);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK]).catch(() => undefined);
     await client.end();

@@ -9,7 +9,11 @@ jest.setTimeout(90_000);
 const ROOT = resolve(__dirname, '../../../..');
 // The engine is an ES module with a .wasm import, which jest's CommonJS runtime cannot load: run the CLI.
 const dbCli = (...args: string[]): Promise<{ stdout: string }> =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'packages/platform/src/db/cli.ts'), ...args], { cwd: ROOT });
+  promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'packages/platform/src/db/cli.ts'), ...args],
+    { cwd: ROOT },
+  );
 
 describe('npm run db -- diff (Prisma schema engine, WebAssembly, offline)', () => {
   const schemaPath = join(ROOT, 'prisma/notification/schema.prisma');
@@ -27,7 +31,10 @@ describe('npm run db -- diff (Prisma schema engine, WebAssembly, offline)', () =
     try {
       // "Before" had one more model; the working schema dropped it.
       const before = join(dir, 'before.prisma');
-      writeFileSync(before, `${readFileSync(schemaPath, 'utf8')}\nmodel Scratch {\n  id Int @id\n  @@map("scratch")\n}\n`);
+      writeFileSync(
+        before,
+        `${readFileSync(schemaPath, 'utf8')}\nmodel Scratch {\n  id Int @id\n  @@map("scratch")\n}\n`,
+      );
       const { stdout } = await dbCli('diff', 'notification', '--from', before);
       expect(stdout.trim()).toBe('-- DropTable\nDROP TABLE "scratch";');
     } finally {

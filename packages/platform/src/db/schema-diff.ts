@@ -9,12 +9,17 @@ interface WasmEngine {
 }
 interface WasmModule {
   __wbg_set_wasm(exports: unknown): void;
-  SchemaEngine: { new: (options: unknown, log: (line: string) => void, adapter: unknown) => Promise<WasmEngine> };
+  SchemaEngine: {
+    new: (options: unknown, log: (line: string) => void, adapter: unknown) => Promise<WasmEngine>;
+  };
 }
 
 // Node has WebAssembly at run time; the project's lib settings (no DOM) do not declare it.
 declare const WebAssembly: {
-  instantiate(bytes: Buffer, imports: Record<string, unknown>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  instantiate(
+    bytes: Buffer,
+    imports: Record<string, unknown>,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
 };
 
 let engineModule: Promise<WasmModule> | undefined;
@@ -47,12 +52,23 @@ export async function diffSchema(opts: {
   const wasm = await engineModule;
   const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: opts.adminUrl }));
   const engine = await wasm.SchemaEngine.new({ datamodels: undefined }, () => undefined, adapter);
-  const to = { tag: 'schemaDatamodel', files: [{ path: opts.schemaPath, content: readFileSync(opts.schemaPath, 'utf8') }] };
+  const to = {
+    tag: 'schemaDatamodel',
+    files: [{ path: opts.schemaPath, content: readFileSync(opts.schemaPath, 'utf8') }],
+  };
   // Diffing from the migrations folder needs a shadow database, and the adapter cannot read the
   // catalog's "char" columns when the engine describes it; so later migrations diff from the schema
   // as it was when the previous migration was written (given by the caller, e.g. from git).
   const from =
-    opts.fromSchema === undefined ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: opts.schemaPath, content: opts.fromSchema }] };
-  const res = await engine.diff({ from, to, script: true, exitCode: null, filters: { externalTables: [], externalEnums: [] } });
+    opts.fromSchema === undefined
+      ? { tag: 'empty' }
+      : { tag: 'schemaDatamodel', files: [{ path: opts.schemaPath, content: opts.fromSchema }] };
+  const res = await engine.diff({
+    from,
+    to,
+    script: true,
+    exitCode: null,
+    filters: { externalTables: [], externalEnums: [] },
+  });
   return res.stdout ?? '';
 }

@@ -15,5 +15,9 @@ export function isTransientDatabaseError(err: unknown): boolean {
 
 /** Error middleware: a transient database failure becomes 503 problem+json (retry), never a bare 500. */
 export const databaseErrors: ErrorRequestHandler = (err: unknown, _req, _res, next) => {
-  next(isTransientDatabaseError(err) ? new ApiError('UNAVAILABLE', 'the order database is busy or unreachable; retry the request shortly') : err);
+  next(
+    isTransientDatabaseError(err)
+      ? new ApiError('UNAVAILABLE', 'the order database is busy or unreachable; retry the request shortly')
+      : err,
+  );
 };
