@@ -195,5 +195,15 @@ export function platformSettings(service: string, defaultPort: number) {
       default: 'info',
     }),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', { default: 15_000, min: 100 }),
+    /** Attempts of an event failing with an unknown (neither permanent nor outage) error before it is dead-lettered. */
+    consumerMaxAttempts: int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1 }),
+    /** /ready fails while the outbox relay has been failing for longer than this. */
+    readyRelayFailingMs: int('READY_RELAY_FAILING_MS', { default: 30_000, min: 0 }),
+    /** /ready fails while the oldest unpublished outbox row is older than this. */
+    readyOutboxAgeMs: int('READY_OUTBOX_AGE_MS', { default: 60_000, min: 0 }),
+    /** /ready fails while a partition has waited on a failing message for longer than this. */
+    readyStalledPartitionMs: int('READY_STALLED_PARTITION_MS', { default: 60_000, min: 0 }),
+    /** Inbox rows (handled event ids) are kept this long; longer than the topics' retention so a replay from the earliest offset repeats nothing. */
+    inboxRetentionMs: int('INBOX_RETENTION_MS', { default: 8 * 86_400_000, min: 60_000 }),
   };
 }

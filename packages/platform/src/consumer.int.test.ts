@@ -43,7 +43,11 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     );
   });
 
-  async function setup(label: string, handler: (event: TestEvent, tx: Tx) => Promise<void>) {
+  async function setup(
+    label: string,
+    handler: (event: TestEvent, tx: Tx) => Promise<void>,
+    extra: { maxAttempts?: number } = {},
+  ) {
     const topic = await scratchTopic(kafkaAdmin, label);
     topics.push(topic);
     const codec = testCodec(topic);
@@ -71,6 +75,7 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
       logger,
       metrics,
       backoff: { initialMs: 50, maxMs: 400 },
+      ...extra,
     });
     return { topic, codec, runner, metrics };
   }
@@ -180,7 +185,7 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     }
     expect(failures).toBe(3);
     expect(await metrics.getSingleMetricAsString('orderflow_event_handler_retries_total')).toContain(
-      `{topic="${topic}",service="platform-test"} 3`,
+      `{topic="${topic}",class="transient",service="platform-test"} 3`,
     );
     expect(await readTopic(kafkaAdmin, `${topic}.DLT`, 1, { timeoutMs: 2000, settleMs: 0 })).toHaveLength(0);
   });
@@ -210,5 +215,110 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('one message failing with an unknown error stops only itself: the other partitions and the messages after it are handled, it is dead-lettered after maxAttempts', async () => {
+    const poison = testEvent();
+    let poisonAttempts = 0;
+    const { topic, codec, runner } = await setup(
+      'unknown',
+      (event) => {
+        if (event.orderId !== poison.orderId) return Promise.resolve();
+        poisonAttempts++;
+        // What a lookup of an inherited property ("constructor") used to throw: a plain, non-outage error.
+        return Promise.reject(new TypeError('token.startsWith is not a function'));
+      },
+      { maxAttempts: 4 },
+    );
+    const others = Array.from({ length: 6 }, () => testEvent());
+    // The poison first on partition 0, then ordinary events on every partition, two after it on partition 0.
+    await producer.send({
+      topic,
+      messages: [
+        { partition: 0, key: poison.orderId, value: await codec.encode(poison) },
+        ...(await Promise.all(
+          others.map(async (e, i) => ({ partition: i % 3, key: e.orderId, value: await codec.encode(e) })),
+        )),
+      ],
+    });
+    await runner.start();
+    try {
+      await eventually(async () => {
+        const n = await db.prisma.outboxEvent.count({ where: { key: { in: others.map((e) => e.orderId) } } });
+        return n === others.length;
+      });
+      const dead = await readTopic(kafkaAdmin, `${topic}.DLT`, 1);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]?.key).toBe(poison.orderId);
+      expect(dead[0]?.headers).toMatchObject({
+        'dlt-original-topic': topic,
+        'dlt-original-partition': '0',
+        'dlt-original-offset': '0',
+        'dlt-error-code': 'TypeError',
+        'dlt-error-class': 'bounded',
+        'dlt-attempts': '4',
+      });
+    } finally {
+      await runner.stop();
+    }
+    expect(poisonAttempts).toBe(4);
+    expect(await countEffects(poison.orderId)).toBe(0);
+    expect(runner.stalledPartitions()).toEqual([]);
+  });
+
+  it('a partition waiting out an outage is paused while the other partitions keep flowing; when the outage ends its message is handled once, nothing dead-lettered', async () => {
+    const stuck = testEvent();
+    let outage = true;
+    let stuckAttempts = 0;
+    const { topic, codec, runner } = await setup(
+      'outage',
+      (event) => {
+        if (event.orderId !== stuck.orderId || !outage) return Promise.resolve();
+        stuckAttempts++;
+        return Promise.reject(
+          Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+        );
+      },
+      { maxAttempts: 2 },
+    );
+    await producer.send({
+      topic,
+      messages: [{ partition: 1, key: stuck.orderId, value: await codec.encode(stuck) }],
+    });
+    await runner.start();
+    try {
+      await eventually(() => Promise.resolve(stuckAttempts >= 3));
+      // Sent while partition 1 waits: these must not wait with it.
+      const later = Array.from({ length: 6 }, () => testEvent());
+      await producer.send({
+        topic,
+        messages: await Promise.all(
+          later.map(async (e, i) => ({ partition: i % 3, key: e.orderId, value: await codec.encode(e) })),
+        ),
+      });
+      const onOtherPartitions = later.filter((_, i) => i % 3 !== 1).map((e) => e.orderId);
+      await eventually(
+        async () =>
+          (await db.prisma.outboxEvent.count({ where: { key: { in: onOtherPartitions } } })) ===
+          onOtherPartitions.length,
+      );
+      expect(await countEffects(stuck.orderId)).toBe(0);
+      expect(runner.stalledPartitions()).toMatchObject([
+        { topic, partition: 1, offset: '0', failureClass: 'transient' },
+      ]);
+      // The outage is over: the stuck event and the ones queued behind it are handled, each once.
+      outage = false;
+      await eventually(
+        async () =>
+          (await db.prisma.outboxEvent.count({
+            where: { key: { in: [stuck.orderId, ...later.map((e) => e.orderId)] } },
+          })) ===
+          later.length + 1,
+      );
+    } finally {
+      await runner.stop();
+    }
+    expect(stuckAttempts).toBeGreaterThan(2);
+    expect(await readTopic(kafkaAdmin, `${topic}.DLT`, 1, { timeoutMs: 2000, settleMs: 0 })).toHaveLength(0);
   });
 });

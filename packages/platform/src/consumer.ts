@@ -1,11 +1,13 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { EventCodec, EventEnvelope } from './codec';
-import { classifyError, errorCode, PermanentEventError } from './errors';
+import { deadLetter, type DeadLetterProducer } from './dead-letter';
+import { PermanentEventError } from './errors';
+import { classifyFailure, type FailureClass } from './failures';
 import { recordInbox } from './inbox';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './retry';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './retry';
 import type { SqlExecutor, TransactionRunner } from './sql';
 import { eventHeaders, headersToRecord, type EventHeaders } from './tracing';
 
@@ -84,39 +86,77 @@ export interface ConsumerRunnerOptions<Tx extends SqlExecutor> {
   /** Opens the database transaction the inbox row, the effect and the outbox rows share. */
   transaction: TransactionRunner<Tx>;
   /** Used to publish dead letters (`<topic>.DLT`). */
-  producer: Producer;
+  producer: DeadLetterProducer;
   logger: Logger;
   metrics: Registry;
+  /** Backoff between attempts of a failing message; its partition is paused meanwhile. */
   backoff?: BackoffOptions;
+  /** Attempts of a message whose failure is neither permanent nor an outage, before it is dead-lettered. Default 5. */
+  maxAttempts?: number;
   /** Partitions handled at once (order within a partition is kept). Default 3. */
   concurrency?: number;
   fromBeginning?: boolean;
+  /** kafkajs session timeout (default 30 s); heartbeats keep going while a partition waits. */
+  sessionTimeoutMs?: number;
 }
+
+/** Where a consumer runner is: `/ready` fails unless it is `running`. */
+export type ConsumerState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
+
+/** A partition waiting to retry its first unhandled message. */
+export interface StalledPartition {
+  topic: string;
+  partition: number;
+  offset: string;
+  attempts: number;
+  /** When the first attempt failed (ms since the epoch). */
+  since: number;
+  failureClass: FailureClass;
+  error: string;
+}
+
+interface RetryState extends StalledPartition {
+  timer: NodeJS.Timeout | undefined;
+}
+
+type Outcome = 'handled' | 'duplicate' | 'dead_lettered';
 
 /**
  * Consumes the subscribed topics: decode → handler in one transaction with the inbox row → commit the
- * offset once that transaction committed (autoCommit off; commits batched per partition). Permanent
- * failures go to `<topic>.DLT`; retriable ones retry with backoff in place (the partition waits, its
- * offset uncommitted), never dead-lettered.
+ * offset once that transaction committed (autoCommit off; commits batched per partition).
+ *
+ * One message only ever stops itself: a permanent failure goes to `<topic>.DLT` at once; an unknown
+ * failure is retried `maxAttempts` times, then dead-lettered; an outage (database, broker, registry,
+ * Redis, webhook) is retried for as long as it takes. While a message waits for its next attempt its
+ * partition is paused and the batch returns, so other partitions keep flowing and heartbeats go on.
+ * A consumer that crashes without kafkajs restarting it is recreated with backoff.
  */
 export class ConsumerRunner<Tx extends SqlExecutor> {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly byTopic: Map<string, Subscription<Tx>>;
   private readonly log: Logger;
   private readonly metrics;
-  private readonly stopSignal = new AbortController();
   private readonly backoff: BackoffOptions;
+  private readonly maxAttempts: number;
+  private readonly retries = new Map<string, RetryState>();
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
+  private currentState: ConsumerState = 'idle';
+  private stateSince = Date.now();
 
   constructor(private readonly opts: ConsumerRunnerOptions<Tx>) {
-    this.consumer = opts.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
     this.byTopic = new Map(opts.subscriptions.map((s) => [s.topic, s]));
     this.log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
     this.metrics = platformMetrics(opts.metrics);
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.maxAttempts = opts.maxAttempts ?? 5;
+    this.consumer = this.createConsumer();
   }
 
   /** Connects, subscribes and starts handling messages in the background. */
   async start(): Promise<void> {
+    this.setState('starting');
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [...this.byTopic.keys()],
@@ -130,15 +170,100 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     });
   }
 
-  /** Finishes the messages in flight (a retry loop gives up; its message stays uncommitted) and disconnects. */
+  /** Finishes the messages in flight (a waiting retry is abandoned; its message stays uncommitted) and disconnects. */
   async stop(): Promise<void> {
-    this.stopSignal.abort();
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    for (const r of this.retries.values()) clearTimeout(r.timer);
+    this.retries.clear();
     await this.consumer.disconnect();
+    this.setState('stopped');
   }
 
-  /** The underlying kafkajs consumer (for readiness checks and tests). */
+  /** The underlying kafkajs consumer (for tests). */
   get kafkaConsumer(): Consumer {
     return this.consumer;
+  }
+
+  /** The runner's state and since when (ms since the epoch). */
+  get state(): { state: ConsumerState; since: number } {
+    return { state: this.currentState, since: this.stateSince };
+  }
+
+  /** Partitions waiting to retry a message, oldest first. */
+  stalledPartitions(): StalledPartition[] {
+    return [...this.retries.values()]
+      .map(({ timer: _timer, ...rest }) => rest)
+      .sort((a, b) => a.since - b.since);
+  }
+
+  private setState(state: ConsumerState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.stateSince = Date.now();
+    for (const s of ['idle', 'starting', 'running', 'restarting', 'stopped', 'failed'] as const)
+      this.metrics.consumerState.set({ group: this.opts.groupId, state: s }, s === state ? 1 : 0);
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.opts.kafka.consumer({
+      groupId: this.opts.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      // A resumed partition is fetched again only when the fetch in flight returns: keep that wait short.
+      maxWaitTimeInMs: 1_000,
+      // kafkajs retries its own broker calls before CRASH; a crash with restart=false is ours to handle.
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    const { CRASH, GROUP_JOIN, STOP } = consumer.events;
+    consumer.on(GROUP_JOIN, () => {
+      this.restarts = 0;
+      this.setState('running');
+    });
+    consumer.on(STOP, () => {
+      if (!this.stopping) this.setState('stopped');
+    });
+    consumer.on(CRASH, (event) => {
+      const { error, restart } = event.payload;
+      this.metrics.consumerCrashes.inc({ group: this.opts.groupId });
+      if (this.stopping) return;
+      if (restart) {
+        this.log.error({ err: error }, 'consumer crashed; kafkajs restarts it');
+        this.setState('restarting');
+        return;
+      }
+      this.log.error({ err: error }, 'consumer crashed and will not restart by itself; recreating it');
+      this.setState('restarting');
+      this.scheduleRestart();
+    });
+    return consumer;
+  }
+
+  private scheduleRestart(): void {
+    const delay = backoffDelay(this.restarts++, { initialMs: 1000, maxMs: 30_000 });
+    this.restartTimer = setTimeout(() => {
+      void this.restart(delay);
+    }, delay);
+  }
+
+  private async restart(afterMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.log.warn({ afterMs, restarts: this.restarts }, 'recreating the consumer');
+    for (const r of this.retries.values()) clearTimeout(r.timer);
+    this.retries.clear();
+    const old = this.consumer;
+    await old
+      .disconnect()
+      .catch((err: unknown) => this.log.warn({ err }, 'disconnecting the crashed consumer failed'));
+    this.consumer = this.createConsumer();
+    try {
+      await this.start();
+    } catch (err) {
+      this.log.error({ err }, 'recreating the consumer failed; trying again');
+      this.setState('restarting');
+      if (!this.stopping) this.scheduleRestart();
+    }
   }
 
   // Messages of a partition are handled one after another; the offset after the last handled one is
@@ -146,7 +271,6 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   // committed offset is durable; a crash redelivers the uncommitted tail, which the inbox drops.
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { topic, partition } = payload.batch;
-    const heartbeat = (): Promise<void> => payload.heartbeat();
     let uncommitted: string | undefined;
     let lastCommit = Date.now();
     const commit = async (): Promise<void> => {
@@ -157,16 +281,24 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       uncommitted = undefined;
       lastCommit = Date.now();
     };
+    const highWatermark = BigInt(payload.batch.highWatermark);
+    const setLag = (next: bigint): void =>
+      this.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(highWatermark - next));
     try {
       for (const message of payload.batch.messages) {
         if (!payload.isRunning() || payload.isStale()) break;
-        await this.handleMessage(topic, partition, message, heartbeat);
+        const outcome = await this.attempt(topic, partition, message);
+        if (outcome === 'retry') {
+          // Stop here: the partition is paused until its retry is due; kafkajs fetches again from the
+          // last resolved offset when it resumes. Other partitions are not held up.
+          payload.pause();
+          break;
+        }
         payload.resolveOffset(message.offset);
         uncommitted = message.offset;
-        if (Date.now() - lastCommit >= COMMIT_EVERY_MS) {
-          await commit();
-          await heartbeat();
-        }
+        setLag(BigInt(message.offset) + 1n);
+        if (Date.now() - lastCommit >= COMMIT_EVERY_MS) await commit();
+        await payload.heartbeat();
       }
     } finally {
       // Also when stopping mid-batch: what was handled stays handled.
@@ -174,12 +306,12 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     }
   }
 
-  private async handleMessage(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
+  /** One attempt at a message: its outcome, or 'retry' when its partition must wait (and is now scheduled to resume). */
+  private async attempt(topic: string, partition: number, message: KafkaMessage): Promise<Outcome | 'retry'> {
+    const key = `${topic}\u0000${partition}`;
+    const pending = this.retries.get(key);
+    const previous = pending?.offset === message.offset ? pending : undefined;
+    const attempts = (previous?.attempts ?? 0) + 1;
     const started = process.hrtime.bigint();
     const headers = headersToRecord(message.headers);
     const base = {
@@ -190,31 +322,86 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       correlationId: headers['correlation-id'],
       traceparent: headers.traceparent,
     };
-    let outcome: 'handled' | 'duplicate' | 'dead_lettered' | undefined;
-    for (let attempt = 0; outcome === undefined; attempt++) {
-      try {
-        outcome = await this.process(base, message);
-      } catch (err) {
-        if (classifyError(err) === 'permanent') {
-          await this.deadLetter(topic, partition, message, err, heartbeat);
-          outcome = 'dead_lettered';
-          break;
-        }
-        if (this.stopSignal.signal.aborted) throw err;
-        const delay = backoffDelay(attempt, this.backoff);
-        this.metrics.handlerRetries.inc({ topic });
-        this.log.warn(
-          { err, topic, partition, offset: message.offset, attempt, retryInMs: delay },
-          'retriable failure; retrying',
-        );
-        await sleep(delay, this.stopSignal.signal);
-        // Long retry loops must not cost the group membership.
-        await heartbeat().catch(() => undefined);
-        if (this.stopSignal.signal.aborted) throw err;
+    let outcome: Outcome;
+    try {
+      outcome = await this.process(base, message);
+    } catch (err) {
+      const failure = classifyFailure(err);
+      if (failure === 'permanent' || (failure === 'bounded' && attempts >= this.maxAttempts)) {
+        const sent = await this.sendToDlt(topic, partition, message, err, failure, attempts);
+        if (!sent)
+          return this.scheduleRetry(key, topic, partition, message, attempts, previous, 'transient', err);
+        outcome = 'dead_lettered';
+      } else {
+        return this.scheduleRetry(key, topic, partition, message, attempts, previous, failure, err);
       }
     }
+    if (previous !== undefined) {
+      this.log.info(
+        { topic, partition, offset: message.offset, attempts, stalledMs: Date.now() - previous.since },
+        'partition recovered',
+      );
+    }
+    if (pending !== undefined) this.clearRetry(key);
     this.metrics.eventsConsumed.inc({ topic, outcome });
     this.metrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
+    return outcome;
+  }
+
+  private scheduleRetry(
+    key: string,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    attempts: number,
+    previous: RetryState | undefined,
+    failure: FailureClass,
+    err: unknown,
+  ): 'retry' {
+    const delay = backoffDelay(attempts - 1, this.backoff);
+    this.metrics.handlerRetries.inc({ topic, class: failure });
+    const error = err instanceof Error ? err.message : String(err);
+    const logFields = {
+      err,
+      topic,
+      partition,
+      offset: message.offset,
+      attempts,
+      failureClass: failure,
+      retryInMs: delay,
+    };
+    // Warn on the first failures, then once a minute per partition: an outage must not flood the log.
+    if (attempts <= 3 || attempts % 20 === 0)
+      this.log.warn(
+        logFields,
+        failure === 'transient'
+          ? 'outage; partition paused, retrying'
+          : `failed (attempt ${attempts} of ${this.maxAttempts}); partition paused, retrying`,
+      );
+    const state: RetryState = {
+      topic,
+      partition,
+      offset: message.offset,
+      attempts,
+      since: previous?.since ?? Date.now(),
+      failureClass: failure,
+      error: error.slice(0, 300),
+      timer: undefined,
+    };
+    clearTimeout(this.retries.get(key)?.timer);
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      if (!this.stopping) this.consumer.resume([{ topic, partitions: [partition] }]);
+    }, delay);
+    this.retries.set(key, state);
+    this.metrics.stalledPartitions.set({ group: this.opts.groupId }, this.retries.size);
+    return 'retry';
+  }
+
+  private clearRetry(key: string): void {
+    clearTimeout(this.retries.get(key)?.timer);
+    this.retries.delete(key);
+    this.metrics.stalledPartitions.set({ group: this.opts.groupId }, this.retries.size);
   }
 
   private async process(
@@ -261,47 +448,36 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     });
   }
 
-  private async deadLetter(
+  /** Dead-letters the message; false when the DLT cannot be written now (an outage: retry the message later). */
+  private async sendToDlt(
     topic: string,
     partition: number,
     message: KafkaMessage,
     err: unknown,
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
-    const reason = err instanceof Error ? err.message : String(err);
+    errorClass: 'permanent' | 'bounded',
+    attempts: number,
+  ): Promise<boolean> {
     this.log.error(
-      { err, topic, partition, offset: message.offset },
+      { err, topic, partition, offset: message.offset, attempts, failureClass: errorClass },
       'event can never be processed; dead-lettering',
     );
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.opts.producer.send({
-          topic: `${topic}.DLT`,
-          acks: -1,
-          messages: [
-            {
-              key: message.key,
-              value: message.value,
-              headers: {
-                ...message.headers,
-                'dlt-original-topic': topic,
-                'dlt-original-partition': String(partition),
-                'dlt-original-offset': message.offset,
-                'dlt-error-code': errorCode(err),
-                'dlt-error-message': reason.slice(0, 1000),
-              },
-            },
-          ],
-        });
-        return;
-      } catch (sendErr) {
-        // The DLT itself unreachable is an outage: keep the message uncommitted and retry.
-        if (this.stopSignal.signal.aborted) throw sendErr;
-        const delay = backoffDelay(attempt, this.backoff);
-        this.log.warn({ err: sendErr, retryInMs: delay }, 'dead-lettering failed; retrying');
-        await sleep(delay, this.stopSignal.signal);
-        await heartbeat().catch(() => undefined);
-      }
+    try {
+      await deadLetter(this.opts.producer, message, {
+        topic,
+        partition,
+        groupId: this.opts.groupId,
+        error: err,
+        errorClass,
+        attempts,
+      });
+      this.metrics.deadLetters.inc({ topic, class: errorClass });
+      return true;
+    } catch (sendErr) {
+      this.log.warn(
+        { err: sendErr, topic, partition, offset: message.offset },
+        'dead-lettering failed; will retry',
+      );
+      return false;
     }
   }
 }

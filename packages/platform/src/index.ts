@@ -10,7 +10,14 @@ export { asyncGauge, createMetricsRegistry, platformMetrics } from './metrics';
 export type { EventCodec, EventEnvelope } from './codec';
 export { eventHeaders, headersToRecord, nextTraceparent } from './tracing';
 export type { EventHeaders } from './tracing';
-export { createKafka, createProducer, ensureTopics, publishEvent } from './kafka';
+export { ManagedProducer, createKafka, createProducer, ensureTopics, publishEvent } from './kafka';
+export type { EventProducer } from './kafka';
+export { classifyFailure, isFatalProducerError, TransientFailure } from './failures';
+export type { FailureClass } from './failures';
+export { DLT_SUFFIX, DltHeaders, deadLetter, deadLetterHeaders, deadLetterTopic } from './dead-letter';
+export type { DeadLetterCause, DeadLetterProducer } from './dead-letter';
+export { Pruner } from './pruning';
+export type { PruneRule } from './pruning';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export { recordInbox } from './inbox';
 export { OUTBOX_CHANNEL, enqueueOutbox } from './outbox';
@@ -19,18 +26,29 @@ export type { OutboxCodec, OutboxRelayOptions } from './outbox-relay';
 export { ConsumerRunner, on } from './consumer';
 export type {
   ConsumerRunnerOptions,
+  ConsumerState,
+  StalledPartition,
   EventContext,
   EventHandler,
   Subscription,
   ValidationIssue,
 } from './consumer';
 export { createHttpApp, listen, requestContext } from './http';
+export { isTransientDatabaseError, transientDatabaseReason } from './database-errors';
+export type { TransientDatabaseReason } from './database-errors';
 export type { HttpAppOptions, ReadinessCheck, RequestContext } from './http';
-export { databaseCheck, kafkaCheck, redisCheck, registryCheck } from './readiness';
+export { consumerCheck, databaseCheck, kafkaCheck, redisCheck, registryCheck, relayCheck } from './readiness';
+export type { ConsumerHealth, RelayHealth } from './readiness';
 export { Cache, createRedis } from './cache';
 export { runService, stopAll } from './lifecycle';
 export type { RunningService } from './lifecycle';
-export { createServiceRuntime, scopeToOrders, serviceMain, stopSteps } from './service-runtime';
+export {
+  createServiceRuntime,
+  exitOnUnhandledErrors,
+  scopeToOrders,
+  serviceMain,
+  stopSteps,
+} from './service-runtime';
 export type {
   AssembledService,
   PublishedCodec,
@@ -45,4 +63,5 @@ export type {
 } from './service-runtime';
 export { MigrationError, applyMigrations, migrationChecksum, readMigrations } from './db/migrate';
 export type { MigrationErrorCode, MigrationFile, MigrationResult } from './db/migrate';
-export { prismaAdapter } from './prisma';
+export { databasePool, prismaAdapter } from './prisma';
+export type { DatabasePoolOptions } from './prisma';

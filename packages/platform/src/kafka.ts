@@ -1,6 +1,18 @@
-import { Kafka, logLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type LogEntry,
+  type Producer,
+  type ProducerBatch,
+  type ProducerRecord,
+  type RecordMetadata,
+} from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { EventCodec, EventEnvelope } from './codec';
+import { isFatalProducerError } from './failures';
 import type { Logger } from './logger';
+import { platformMetrics } from './metrics';
 import type { EventHeaders } from './tracing';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -37,6 +49,85 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
   });
   await producer.connect();
   return producer;
+}
+
+/** What the relay and dead-lettering need of a producer. */
+export type EventProducer = Pick<Producer, 'send' | 'sendBatch'>;
+
+/**
+ * The service's idempotent producer, recreated after a fatal producer error (out-of-order sequence,
+ * unknown producer id, invalid epoch — e.g. after a produce the broker appended but never acknowledged,
+ * or after the broker's data was replaced). The failing call still rejects; the caller's next attempt
+ * goes through a fresh producer id, and consumers' inboxes absorb any duplicate it sends.
+ */
+export class ManagedProducer implements EventProducer {
+  private current: Producer | undefined;
+  private recreating: Promise<void> | undefined;
+  private readonly log: Logger;
+  private readonly recreations;
+
+  constructor(
+    private readonly kafka: Kafka,
+    logger: Logger,
+    metrics: Registry,
+    private readonly factory: (kafka: Kafka) => Promise<Producer> = createProducer,
+  ) {
+    this.log = logger.child({ component: 'producer' });
+    this.recreations = platformMetrics(metrics).producerRecreations;
+  }
+
+  /** Connects the first producer. */
+  async connect(): Promise<void> {
+    this.current = await this.factory(this.kafka);
+  }
+
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    return this.guard((p) => p.send(record));
+  }
+
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.guard((p) => p.sendBatch(batch));
+  }
+
+  async disconnect(): Promise<void> {
+    await this.recreating?.catch(() => undefined);
+    await this.current?.disconnect();
+    this.current = undefined;
+  }
+
+  private async guard(call: (p: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    await this.recreating;
+    if (this.current === undefined) await this.recreate(undefined);
+    const producer = this.current;
+    if (producer === undefined) throw new Error('the producer is not connected');
+    try {
+      return await call(producer);
+    } catch (err) {
+      if (isFatalProducerError(err)) {
+        this.log.error({ err }, 'fatal producer error; recreating the idempotent producer');
+        await this.recreate(producer).catch((e: unknown) =>
+          this.log.error({ err: e }, 'recreating the producer failed; the next send tries again'),
+        );
+      }
+      throw err;
+    }
+  }
+
+  private recreate(failed: Producer | undefined): Promise<void> {
+    // Concurrent failures of the same producer recreate it once.
+    if (this.current !== failed) return this.recreating ?? Promise.resolve();
+    this.recreating ??= (async () => {
+      try {
+        await failed?.disconnect().catch(() => undefined);
+        this.current = undefined;
+        this.current = await this.factory(this.kafka);
+        this.recreations.inc();
+      } finally {
+        this.recreating = undefined;
+      }
+    })();
+    return this.recreating;
+  }
 }
 
 /** Encodes and sends one event keyed by its orderId (acks=all). Prefer the outbox for state changes. */

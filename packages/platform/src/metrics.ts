@@ -33,8 +33,8 @@ export function platformMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'orderflow_event_handler_retries_total',
-          help: 'Retries of events after a retriable failure, by topic',
-          labelNames: ['topic'],
+          help: 'Retries of events, by topic and failure class (transient outage or bounded unknown error)',
+          labelNames: ['topic', 'class'],
           registers: [registry],
         }),
     ),
@@ -47,6 +47,81 @@ export function platformMetrics(registry: Registry) {
           help: 'Time from receiving an event to its effect being committed',
           labelNames: ['topic'],
           buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+          registers: [registry],
+        }),
+    ),
+    deadLetters: once(
+      registry,
+      'orderflow_dead_letters_total',
+      () =>
+        new Counter({
+          name: 'orderflow_dead_letters_total',
+          help: 'Events sent to <topic>.DLT, by original topic and class (permanent, bounded)',
+          labelNames: ['topic', 'class'],
+          registers: [registry],
+        }),
+    ),
+    consumerLag: once(
+      registry,
+      'orderflow_consumer_lag',
+      () =>
+        new Gauge({
+          name: 'orderflow_consumer_lag',
+          help: 'Messages behind the high watermark, per topic and partition (as of the last batch)',
+          labelNames: ['topic', 'partition'],
+          registers: [registry],
+        }),
+    ),
+    stalledPartitions: once(
+      registry,
+      'orderflow_consumer_stalled_partitions',
+      () =>
+        new Gauge({
+          name: 'orderflow_consumer_stalled_partitions',
+          help: 'Partitions paused while their first unhandled message waits for a retry',
+          labelNames: ['group'],
+          registers: [registry],
+        }),
+    ),
+    consumerCrashes: once(
+      registry,
+      'orderflow_consumer_crashes_total',
+      () =>
+        new Counter({
+          name: 'orderflow_consumer_crashes_total',
+          help: 'kafkajs consumer crashes (each is followed by a restart)',
+          labelNames: ['group'],
+          registers: [registry],
+        }),
+    ),
+    consumerState: once(
+      registry,
+      'orderflow_consumer_state',
+      () =>
+        new Gauge({
+          name: 'orderflow_consumer_state',
+          help: '1 for the state the consumer is in (idle, starting, running, restarting, stopped, failed)',
+          labelNames: ['group', 'state'],
+          registers: [registry],
+        }),
+    ),
+    relayFailures: once(
+      registry,
+      'orderflow_outbox_relay_failures_total',
+      () =>
+        new Counter({
+          name: 'orderflow_outbox_relay_failures_total',
+          help: 'Outbox relay publishing failures',
+          registers: [registry],
+        }),
+    ),
+    producerRecreations: once(
+      registry,
+      'orderflow_producer_recreations_total',
+      () =>
+        new Counter({
+          name: 'orderflow_producer_recreations_total',
+          help: 'Idempotent producers recreated after a fatal error (out-of-order sequence, unknown producer id, epoch)',
           registers: [registry],
         }),
     ),

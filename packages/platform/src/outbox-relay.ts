@@ -1,10 +1,11 @@
-import type { Message, Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { EventCodec } from './codec';
 
 /** What the relay needs of a topic codec (any TopicCodec fits, whatever its event type). */
 export type OutboxCodec = Pick<EventCodec<never>, 'topic' | 'schema' | 'encode'>;
+import type { EventProducer } from './kafka';
 import type { Logger } from './logger';
 import { asyncGauge, platformMetrics } from './metrics';
 import { OUTBOX_CHANNEL } from './outbox';
@@ -21,7 +22,8 @@ interface OutboxRow {
 /** Options of an outbox relay; one per service process (several may run: rows are locked SKIP LOCKED). */
 export interface OutboxRelayOptions {
   databaseUrl: string;
-  producer: Producer;
+  /** The service's ManagedProducer (recreated after fatal producer errors), or any kafkajs producer. */
+  producer: EventProducer;
   /** A codec per topic this service publishes; a row of any other topic stops the relay with a clear error. */
   codecs: readonly OutboxCodec[];
   logger: Logger;
@@ -45,6 +47,9 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly log: Logger;
   private readonly produced;
+  private readonly failures;
+  private failingSinceMs: number | undefined;
+  private lastError: string | undefined;
   private listener: pg.Client | undefined;
   private wake: AbortController = new AbortController();
   private stopping = false;
@@ -52,23 +57,29 @@ export class OutboxRelay {
   private lastPrune = 0;
 
   constructor(private readonly opts: OutboxRelayOptions) {
-    this.pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2 });
+    this.pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 2,
+      // A hung database must fail the relay's calls (and show in /ready), not hang them forever.
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 15_000,
+    });
     this.pool.on('error', (err) => this.log.warn({ err }, 'outbox relay: idle database connection failed'));
     this.codecs = new Map(opts.codecs.map((c) => [c.topic, c]));
     this.batchSize = opts.batchSize ?? 200;
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
     this.log = opts.logger.child({ component: 'outbox-relay' });
     this.produced = platformMetrics(opts.metrics).eventsProduced;
+    this.failures = platformMetrics(opts.metrics).relayFailures;
+    // An idle client that loses its connection must not become an unhandled 'error' that kills the process.
+    this.pool.on('connect', (client) => {
+      client.on('error', (err) => this.log.warn({ err }, 'outbox relay: database connection failed'));
+    });
     asyncGauge(
       opts.metrics,
       'orderflow_outbox_lag_seconds',
       'Age of the oldest unpublished outbox row (0 when none)',
-      async () => {
-        const r = await this.pool.query<{ lag: number | null }>(
-          `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox" WHERE published_at IS NULL`,
-        );
-        return r.rows[0]?.lag ?? 0;
-      },
+      () => this.oldestUnpublishedAgeSeconds(),
     );
     asyncGauge(opts.metrics, 'orderflow_outbox_pending', 'Unpublished outbox rows', async () => {
       const r = await this.pool.query<{ n: number }>(
@@ -82,6 +93,19 @@ export class OutboxRelay {
   async start(): Promise<void> {
     await this.listen();
     this.loop = this.run();
+  }
+
+  /** Since when publishing has been failing (ms since the epoch), and why; undefined while it works. */
+  health(): { failingSinceMs: number | undefined; lastError: string | undefined } {
+    return { failingSinceMs: this.failingSinceMs, lastError: this.lastError };
+  }
+
+  /** Age in seconds of the oldest unpublished outbox row (0 when none). */
+  async oldestUnpublishedAgeSeconds(): Promise<number> {
+    const r = await this.pool.query<{ lag: number | null }>(
+      `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox" WHERE published_at IS NULL`,
+    );
+    return r.rows[0]?.lag ?? 0;
   }
 
   /** Stops after the batch in flight is sent and marked. */
@@ -157,14 +181,22 @@ export class OutboxRelay {
       try {
         if (!this.listener) await this.listen();
         const published = await this.publishBatch();
+        if (this.failingSinceMs !== undefined)
+          this.log.info({ failedForMs: Date.now() - this.failingSinceMs }, 'outbox relay: publishing again');
         failures = 0;
+        this.failingSinceMs = undefined;
+        this.lastError = undefined;
         await this.prune();
         // A full batch means more may be waiting: go again at once.
         if (published === this.batchSize) continue;
         await this.idle(this.pollIntervalMs);
       } catch (err) {
-        const delay = backoffDelay(failures++, this.opts.backoff);
-        this.log.error({ err, retryInMs: delay }, 'outbox relay: publishing failed; retrying');
+        const delay = backoffDelay(failures++, this.opts.backoff ?? { initialMs: 100, maxMs: 5_000 });
+        this.failingSinceMs ??= Date.now();
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.failures.inc();
+        if (failures <= 3 || failures % 20 === 0)
+          this.log.error({ err, retryInMs: delay, failures }, 'outbox relay: publishing failed; retrying');
         await this.idle(delay);
       }
     }

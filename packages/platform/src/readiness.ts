@@ -28,3 +28,69 @@ export function registryCheck(registryUrl: string, fetchImpl: typeof fetch = fet
     },
   };
 }
+
+/** What the consumer check reads of a ConsumerRunner. */
+export interface ConsumerHealth {
+  readonly state: { state: string; since: number };
+  stalledPartitions(): { topic: string; partition: number; offset: string; since: number; error: string }[];
+}
+
+/**
+ * /ready check: the consumer is running (not starting, crashed, restarting or stopped), and no partition
+ * has waited on a failing message for longer than `stalledMs`.
+ */
+export function consumerCheck(
+  consumer: () => ConsumerHealth | undefined,
+  opts: { stalledMs: number },
+): ReadinessCheck {
+  return {
+    name: 'consumer',
+    check: () => {
+      const c = consumer();
+      if (c === undefined) throw new Error('consumer not started');
+      const { state, since } = c.state;
+      if (state !== 'running')
+        throw new Error(`consumer is ${state} (for ${Math.round((Date.now() - since) / 1000)} s)`);
+      const stalled = c.stalledPartitions().filter((p) => Date.now() - p.since > opts.stalledMs);
+      if (stalled.length > 0) {
+        const first = stalled[0]!;
+        throw new Error(
+          `${stalled.length} partition(s) stalled; ${first.topic}[${first.partition}] at offset ${first.offset} for ` +
+            `${Math.round((Date.now() - first.since) / 1000)} s: ${first.error}`,
+        );
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** What the relay check reads of an OutboxRelay. */
+export interface RelayHealth {
+  health(): { failingSinceMs: number | undefined; lastError: string | undefined };
+  oldestUnpublishedAgeSeconds(): Promise<number>;
+}
+
+/**
+ * /ready check: the outbox relay has not been failing for longer than `failingMs`, and the oldest
+ * unpublished outbox row is not older than `maxAgeMs`.
+ */
+export function relayCheck(
+  relay: () => RelayHealth | undefined,
+  opts: { failingMs: number; maxAgeMs: number },
+): ReadinessCheck {
+  return {
+    name: 'outbox',
+    check: async () => {
+      const r = relay();
+      if (r === undefined) throw new Error('outbox relay not started');
+      const { failingSinceMs, lastError } = r.health();
+      if (failingSinceMs !== undefined && Date.now() - failingSinceMs > opts.failingMs)
+        throw new Error(
+          `outbox relay failing for ${Math.round((Date.now() - failingSinceMs) / 1000)} s: ${lastError ?? 'unknown error'}`,
+        );
+      const age = await r.oldestUnpublishedAgeSeconds();
+      if (age * 1000 > opts.maxAgeMs)
+        throw new Error(`oldest unpublished outbox row is ${Math.round(age)} s old`);
+    },
+  };
+}

@@ -4,12 +4,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { ConsumerRunner, type Subscription } from './consumer';
 import { createHttpApp, listen, type HttpAppOptions } from './http';
-import { createKafka, createProducer, ensureTopics } from './kafka';
+import { createKafka, ensureTopics, ManagedProducer } from './kafka';
 import { runService, stopAll, type RunningService } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { OutboxRelay, type OutboxCodec } from './outbox-relay';
-import { databaseCheck, kafkaCheck, redisCheck, registryCheck } from './readiness';
+import { Pruner, type PruneRule } from './pruning';
+import { consumerCheck, databaseCheck, kafkaCheck, redisCheck, registryCheck, relayCheck } from './readiness';
 import type { SqlExecutor, TransactionRunner } from './sql';
 
 /** The settings the runtime reads (every `platformSettings(...)` config has them). */
@@ -19,6 +20,12 @@ export interface ServiceRuntimeConfig {
   databaseUrl: string;
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
+  /** See platformSettings for each of these; absent → its default there. */
+  consumerMaxAttempts?: number;
+  readyRelayFailingMs?: number;
+  readyOutboxAgeMs?: number;
+  readyStalledPartitionMs?: number;
+  inboxRetentionMs?: number;
 }
 
 /** A codec of an event the service publishes: the relay sends it, and start-up resolves its schema id first. */
@@ -66,6 +73,8 @@ export interface ServiceRuntimeOptions<Tx extends SqlExecutor> {
    * start-up goes on, the relay retrying it; default true fails start-up before anything connects.
    */
   requirePublishedSchemas?: boolean | undefined;
+  /** Tables of the service whose rows expire (e.g. idempotency keys); the inbox is always pruned. */
+  prune?: readonly PruneRule[] | undefined;
 }
 
 /** A started service: its port and how to stop it. */
@@ -127,6 +136,7 @@ export interface StopTargets {
   http: { close: () => Promise<void> };
   consumer: { stop: () => Promise<void> };
   relay: { stop: () => Promise<void> };
+  pruner?: { stop: () => Promise<void> } | undefined;
   producer: { disconnect: () => Promise<void> };
   admin: { disconnect: () => Promise<void> };
   redis: { quit: () => Promise<unknown> } | undefined;
@@ -143,6 +153,7 @@ export function stopSteps(t: StopTargets): StopStep[] {
     ['http', () => t.http.close()],
     ['consumer', () => t.consumer.stop()],
     ['outbox relay', () => t.relay.stop()],
+    ...(t.pruner === undefined ? [] : ([['pruner', () => t.pruner!.stop()]] as StopStep[])),
     ['producer', () => t.producer.disconnect()],
     ['kafka admin', () => t.admin.disconnect()],
   ];
@@ -163,6 +174,8 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
   const metrics = createMetricsRegistry(config.serviceName);
   const kafka = createKafka({ clientId: config.serviceName, brokers: config.kafkaBrokers, logger });
   const admin = kafka.admin();
+  let consumer: ConsumerRunner<Tx> | undefined;
+  let relay: OutboxRelay | undefined;
   const http = createHttpApp({
     logger,
     metrics,
@@ -171,6 +184,11 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
       ...(redis === undefined ? [] : [redisCheck(redis)]),
       kafkaCheck(admin),
       registryCheck(config.schemaRegistryUrl),
+      consumerCheck(() => consumer, { stalledMs: config.readyStalledPartitionMs ?? 60_000 }),
+      relayCheck(() => relay, {
+        failingMs: config.readyRelayFailingMs ?? 30_000,
+        maxAgeMs: config.readyOutboxAgeMs ?? 60_000,
+      }),
     ],
     routes: opts.routes,
     ...(opts.bodyLimit === undefined ? {} : { bodyLimit: opts.bodyLimit }),
@@ -189,7 +207,8 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
         subscriptions.map((s) => ({ topic: `${s.topic}.DLT`, numPartitions: 1 })),
       );
     }
-    const producer = await createProducer(kafka);
+    const producer = new ManagedProducer(kafka, logger, metrics);
+    await producer.connect();
     if (!requireSchemas) {
       // Not fatal here: the relay retries, and /ready shows the registry; but a missing schema is worth saying early.
       await Promise.all(
@@ -202,7 +221,7 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
         ),
       );
     }
-    const relay = new OutboxRelay({
+    relay = new OutboxRelay({
       databaseUrl: config.databaseUrl,
       producer,
       codecs: opts.publishes,
@@ -210,7 +229,7 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
       metrics,
     });
     await relay.start();
-    const consumer = new ConsumerRunner<Tx>({
+    consumer = new ConsumerRunner<Tx>({
       kafka,
       groupId: opts.groupId ?? config.serviceName,
       subscriptions,
@@ -218,14 +237,39 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
       producer,
       logger,
       metrics,
+      maxAttempts: config.consumerMaxAttempts ?? 5,
       ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
     });
     await consumer.start();
+    const startedConsumer = consumer;
+    const startedRelay = relay;
+    const pruner = new Pruner(
+      db,
+      [
+        { table: 'inbox', column: 'processed_at', retainMs: config.inboxRetentionMs ?? 8 * 86_400_000 },
+        ...(opts.prune ?? []),
+      ],
+      logger,
+    );
+    pruner.start();
     const server = await listen(http, config.port);
     logger.info({ port: server.port, ...opts.logFields }, `${opts.name} service listening`);
     return {
       port: server.port,
-      stop: () => stopAll(logger, stopSteps({ http: server, consumer, relay, producer, admin, redis, db })),
+      stop: () =>
+        stopAll(
+          logger,
+          stopSteps({
+            http: server,
+            consumer: startedConsumer,
+            relay: startedRelay,
+            pruner,
+            producer,
+            admin,
+            redis,
+            db,
+          }),
+        ),
     };
   }
 
@@ -244,6 +288,7 @@ export function serviceMain<C extends { serviceName: string; logLevel: string; s
   const main = async (): Promise<void> => {
     const config = loadConfig();
     const logger = createLogger({ service: config.serviceName, level: config.logLevel });
+    exitOnUnhandledErrors(logger);
     await runService({
       logger,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -254,4 +299,21 @@ export function serviceMain<C extends { serviceName: string; logLevel: string; s
     console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
+}
+
+/**
+ * An unhandled rejection or uncaught exception leaves a service in an unknown state: log it and exit 1,
+ * so the supervisor (npm start, compose, Kubernetes) restarts it and the uncommitted work is redelivered.
+ */
+export function exitOnUnhandledErrors(
+  logger: Logger,
+  exit: (code: number) => void = (c) => process.exit(c),
+): void {
+  const die = (kind: string) => (err: unknown) => {
+    logger.fatal({ err }, `${kind}; exiting so the service restarts cleanly`);
+    logger.flush();
+    exit(1);
+  };
+  process.on('unhandledRejection', die('unhandled promise rejection'));
+  process.on('uncaughtException', die('uncaught exception'));
 }

@@ -1,4 +1,4 @@
-import { PrismaPg } from '@prisma/adapter-pg';
+import { prismaAdapter } from '@orderflow/platform';
 import { PrismaClient, type Prisma } from './generated/prisma/client';
 
 /** The notification database client. */
@@ -8,5 +8,5 @@ export type Tx = Prisma.TransactionClient;
 
 /** A Prisma client on the notification database through the pg driver adapter. */
 export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+  return new PrismaClient({ adapter: prismaAdapter(databaseUrl) });
 }

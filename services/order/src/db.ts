@@ -1,7 +1,6 @@
 // The order service's database: its own Prisma client (generated from prisma/order/schema.prisma) and
 // the transaction handle the saga handlers get.
-import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlExecutor, TransactionRunner } from '@orderflow/platform';
+import { prismaAdapter, type SqlExecutor, type TransactionRunner } from '@orderflow/platform';
 import { PrismaClient, type Prisma } from './generated/prisma/client';
 
 /** The order database's client. */
@@ -9,7 +8,7 @@ export type OrderDb = PrismaClient;
 
 /** A Prisma client on `databaseUrl` through the pg driver adapter (no native engine), with `poolSize` connections. */
 export function createDb(databaseUrl: string, poolSize = 10): OrderDb {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+  return new PrismaClient({ adapter: prismaAdapter(databaseUrl, { poolSize }) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { PrismaPg } from '@prisma/adapter-pg';
+import { prismaAdapter } from '@orderflow/platform';
 import { PrismaClient, type Prisma } from './generated/prisma/client';
 
 /** The payment database client. */
@@ -8,5 +8,14 @@ export type Tx = Prisma.TransactionClient;
 
 /** A Prisma client on the payment database through the pg driver adapter. */
 export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+  return new PrismaClient({ adapter: prismaAdapter(databaseUrl) });
+}
+
+/**
+ * Serialises the transactions of one order that read before they write across topics (order_created's
+ * charge and order_expired's refund arrive on different partitions, so they may run at once): without it
+ * each could miss the other's uncommitted row, and a charge made as the order expired would never be refunded.
+ */
+export async function lockOrder(tx: Tx, orderId: string): Promise<void> {
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, `payment:${orderId}`);
 }
