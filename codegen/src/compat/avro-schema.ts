@@ -362,7 +362,8 @@ export function defaultProblem(schema: AvroSchema, value: unknown): string | und
     case 'record': {
       if (!isObject(value)) return 'expected an object';
       for (const f of schema.fields) {
-        if (f.name in value) {
+        // Own keys only: a field named like an Object.prototype member ("toString") may be left out.
+        if (Object.hasOwn(value, f.name)) {
           const p = defaultProblem(f.type, value[f.name]);
           if (p) return `field "${f.name}": ${p}`;
         } else if (!f.hasDefault) return `field "${f.name}" is missing`;

@@ -168,7 +168,8 @@ export function parseAvroFile(file: string, text: string): { model?: AvroFile; p
     const type = obj.type;
     if (typeof type === 'string' && PRIMITIVES.includes(type)) {
       const logical = obj.logicalType;
-      if (typeof logical === 'string' && logical in LOGICAL) {
+      // Own keys only: an unknown logicalType such as "toString" is ignored (Avro spec), not Object.prototype's.
+      if (typeof logical === 'string' && Object.hasOwn(LOGICAL, logical)) {
         const underlying = LOGICAL[logical]!;
         if (type !== underlying) {
           fail(
@@ -481,7 +482,8 @@ function checkDefault(node: AvroNode, value: unknown, defs: Map<string, NamedDef
       if (typeof value !== 'object' || value === null || Array.isArray(value))
         return `expected an object for record ${def.name}`;
       for (const f of def.fields) {
-        const v = (value as Record<string, unknown>)[f.name];
+        // A field the default leaves out is absent even when Object.prototype has that name.
+        const v = Object.hasOwn(value, f.name) ? (value as Record<string, unknown>)[f.name] : undefined;
         if (v === undefined) {
           if (!f.hasDefault) return `record ${def.name} default lacks field "${f.name}"`;
           continue;

@@ -1,63 +1,230 @@
+// Cache-aside over Redis that is safe against the classic race and never makes its callers wait on a
+// sick Redis.
+//
+// The race: a read misses, loads the row BEFORE a change commits, and writes that stale copy AFTER the
+// change dropped the entry; it then lives for a whole TTL. Each key therefore has a generation counter
+// that invalidation bumps, and a load is cached only if the generation is still the one the read saw
+// before loading (compared and set atomically in one Lua script).
+//
+// A hung or unreachable Redis must cost a request or a consumer at most one short timeout, not one per
+// call: after a failure a circuit breaker (one per Redis client) skips Redis for a few seconds, then
+// lets a single call try again. An outage is logged when the breaker opens, not per call.
 import { Redis } from 'ioredis';
 import type { Logger } from './logger';
 
-/** A Redis client that fails fast when Redis is down (so the cache degrades instead of hanging requests). */
+/** Default per-command timeout of createRedis: long enough for a healthy Redis, short enough to fail open. */
+export const REDIS_COMMAND_TIMEOUT_MS = 250;
+
+/** A Redis client that fails fast when Redis is down or hung (so the cache degrades instead of hanging requests). */
 export function createRedis(url: string, opts: { commandTimeoutMs?: number } = {}): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: 1,
-    commandTimeout: opts.commandTimeoutMs ?? 1000,
+    commandTimeout: opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     enableOfflineQueue: false,
     lazyConnect: false,
   });
 }
 
+// KEYS[1] value, KEYS[2] generation; ARGV[1] generation seen before loading, ARGV[2] value, ARGV[3] TTL.
+const FILL_IF_GENERATION = `
+local current = redis.call('GET', KEYS[2]) or ''
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`;
+
+// KEYS[1] value, KEYS[2] generation; ARGV[1] generation TTL. The generation outlives any entry cached
+// under it (and any load in flight), so a slow reader cannot see it expire back to what it saw.
+const INVALIDATE = `
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1])
+return 1`;
+
+const GENERATION_SUFFIX = ':gen';
+
+/** Skips a failing Redis for `openMs` after a failure, then lets one call through to probe it. */
+class Breaker {
+  private openUntil = 0;
+  private probing = false;
+  private outage = false;
+
+  constructor(private readonly openMs: number) {}
+
+  /** True when a call may use Redis now (closed, or this call is the one probe after the open period). */
+  allow(): boolean {
+    if (!this.outage) return true;
+    if (Date.now() < this.openUntil || this.probing) return false;
+    this.probing = true;
+    return true;
+  }
+
+  /** True while Redis is being skipped. */
+  get open(): boolean {
+    return this.outage;
+  }
+
+  succeeded(log: Logger): void {
+    this.probing = false;
+    if (!this.outage) return;
+    this.outage = false;
+    log.info('redis answers again; the cache is back on');
+  }
+
+  failed(log: Logger, err: unknown, key: string): void {
+    const now = Date.now();
+    // Calls that were already in flight when the breaker opened fail too: one outage, one log line.
+    if (now < this.openUntil) return;
+    this.probing = false;
+    this.openUntil = now + this.openMs;
+    if (this.outage) {
+      log.debug({ err, key, skipMs: this.openMs }, 'redis still failing; skipping the cache');
+      return;
+    }
+    this.outage = true;
+    log.warn(
+      { err, key, skipMs: this.openMs },
+      `redis failed; the cache is skipped (reads go to the database) and retried every ${this.openMs} ms`,
+    );
+  }
+}
+
+// One breaker per client: every cache on a hung connection is skipped together.
+const breakers = new WeakMap<Redis, Breaker>();
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Options of a Cache. */
+export interface CacheOptions {
+  /** Prepended to every key (e.g. 'inventory:stock:'). */
+  prefix: string;
+  ttlSeconds: number;
+  logger: Logger;
+  /** Longest wait for one Redis call before treating it as failed, default 250 ms (the client's own commandTimeout may be shorter). */
+  timeoutMs?: number;
+  /** How long Redis is skipped after a failure, default 5000 ms. The first Cache on a client sets it. */
+  breakerOpenMs?: number;
+}
+
+/** The outcome of a cache read: the value (undefined when the loader found nothing) and whether Redis had it. */
+export interface CacheRead<T> {
+  value: T | undefined;
+  hit: boolean;
+}
+
 /**
- * Cache-aside over Redis with JSON values and a TTL. Every Redis failure is logged and treated as a miss
- * (reads go to the loader, writes are skipped), so an outage costs latency, never a failed request.
+ * Generation-safe cache-aside over Redis with JSON values and a TTL. Every Redis failure or timeout is
+ * a miss (reads go to the loader, writes are skipped) and opens a breaker that skips Redis for a few
+ * seconds: an outage costs one short timeout, never a failed or slow request.
  */
 export class Cache {
   private readonly log: Logger;
+  private readonly breaker: Breaker;
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly redis: Redis,
-    private readonly opts: { prefix: string; ttlSeconds: number; logger: Logger },
+    private readonly opts: CacheOptions,
   ) {
     this.log = opts.logger.child({ component: 'cache' });
+    this.timeoutMs = opts.timeoutMs ?? 250;
+    let breaker = breakers.get(redis);
+    if (!breaker) {
+      breaker = new Breaker(opts.breakerOpenMs ?? 5000);
+      breakers.set(redis, breaker);
+    }
+    this.breaker = breaker;
   }
 
-  /** The cached value for `key`, or `load()`'s result (cached unless undefined). */
+  // undefined for a key that would collide with another key's generation counter (never cached).
+  private keys(key: string): [value: string, generation: string] | undefined {
+    if (key.endsWith(GENERATION_SUFFIX)) return undefined;
+    const value = this.opts.prefix + key;
+    return [value, value + GENERATION_SUFFIX];
+  }
+
+  private async call<T>(key: string, command: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await withDeadline(command(), this.timeoutMs);
+      this.breaker.succeeded(this.log);
+      return result;
+    } catch (err) {
+      this.breaker.failed(this.log, err, key);
+      return undefined;
+    }
+  }
+
+  /** The cached value of `key` and whether it was a hit; on a miss `load()`'s result, cached unless undefined or invalidated meanwhile. */
+  async read<T>(
+    key: string,
+    load: () => Promise<T | undefined>,
+    ttlSeconds = this.opts.ttlSeconds,
+  ): Promise<CacheRead<T>> {
+    const keys = this.keys(key);
+    let generation: string | undefined;
+    if (keys && this.breaker.allow()) {
+      const found = await this.call(keys[0], () => this.redis.mget(...keys));
+      if (found) {
+        const [hit, gen] = found;
+        if (typeof hit === 'string') {
+          try {
+            return { value: JSON.parse(hit) as T, hit: true };
+          } catch (err) {
+            this.log.warn({ err, key: keys[0] }, 'cached value is not JSON; reloading it');
+          }
+        }
+        generation = gen ?? '';
+      }
+    }
+    const value = await load();
+    // Only a read that saw the generation may fill, and not while Redis is being skipped.
+    if (keys && value !== undefined && generation !== undefined && !this.breaker.open) {
+      const [valueKey, genKey] = keys;
+      await this.call(valueKey, () =>
+        this.redis.eval(
+          FILL_IF_GENERATION,
+          2,
+          valueKey,
+          genKey,
+          generation,
+          JSON.stringify(value),
+          String(ttlSeconds),
+        ),
+      );
+    }
+    return { value, hit: false };
+  }
+
+  /** The cached value for `key`, or `load()`'s result (cached unless undefined or invalidated meanwhile). */
   async getOrLoad<T>(
     key: string,
     load: () => Promise<T | undefined>,
     ttlSeconds = this.opts.ttlSeconds,
   ): Promise<T | undefined> {
-    const k = this.opts.prefix + key;
-    try {
-      const hit = await this.redis.get(k);
-      if (hit !== null) return JSON.parse(hit) as T;
-    } catch (err) {
-      this.log.warn({ err, key: k }, 'cache read failed; treating as a miss');
-    }
-    const value = await load();
-    if (value !== undefined) {
-      try {
-        await this.redis.set(k, JSON.stringify(value), 'EX', ttlSeconds);
-      } catch (err) {
-        this.log.warn({ err, key: k }, 'cache write failed; continuing without caching');
-      }
-    }
-    return value;
+    return (await this.read(key, load, ttlSeconds)).value;
   }
 
-  /** Drops `key` (call after the change that makes it stale has committed). */
+  /** Drops `key` and bumps its generation, so no read that started earlier can cache what it loaded (call after the change committed). */
   async invalidate(key: string): Promise<void> {
-    try {
-      await this.redis.del(this.opts.prefix + key);
-    } catch (err) {
-      // A stale entry lives at most its TTL.
-      this.log.warn(
-        { err, key: this.opts.prefix + key },
-        'cache invalidation failed; entry expires with its TTL',
-      );
+    const keys = this.keys(key);
+    if (!keys) return;
+    const [valueKey, genKey] = keys;
+    const send = () =>
+      this.redis.eval(INVALIDATE, 2, valueKey, genKey, String(this.opts.ttlSeconds * 2 + 60));
+    if (this.breaker.allow()) {
+      // A failure leaves the old entry until its TTL (logged by the breaker).
+      await this.call(valueKey, send);
+      return;
     }
+    // Redis is being skipped, but dropping a stale entry still matters: send it without waiting. A hung
+    // Redis applies it when it wakes up; a down one refuses it at once.
+    send().catch(() => undefined);
   }
 }

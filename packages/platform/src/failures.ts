@@ -1,3 +1,5 @@
+import { isTransientDatabaseError } from './database-errors';
+
 /**
  * How a consumer treats a failure:
  * - `permanent`: retrying cannot help (undecodable or invalid event, a deterministic domain or data error)
@@ -119,6 +121,8 @@ function classifyOne(e: ErrorLike): FailureClass | undefined {
 
 /** Classifies a failure by the error and its causes (`cause`, kafkajs `originalError`, aggregate `errors`). */
 export function classifyFailure(err: unknown): FailureClass {
+  // The one list of database outages (the HTTP kit answers 503 for the same errors), every shape included.
+  if (isTransientDatabaseError(err)) return 'transient';
   const seen = new Set<unknown>();
   const queue: unknown[] = [err];
   let verdict: FailureClass | undefined;

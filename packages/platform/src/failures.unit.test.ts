@@ -1,7 +1,13 @@
 import { CodecError, RegistryError } from '@orderflow/codec';
-import { KafkaJSProtocolError, KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError } from 'kafkajs';
+import { KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError } from 'kafkajs';
+import { KafkaJSProtocolError } from 'kafkajs';
 import { PermanentEventError } from './errors';
 import { classifyFailure, isFatalProducerError, TransientFailure } from './failures';
+
+// kafkajs's typings take only a message; at run time the error carries the broker's type and retriable flag.
+function protocolError(p: { message: string; type: string; code: number; retriable: boolean }): Error {
+  return new KafkaJSProtocolError(p as unknown as Error);
+}
 
 const withCode = (message: string, code: string, name = 'Error'): Error =>
   Object.assign(new Error(message), { code, name });
@@ -42,7 +48,7 @@ describe('classifyFailure', () => {
     ['the registry unreachable', new RegistryError('UNAVAILABLE', 'connection refused')],
     [
       'the registry misconfigured',
-      new RegistryError('MISCONFIGURED' as 'UNAVAILABLE', 'answers 404 without a registry error code'),
+      new RegistryError('MISCONFIGURED', 'answers 404 without a registry error code'),
     ],
     ['a broker outage', new KafkaJSConnectionError('Connection error: connect ECONNREFUSED')],
     [
@@ -54,7 +60,7 @@ describe('classifyFailure', () => {
     ],
     [
       'a retriable protocol error',
-      new KafkaJSProtocolError({ message: 'x', type: 'NOT_ENOUGH_REPLICAS', code: 19, retriable: true }),
+      protocolError({ message: 'x', type: 'NOT_ENOUGH_REPLICAS', code: 19, retriable: true }),
     ],
     ['Redis timing out', new Error('Command timed out')],
     [
@@ -106,7 +112,7 @@ describe('isFatalProducerError', () => {
     'INVALID_PRODUCER_EPOCH',
     'PRODUCER_FENCED',
   ])('%s (also when wrapped by kafkajs retries) means the producer must be recreated', (type) => {
-    const err = new KafkaJSProtocolError({ message: type, type, code: 45, retriable: false });
+    const err = protocolError({ message: type, type, code: 45, retriable: false });
     expect(isFatalProducerError(err)).toBe(true);
     expect(
       isFatalProducerError(new KafkaJSNumberOfRetriesExceeded(err, { retryCount: 5, retryTime: 3000 })),

@@ -8,6 +8,7 @@ import express, {
   type Response,
 } from 'express';
 import type { Registry } from 'prom-client';
+import { transientDatabaseReason } from './database-errors';
 import { ApiError, toProblem } from './errors';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
@@ -44,10 +45,19 @@ export interface HttpAppOptions {
   readinessTimeoutMs?: number;
 }
 
+/** Seconds a client should wait before retrying a 503 caused by a database outage, overload or conflict. */
+const RETRY_AFTER_SECONDS = { unavailable: 2, busy: 1, conflict: 1 } as const;
+
 function sendProblem(res: Response, err: unknown, instance: string): void {
   const problem = toProblem(err, instance);
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
+
+const DATABASE_DETAIL = {
+  unavailable: 'the database is unavailable right now; retry the request shortly',
+  busy: 'the database is busy right now; retry the request shortly',
+  conflict: 'the request conflicted with a concurrent change; retry it',
+} as const;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -60,7 +70,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /**
  * An express app with the platform's front (correlation id, request log + metrics, 415 on a non-JSON
  * body, JSON parsing with a size limit → 413), /health, /ready, /metrics, the service's routes, and one
- * problem+json error handler (codes mapped through PROBLEM_STATUS; unknown errors → bare 500).
+ * problem+json error handler (codes mapped through PROBLEM_STATUS; a transient database error → 503 with
+ * Retry-After; unknown errors → bare 500).
  */
 export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
@@ -170,8 +181,15 @@ export function createHttpApp(opts: HttpAppOptions): Express {
       mapped = new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
     else if (bodyErr.type === 'encoding.unsupported' || bodyErr.type === 'charset.unsupported')
       mapped = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
-    if (!(mapped instanceof ApiError))
-      ((res.locals.log as Logger | undefined) ?? log).error({ err }, 'unhandled error');
+    const requestLog = (res.locals.log as Logger | undefined) ?? log;
+    // A database outage (e.g. 57P03 while PostgreSQL restarts) is the client's cue to retry, not a bug.
+    const transient = mapped instanceof ApiError ? undefined : transientDatabaseReason(mapped);
+    if (transient !== undefined) {
+      requestLog.warn({ err, reason: transient }, 'database unavailable; answering 503');
+      mapped = new ApiError('UNAVAILABLE', DATABASE_DETAIL[transient]);
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS[transient]));
+    } else if (!(mapped instanceof ApiError)) requestLog.error({ err }, 'unhandled error');
+    else if (mapped.code === 'UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS.busy));
     sendProblem(res, mapped, req.originalUrl);
   };
   app.use(onError);

@@ -2,7 +2,7 @@ import { CodecError, RegistryError } from '@orderflow/codec';
 import { ConfigError, int, list, loadConfig, oneOf, platformSettings, str, url } from './config';
 import { ApiError, PermanentEventError, classifyError, errorCode, toProblem } from './errors';
 import { backoffDelay } from './retry';
-import { eventHeaders, nextTraceparent } from './tracing';
+import { eventHeaders, headersToRecord, nextTraceparent } from './tracing';
 
 describe('loadConfig', () => {
   it('applies defaults and parses ints, urls and lists', () => {
@@ -149,4 +149,22 @@ describe('trace headers', () => {
     });
     expect(eventHeaders()).not.toHaveProperty('causation-id');
   });
+});
+
+describe('headersToRecord', () => {
+  it.each([...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__'])])(
+    'keeps a Kafka header named %p as an own string and reads no inherited value',
+    (name) => {
+      // Kafka header names come from whoever produced the message.
+      const headers = JSON.parse(
+        `{${JSON.stringify(name)}: "from-the-wire", "correlation-id": "c-1"}`,
+      ) as Record<string, Buffer | string>;
+      const record = headersToRecord(headers);
+      expect(Object.hasOwn(record, name)).toBe(true);
+      expect(record[name]).toBe('from-the-wire');
+      expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+      expect(record['correlation-id']).toBe('c-1');
+      expect(Object.keys(headersToRecord({ 'correlation-id': 'c-1' }))).toEqual(['correlation-id']);
+    },
+  );
 });

@@ -38,7 +38,14 @@ export function headersToRecord(headers: IHeaders | undefined): Record<string, s
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = first.toString();
+    // Defined, not assigned: a header named "__proto__" is kept as data instead of hitting the setter.
+    if (first !== undefined)
+      Object.defineProperty(out, k, {
+        value: first.toString(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }

@@ -12,7 +12,9 @@ export interface StockView {
 
 /**
  * Cache-aside for stock levels, invalidated after the transaction that changed them commits (never
- * before: a reader between invalidation and commit would re-cache the old level).
+ * before: a reader between invalidation and commit would re-cache the old level). The platform's Cache
+ * keeps a read that loaded before the commit from caching the old level after the invalidation, and
+ * skips a sick Redis instead of slowing reservations.
  */
 export class StockCache {
   private readonly cache: Cache;

@@ -12,19 +12,21 @@ export type ChargeResult =
   { approved: true } | { approved: false; reason: Exclude<PaymentFailureReason, 'UNKNOWN'>; message: string };
 
 // Test tokens a caller can put in an order to steer the outcome (documented in the OpenAPI document).
-const DECLINING_TOKENS: Readonly<Record<string, Exclude<PaymentFailureReason, 'UNKNOWN'>>> = {
-  tok_decline: 'DECLINED',
-  tok_insufficient: 'INSUFFICIENT_FUNDS',
-  tok_insufficient_funds: 'INSUFFICIENT_FUNDS',
-  tok_limit: 'LIMIT_EXCEEDED',
-};
+// A Map, not an object literal: the token comes from the request, and a plain object would answer
+// "constructor" or "__proto__" with what it inherits from Object.prototype.
+const DECLINING_TOKENS: ReadonlyMap<string, Exclude<PaymentFailureReason, 'UNKNOWN'>> = new Map([
+  ['tok_decline', 'DECLINED'],
+  ['tok_insufficient', 'INSUFFICIENT_FUNDS'],
+  ['tok_insufficient_funds', 'INSUFFICIENT_FUNDS'],
+  ['tok_limit', 'LIMIT_EXCEEDED'],
+]);
 
 /**
  * The deterministic payment simulator: the token decides first (tok_decline, tok_insufficient[_funds],
  * tok_limit), then the amount limit; anything else is approved. Same input, same answer, always.
  */
 export function simulateCharge(req: ChargeRequest, limitMinor: number): ChargeResult {
-  const byToken = req.paymentToken === null ? undefined : DECLINING_TOKENS[req.paymentToken];
+  const byToken = req.paymentToken === null ? undefined : DECLINING_TOKENS.get(req.paymentToken);
   if (byToken !== undefined)
     return {
       approved: false,
