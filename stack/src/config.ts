@@ -3,10 +3,16 @@
 import path from 'node:path';
 import { StackError } from './errors';
 
-/** Components the stack starts itself (JVM processes), in start order. */
+/** Components the stack starts itself (JVM processes) with one broker, in start order. */
 export const JVM_COMPONENTS = ['zookeeper', 'kafka', 'registry'] as const;
+/** What a JVM component is: ZooKeeper, one Kafka broker, or the registry. */
+export type JvmKind = (typeof JVM_COMPONENTS)[number];
+/** A Kafka broker: `kafka` is broker 0 (the only one by default), `kafka-1`, `kafka-2`… the others. */
+export type BrokerComponent = 'kafka' | `kafka-${number}`;
 /** A JVM component of the local stack. */
-export type JvmComponent = (typeof JVM_COMPONENTS)[number];
+export type JvmComponent = 'zookeeper' | 'registry' | BrokerComponent;
+/** The most brokers `up --brokers` starts (each is a JVM with its own heap). */
+export const MAX_BROKERS = 5;
 /** Machine services the stack uses, and starts only when they are installed but stopped. */
 export const MACHINE_SERVICES = ['postgres', 'redis'] as const;
 /** A machine service (PostgreSQL, Redis). */
@@ -32,21 +38,26 @@ export interface StackConfig {
   readonly mvn: string;
   readonly kafkaVersion: string;
   readonly apicurioVersion: string;
-  readonly ports: Readonly<Record<Component, number>>;
+  /** Ports of ZooKeeper, the registry, PostgreSQL, Redis and broker 0; broker i listens on `ports.kafka + i`. */
+  readonly ports: Readonly<Record<JvmKind | MachineService, number>>;
+  /** How many Kafka brokers (1 by default; `up --brokers 3` records 3 in `<stackDir>/cluster.json`). */
+  readonly brokers: number;
   /** Apicurio's Quarkus management interface (health, metrics). */
   readonly registryManagementPort: number;
-  readonly heap: Readonly<Record<JvmComponent, string>>;
+  readonly heap: Readonly<Record<JvmKind, string>>;
   readonly databases: readonly string[];
   readonly registryDatabase: string;
   readonly postgresUrl: string;
   readonly redisUrl: string;
-  readonly readyTimeoutMs: Readonly<Record<JvmComponent, number>>;
+  readonly readyTimeoutMs: Readonly<Record<JvmKind, number>>;
+  /** Kafka's zookeeper.session.timeout.ms: how long a SIGKILLed broker's registration outlives it. */
+  readonly zookeeperSessionTimeoutMs: number;
 }
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 /** Ports `ORDERFLOW_STACK_PORTS` may move (an isolated second stack, e.g. for the lifecycle test). */
-export type PortName = Component | 'registryManagement';
+export type PortName = JvmKind | MachineService | 'registryManagement';
 const PORT_NAMES: readonly PortName[] = [
   'zookeeper',
   'kafka',
@@ -109,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     kafkaVersion: '3.9.1',
     apicurioVersion: '3.3.3',
     ports,
+    brokers: 1,
     registryManagementPort: o.registryManagement ?? 8091,
     heap: { zookeeper: '256m', kafka: '512m', registry: '512m' },
     databases: ['orderflow_order', 'orderflow_payment', 'orderflow_inventory', 'orderflow_notification'],
@@ -116,17 +128,70 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     postgresUrl: `postgresql://postgres@127.0.0.1:${ports.postgres}/postgres`,
     redisUrl: `redis://127.0.0.1:${ports.redis}`,
     readyTimeoutMs: { zookeeper: 30_000, kafka: 60_000, registry: 90_000 },
+    zookeeperSessionTimeoutMs: 18_000,
   };
+}
+
+/** The configuration for a cluster of `brokers` brokers; brokers get a smaller heap each (2-core machines). */
+export function withBrokers(config: StackConfig, brokers: number): StackConfig {
+  if (!Number.isInteger(brokers) || brokers < 1 || brokers > MAX_BROKERS)
+    throw new StackError('BAD_USAGE', `--brokers takes a number from 1 to ${MAX_BROKERS}, got ${brokers}`);
+  return {
+    ...config,
+    brokers,
+    heap: { ...config.heap, kafka: brokers === 1 ? '512m' : '384m' },
+    readyTimeoutMs: { ...config.readyTimeoutMs, kafka: brokers === 1 ? 60_000 : 120_000 },
+  };
+}
+
+/** The component name of broker `index` (broker 0 keeps the single-broker name `kafka`). */
+export function brokerComponent(index: number): BrokerComponent {
+  return index === 0 ? 'kafka' : `kafka-${index}`;
+}
+
+/** True for `kafka`, `kafka-1`, … */
+export function isBroker(component: string): component is BrokerComponent {
+  return component === 'kafka' || /^kafka-[1-9]\d*$/.test(component);
+}
+
+/** The broker id (0, 1, …) of a broker component. */
+export function brokerIndexOf(component: BrokerComponent): number {
+  return component === 'kafka' ? 0 : Number(component.slice('kafka-'.length));
+}
+
+/** What a component is, for settings shared by all brokers. */
+export function kindOf(component: JvmComponent): JvmKind {
+  return isBroker(component) ? 'kafka' : component;
+}
+
+/** The broker components of this configuration, broker 0 first. */
+export function brokerComponents(config: StackConfig): BrokerComponent[] {
+  return Array.from({ length: config.brokers }, (_, i) => brokerComponent(i));
+}
+
+/** Every JVM component in start order: ZooKeeper, the brokers, the registry. */
+export function jvmComponents(config: StackConfig): JvmComponent[] {
+  return ['zookeeper', ...brokerComponents(config), 'registry'];
+}
+
+/** The port a component listens on (broker i: `ports.kafka + i`). */
+export function portOf(config: StackConfig, component: Component): number {
+  if (isBroker(component)) return config.ports.kafka + brokerIndexOf(component);
+  return config.ports[component];
+}
+
+/** Every broker's client address, what services get as KAFKA_BROKERS. */
+export function kafkaBrokers(config: StackConfig): string[] {
+  return brokerComponents(config).map((b) => addressOf(config, b));
 }
 
 /** The address clients use for a component. */
 export function addressOf(config: StackConfig, component: Component): string {
-  const port = config.ports[component];
+  const port = portOf(config, component);
+  if (isBroker(component)) return `localhost:${port}`;
   switch (component) {
     case 'zookeeper':
       return `127.0.0.1:${port}`;
-    case 'kafka':
-      return `localhost:${port}`;
     case 'registry':
       return `http://localhost:${port}/apis/ccompat/v7`;
     case 'postgres':

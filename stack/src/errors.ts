@@ -8,6 +8,7 @@ export type StackErrorCode =
   | 'NOT_READY'
   | 'SERVICE_MISSING'
   | 'BAD_CONFIG'
+  | 'NOT_FOUND'
   | 'BAD_USAGE';
 
 /** A failure of the stack command with an actionable message (never a bare stack trace). */

@@ -1,5 +1,5 @@
 // Idempotent topic creation against the running broker.
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { TopicSpec } from './topics';
 
 /** What createTopics did: created, already there, and existing topics whose partition count differs from the table. */
@@ -9,8 +9,12 @@ export interface TopicOutcome {
   readonly mismatched: { topic: string; expected: number; actual: number }[];
 }
 
-/** Creates the missing topics (replication 1, this is one broker) and reports the rest. */
-export async function createTopics(brokers: string[], specs: readonly TopicSpec[]): Promise<TopicOutcome> {
+/** Creates the missing topics (replication 1 on one broker; 3 with min.insync.replicas 2 on three) and reports the rest. */
+export async function createTopics(
+  brokers: string[],
+  specs: readonly TopicSpec[],
+  replication: { factor: number; minInsync: number } = { factor: 1, minInsync: 1 },
+): Promise<TopicOutcome> {
   const kafka = new Kafka({
     clientId: 'orderflow-stack',
     brokers,
@@ -20,15 +24,24 @@ export async function createTopics(brokers: string[], specs: readonly TopicSpec[
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const present = new Set(await admin.listTopics());
-    const missing = specs.filter((s) => !present.has(s.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: 1 })),
-      });
+    const existedBefore = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existedBefore.has(s.topic));
+    let present = existedBefore;
+    // On a busy machine a cluster can take longer than a request timeout to elect leaders for
+    // partitions × replicas; what was created then is simply found by the next round.
+    for (let attempt = 1; ; attempt++) {
+      const todo = missing.filter((s) => !present.has(s.topic));
+      if (todo.length === 0) break;
+      try {
+        await createSome(admin, todo, replication);
+        break;
+      } catch (err) {
+        if (attempt >= 4) throw err;
+        await new Promise((r) => setTimeout(r, 2000));
+        present = new Set(await admin.listTopics());
+      }
     }
-    const existingSpecs = specs.filter((s) => present.has(s.topic));
+    const existingSpecs = specs.filter((s) => existedBefore.has(s.topic));
     const mismatched: TopicOutcome['mismatched'] = [];
     if (existingSpecs.length > 0) {
       const meta = await admin.fetchTopicMetadata({ topics: existingSpecs.map((s) => s.topic) });
@@ -41,4 +54,24 @@ export async function createTopics(brokers: string[], specs: readonly TopicSpec[
   } finally {
     await admin.disconnect();
   }
+}
+
+async function createSome(
+  admin: Admin,
+  missing: readonly TopicSpec[],
+  replication: { factor: number; minInsync: number },
+): Promise<void> {
+  await admin.createTopics({
+    waitForLeaders: true,
+    timeout: 30_000,
+    topics: missing.map((s) => ({
+      topic: s.topic,
+      numPartitions: s.partitions,
+      replicationFactor: replication.factor,
+      configEntries: [
+        { name: 'min.insync.replicas', value: String(replication.minInsync) },
+        { name: 'unclean.leader.election.enable', value: 'false' },
+      ],
+    })),
+  });
 }

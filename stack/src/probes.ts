@@ -37,8 +37,26 @@ export async function probeZooKeeper(port: number): Promise<ProbeResult> {
   return { ready: true, detail: `${mode}${version === undefined ? '' : `, ZooKeeper ${version}`}` };
 }
 
-/** Kafka is ready when a metadata request names a controller and this broker. */
-export async function probeKafka(brokers: string[]): Promise<ProbeResult> {
+/**
+ * Whether ZooKeeper still holds `/brokers/ids/<id>` (a broker's ephemeral registration), from the
+ * `dump` four-letter word; undefined when this ZooKeeper does not allow `dump` (started by an older `up`).
+ */
+export async function brokerRegistered(port: number, brokerId: number): Promise<boolean | undefined> {
+  const dump = await zkFourLetterWord(port, 'dump');
+  if (!/ephemeral/i.test(dump)) return undefined;
+  return parseEphemeralPaths(dump).includes(`/brokers/ids/${brokerId}`);
+}
+
+/** The ephemeral znode paths listed by ZooKeeper's `dump` reply. */
+export function parseEphemeralPaths(dump: string): string[] {
+  return dump
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('/'));
+}
+
+/** Kafka is ready when a metadata request names a controller and this broker (`brokerId`, when given). */
+export async function probeKafka(brokers: string[], brokerId?: number): Promise<ProbeResult> {
   const kafka = new Kafka({
     clientId: 'orderflow-stack-probe',
     brokers,
@@ -54,6 +72,8 @@ export async function probeKafka(brokers: string[]): Promise<ProbeResult> {
     if (cluster.brokers.length === 0) return { ready: false, reason: 'no brokers in metadata' };
     if (cluster.controller === null || cluster.controller < 0)
       return { ready: false, reason: 'no controller elected yet' };
+    if (brokerId !== undefined && !cluster.brokers.some((b) => b.nodeId === brokerId))
+      return { ready: false, reason: `broker ${brokerId} not in the metadata yet` };
     return { ready: true, detail: `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)` };
   } finally {
     await admin.disconnect().catch(() => undefined);

@@ -33,24 +33,39 @@ export function zooKeeperConfig(opts: ZooKeeperOptions): Properties {
     syncLimit: 5,
     maxClientCnxns: 0,
     'admin.enableServer': false,
-    '4lw.commands.whitelist': 'ruok,srvr,stat',
+    // `dump` lists ephemeral nodes: `up` uses it to see a killed broker's registration still there.
+    '4lw.commands.whitelist': 'ruok,srvr,stat,dump',
     'autopurge.snapRetainCount': 3,
     'autopurge.purgeInterval': 1,
   };
 }
 
-/** Settings for the single Kafka broker. */
+/** Settings for one Kafka broker. */
 export interface KafkaOptions {
   readonly logDir: string;
   readonly port: number;
   readonly zookeeperConnect: string;
   readonly partitions: number;
+  /** This broker's id (default 0). */
+  readonly brokerId?: number;
+  /** Brokers in the cluster (default 1): sets the replication factors. */
+  readonly brokers?: number;
+  /** zookeeper.session.timeout.ms (default 18000, Kafka's own default). */
+  readonly zookeeperSessionTimeoutMs?: number;
 }
 
-/** server.properties for one broker in ZooKeeper mode; replication settings of 1 or groups and transactions hang. */
+/** Replication of the topics in a cluster of `brokers`: factor up to 3, min.insync.replicas 2 once there are 3. */
+export function replicationOf(brokers: number): { factor: number; minInsync: number } {
+  const factor = Math.min(Math.max(brokers, 1), 3);
+  return { factor, minInsync: factor >= 3 ? 2 : 1 };
+}
+
+/** server.properties for one broker in ZooKeeper mode. With one broker the replication settings must be 1
+ * or groups and transactions hang; with three: factor 3, min.insync.replicas 2, no unclean election. */
 export function kafkaConfig(opts: KafkaOptions): Properties {
+  const { factor, minInsync } = replicationOf(opts.brokers ?? 1);
   return {
-    'broker.id': 0,
+    'broker.id': opts.brokerId ?? 0,
     listeners: `PLAINTEXT://127.0.0.1:${opts.port}`,
     'advertised.listeners': `PLAINTEXT://localhost:${opts.port}`,
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT',
@@ -58,13 +73,15 @@ export function kafkaConfig(opts: KafkaOptions): Properties {
     'log.dirs': opts.logDir,
     'zookeeper.connect': opts.zookeeperConnect,
     'zookeeper.connection.timeout.ms': 18000,
+    'zookeeper.session.timeout.ms': opts.zookeeperSessionTimeoutMs ?? 18000,
     'num.partitions': opts.partitions,
-    'default.replication.factor': 1,
-    'min.insync.replicas': 1,
-    'offsets.topic.replication.factor': 1,
+    'default.replication.factor': factor,
+    'min.insync.replicas': minInsync,
+    'unclean.leader.election.enable': false,
+    'offsets.topic.replication.factor': factor,
     'offsets.topic.num.partitions': 10,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.replication.factor': factor,
+    'transaction.state.log.min.isr': minInsync,
     'transaction.state.log.num.partitions': 10,
     'group.initial.rebalance.delay.ms': 0,
     // Topics come from the topic table; a typo in a topic name should fail, not create a topic.

@@ -1,26 +1,38 @@
 // `npm start` / `npm stop` / `npm run services -- <command>`: the four services as local processes.
-//   start                   Prisma clients + stack up + database migrations + schema registration + services up
-//   stop                    services down + stack down
-//   up [service...]         start the services that do not answer yet, wait for each /ready
-//   down [service...]       stop the services this tool started (SIGTERM, SIGKILL after 20 s)
+//   start [--replicas N] [--brokers N]
+//                           Prisma clients + stack up + database migrations + schema registration + services up
+//   stop                    services down (every instance) + stack down
+//   up [--replicas N] [service...]
+//                           start the services (N instances each) that do not answer yet, wait for each /ready
+//   down [service...]       stop the services this tool started, every instance (SIGTERM, SIGKILL after 20 s)
 //   status                  which services answer, which are ready, pids and logs
 //   restart <service>       down + up of one service
-//   kill <service>          SIGKILL one service (what a crash looks like)
+//   kill <service>[-k]      SIGKILL one service instance (what a crash looks like): order, order-2…
+//
+// Instance i (0-based) of a service listens on its port + 100 × i (order 8001, 8101, 8201…) in the same
+// consumer group; its pid file and log are named `<service>-<i+1>` (`order-2`), the first keeps `<service>`.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { recordedBrokers } from './cluster';
+import { kafkaBrokers, loadConfig, withBrokers } from './config';
 import { Progress } from './progress';
 import {
   SERVICES,
+  instanceName,
   isAnswering,
   isReady,
   killService,
+  parseReplicas,
   parseServiceName,
+  portOf,
+  recordedInstances,
   runningRecord,
   serviceLogFile,
   startService,
   stopService,
   waitReady,
   type ServiceName,
+  type ServiceRunOptions,
 } from './services';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -30,51 +42,98 @@ function names(args: readonly string[]): ServiceName[] {
   return args.length === 0 ? SERVICES.map((s) => s.name) : args.map(parseServiceName);
 }
 
-async function up(list: readonly ServiceName[], progress: Progress): Promise<void> {
-  const started: ServiceName[] = [];
-  for (const name of list) {
-    const booting = runningRecord(name);
-    if (booting && !(await isAnswering(name))) {
-      progress.info(`• ${name}: already starting (pid ${booting.pid})`);
+/** `order` → instance 0, `order-2` → instance 1. */
+function parseInstance(text: string): { name: ServiceName; instance: number } {
+  const m = /^(.+)-(\d+)$/.exec(text);
+  if (m !== null && Number(m[2]) >= 2)
+    return { name: parseServiceName(m[1] ?? ''), instance: Number(m[2]) - 1 };
+  return { name: parseServiceName(text), instance: 0 };
+}
+
+/** What the services get: KAFKA_BROKERS naming every broker of the local stack, unless already set. */
+function serviceEnv(): Record<string, string> {
+  if (process.env['KAFKA_BROKERS']) return {};
+  const base = loadConfig();
+  return { KAFKA_BROKERS: kafkaBrokers(withBrokers(base, recordedBrokers(base) ?? 1)).join(',') };
+}
+
+/** Takes `--name N` / `--name=N` out of `args`. */
+function takeOption(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  const [arg] = args.splice(i, 1);
+  if (arg?.includes('=')) return arg.slice(name.length + 1);
+  const [value] = args.splice(i, 1);
+  return value;
+}
+
+async function up(list: readonly ServiceName[], replicas: number, progress: Progress): Promise<void> {
+  const env = serviceEnv();
+  const instances = list.flatMap((name) =>
+    Array.from({ length: replicas }, (_, instance) => ({ name, instance })),
+  );
+  for (const { name, instance } of instances) {
+    const opts: ServiceRunOptions = { instance, env };
+    const id = instanceName(name, instance);
+    const booting = runningRecord(name, opts);
+    if (booting && !(await isAnswering(name, instance))) {
+      progress.info(`• ${id}: already starting (pid ${booting.pid})`);
       continue;
     }
-    if (await isAnswering(name)) {
+    if (await isAnswering(name, instance)) {
       progress.info(
-        `• ${name}: already answering on :${SERVICES.find((s) => s.name === name)?.port}${runningRecord(name) ? '' : ' (not started by this tool; left alone)'}`,
+        `• ${id}: already answering on :${portOf(name, instance)}${runningRecord(name, opts) ? '' : ' (not started by this tool; left alone)'}`,
       );
       continue;
     }
-    const pid = await startService(name);
-    progress.info(`• ${name}: started (pid ${pid}, log ${relative(serviceLogFile(name))})`);
-    started.push(name);
+    const pid = await startService(name, opts);
+    progress.info(
+      `• ${id}: started (pid ${pid}, port ${portOf(name, instance)}, log ${relative(serviceLogFile(name, opts))})`,
+    );
   }
-  // Started together, waited for one by one: the four boot in parallel.
-  for (const name of list) {
-    progress.start(`${name} ready`);
-    await waitReady(name, { onWait: () => progress.waiting('GET /ready not yet 200') });
-    progress.done(`http://localhost:${SERVICES.find((s) => s.name === name)?.port}`);
+  // Started together, waited for one by one: they boot in parallel.
+  for (const { name, instance } of instances) {
+    progress.start(`${instanceName(name, instance)} ready`);
+    await waitReady(name, { instance, onWait: () => progress.waiting('GET /ready not yet 200') });
+    progress.done(`http://localhost:${portOf(name, instance)}`);
   }
 }
 
 async function down(list: readonly ServiceName[], progress: Progress): Promise<void> {
   for (const name of [...list].reverse()) {
-    progress.start(`stop ${name}`);
-    const stopped = await stopService(name);
-    progress.done(stopped ? 'stopped' : 'was not running (or not started by this tool)');
+    const instances = recordedInstances(name);
+    if (instances.length === 0) {
+      progress.info(
+        `• ${name}: not started by this tool${(await isAnswering(name)) ? ` (something answers on :${portOf(name)}; left alone)` : ''}`,
+      );
+      continue;
+    }
+    for (const instance of instances.reverse()) {
+      progress.start(`stop ${instanceName(name, instance)}`);
+      const stopped = await stopService(name, { instance });
+      progress.done(stopped ? 'stopped' : 'was not running');
+    }
   }
 }
 
 async function status(): Promise<number> {
   let healthy = true;
-  console.log('service      | port | state    | pid    | log');
-  console.log('-------------|------|----------|--------|-----------------------------');
-  for (const { name, port } of SERVICES) {
-    const state = (await isReady(name)) ? 'ready' : (await isAnswering(name)) ? 'not ready' : 'down';
-    if (state !== 'ready') healthy = false;
-    const pid = runningRecord(name)?.pid;
-    console.log(
-      `${name.padEnd(12)} | ${port} | ${state.padEnd(8)} | ${String(pid ?? '-').padEnd(6)} | ${relative(serviceLogFile(name))}`,
-    );
+  console.log('service        | port  | state     | pid    | log');
+  console.log('---------------|-------|-----------|--------|-----------------------------');
+  for (const { name } of SERVICES) {
+    const instances = [...new Set([0, ...recordedInstances(name)])];
+    for (const instance of instances) {
+      const state = (await isReady(name, instance))
+        ? 'ready'
+        : (await isAnswering(name, instance))
+          ? 'not ready'
+          : 'down';
+      if (state !== 'ready') healthy = false;
+      const pid = runningRecord(name, { instance })?.pid;
+      console.log(
+        `${instanceName(name, instance).padEnd(14)} | ${String(portOf(name, instance)).padEnd(5)} | ${state.padEnd(9)} | ${String(pid ?? '-').padEnd(6)} | ${relative(serviceLogFile(name, { instance }))}`,
+      );
+    }
   }
   return healthy ? 0 : 1;
 }
@@ -86,7 +145,7 @@ function npm(progress: Progress, step: string, args: string[]): void {
     throw new Error(`${step} failed (npm ${args.join(' ')} exited ${r.status ?? r.signal})`);
 }
 
-function banner(progress: Progress): void {
+function banner(progress: Progress, replicas: number): void {
   progress.info(`
 Orderflow is running. Send orders to http://localhost:8001/orders, e.g.
 
@@ -95,22 +154,36 @@ Orderflow is running. Send orders to http://localhost:8001/orders, e.g.
   curl -s http://localhost:8001/orders/<id>        # status and timeline
   npm run demo                                     # three sample journeys, printed as they happen
 
-services: ${SERVICES.map((s) => `${s.name} :${s.port}`).join(', ')}; logs in .stack/logs/<service>.log
+services: ${SERVICES.map((s) => `${s.name} :${Array.from({ length: replicas }, (_, i) => portOf(s.name, i)).join('/')}`).join(', ')}; logs in .stack/logs/<service>[-<n>].log
 status: npm run services -- status; stop everything: npm stop`);
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   const progress = new Progress();
+  const replicasText = takeOption(args, '--replicas');
+  const replicas = replicasText === undefined ? 1 : parseReplicas(replicasText);
+  const brokers = takeOption(args, '--brokers');
+  if (brokers !== undefined && command !== 'start') throw new Error(`"${command}" does not take --brokers`);
+  if (replicasText !== undefined && command !== 'start' && command !== 'up')
+    throw new Error(`"${command}" does not take --replicas`);
   switch (command) {
     case 'start':
+      if (args.length > 0) throw new Error(`"start" takes no service names (got ${args.join(' ')})`);
       npm(progress, 'Prisma clients', ['run', '--silent', 'db', '--', 'generate', '--if-stale']);
-      npm(progress, 'local stack', ['run', '--silent', 'stack', '--', 'up']);
+      npm(progress, 'local stack', [
+        'run',
+        '--silent',
+        'stack',
+        '--',
+        'up',
+        ...(brokers === undefined ? [] : ['--brokers', brokers]),
+      ]);
       npm(progress, 'database migrations', ['run', '--silent', 'db', '--', 'migrate']);
       npm(progress, 'schema registration', ['run', '--silent', 'schema', '--', 'register']);
       progress.info('\n==> services');
-      await up(names([]), progress);
-      banner(progress);
+      await up(names([]), replicas, progress);
+      banner(progress, replicas);
       return 0;
     case 'stop':
       await down(names([]), progress);
@@ -118,7 +191,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'up':
       npm(progress, 'Prisma clients', ['run', '--silent', 'db', '--', 'generate', '--if-stale']);
-      await up(names(args), progress);
+      await up(names(args), replicas, progress);
       return 0;
     case 'down':
       await down(names(args), progress);
@@ -127,20 +200,23 @@ async function main(argv: string[]): Promise<number> {
       return status();
     case 'restart': {
       const list = names(args);
+      const counts = list.map((name) => Math.max(1, recordedInstances(name).length));
       await down(list, progress);
-      await up(list, progress);
+      for (const [i, name] of list.entries()) await up([name], counts[i] ?? 1, progress);
       return 0;
     }
     case 'kill': {
-      for (const name of names(args))
+      const targets =
+        args.length === 0 ? names([]).map((name) => ({ name, instance: 0 })) : args.map(parseInstance);
+      for (const { name, instance } of targets)
         progress.info(
-          `${name}: ${(await killService(name)) ? 'killed (SIGKILL)' : 'was not running (or not started by this tool)'}`,
+          `${instanceName(name, instance)}: ${(await killService(name, { instance })) ? 'killed (SIGKILL)' : 'was not running (or not started by this tool)'}`,
         );
       return 0;
     }
     default:
       console.error(
-        'usage: npm run services -- start | stop | up [service...] | down [service...] | status | restart <service> | kill <service>',
+        'usage: npm run services -- start [--replicas N] [--brokers N] | stop | up [--replicas N] [service...] | down [service...] | status | restart <service> | kill <service>[-<n>]',
       );
       return command === undefined ? 1 : 2;
   }

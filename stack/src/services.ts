@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } fr
 import path from 'node:path';
 import { isRecordAlive, PidStore, type PidRecord } from './pid-files';
 
-/** The services, in saga order, with their fixed ports. */
+/** The services, in saga order, with the fixed ports of their first instance. */
 export const SERVICES = [
   { name: 'order', port: 8001 },
   { name: 'payment', port: 8002 },
@@ -16,6 +16,23 @@ export const SERVICES = [
 
 /** One of the four services. */
 export type ServiceName = (typeof SERVICES)[number]['name'];
+
+/** Instance i (0-based) of a service listens on its port + i × 100: order 8001, 8101, 8201… */
+export const REPLICA_PORT_STEP = 100;
+/** The most instances per service `--replicas` starts (the ports must not reach the next block). */
+export const MAX_REPLICAS = 9;
+
+/** Parses `--replicas N` (1-9). */
+export function parseReplicas(text: string | undefined): number {
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_REPLICAS)
+    throw new Error(`--replicas takes a number from 1 to ${MAX_REPLICAS}, got ${JSON.stringify(text ?? '')}`);
+  return Number(text);
+}
+
+/** The pid-file and log name of instance i: `order` for the first, `order-2`, `order-3`… for the others. */
+export function instanceName(name: ServiceName, instance = 0): string {
+  return instance === 0 ? name : `${name}-${instance + 1}`;
+}
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -29,6 +46,8 @@ export interface ServiceRunOptions {
   logDir?: string;
   /** Extra environment for the started processes. */
   env?: Record<string, string>;
+  /** Which instance of the service (0-based, default 0); see REPLICA_PORT_STEP. */
+  instance?: number;
 }
 
 function resolved(opts: ServiceRunOptions = {}): {
@@ -36,22 +55,38 @@ function resolved(opts: ServiceRunOptions = {}): {
   pids: PidStore;
   logDir: string;
   env: Record<string, string>;
+  instance: number;
 } {
   const root = opts.root ?? repoRoot;
+  // Beside the stack's own files: a second stack (ORDERFLOW_STACK_DIR) keeps its services apart too.
+  const stackDir =
+    opts.root === undefined && process.env['ORDERFLOW_STACK_DIR']
+      ? path.resolve(process.env['ORDERFLOW_STACK_DIR'])
+      : path.join(root, '.stack');
   return {
     root,
-    pids: new PidStore(opts.pidDir ?? path.join(root, '.stack', 'services')),
-    logDir: opts.logDir ?? path.join(root, '.stack', 'logs'),
+    instance: opts.instance ?? 0,
+    pids: new PidStore(opts.pidDir ?? path.join(stackDir, 'services')),
+    logDir: opts.logDir ?? path.join(stackDir, 'logs'),
     env: opts.env ?? {},
   };
 }
 
-/** The port of a service. */
-export function portOf(name: ServiceName): number {
+/** ORDERFLOW_SERVICES_PORT_OFFSET moves every service port (a second set beside the usual one, e.g. for tests). */
+function portOffset(): number {
+  const raw = process.env['ORDERFLOW_SERVICES_PORT_OFFSET'] ?? '0';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 50_000)
+    throw new Error(`ORDERFLOW_SERVICES_PORT_OFFSET must be an integer 0-50000, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** The port of a service's instance (the first by default): its fixed port + 100 × instance. */
+export function portOf(name: ServiceName, instance = 0): number {
   const s = SERVICES.find((x) => x.name === name);
   if (!s)
     throw new Error(`unknown service "${name}"; expected one of ${SERVICES.map((x) => x.name).join(', ')}`);
-  return s.port;
+  return s.port + instance * REPLICA_PORT_STEP + portOffset();
 }
 
 /** Parses a service name given on a command line. */
@@ -64,7 +99,8 @@ export function parseServiceName(text: string): ServiceName {
 
 /** The log file of a service. */
 export function serviceLogFile(name: ServiceName, opts?: ServiceRunOptions): string {
-  return path.join(resolved(opts).logDir, `${name}.log`);
+  const r = resolved(opts);
+  return path.join(r.logDir, `${instanceName(name, r.instance)}.log`);
 }
 
 async function get(url: string, timeoutMs = 1500): Promise<{ status: number; body: string } | undefined> {
@@ -76,23 +112,36 @@ async function get(url: string, timeoutMs = 1500): Promise<{ status: number; bod
   }
 }
 
-/** True when something answers the service's /health on its port (ours or not). */
-export async function isAnswering(name: ServiceName): Promise<boolean> {
-  return (await get(`http://127.0.0.1:${portOf(name)}/health`))?.status === 200;
+/** True when something answers the service's /health on its (instance's) port (ours or not). */
+export async function isAnswering(name: ServiceName, instance = 0): Promise<boolean> {
+  return (await get(`http://127.0.0.1:${portOf(name, instance)}/health`))?.status === 200;
 }
 
 /** True when the service's /ready says all its dependencies answer. */
-export async function isReady(name: ServiceName): Promise<boolean> {
-  return (await get(`http://127.0.0.1:${portOf(name)}/ready`))?.status === 200;
+export async function isReady(name: ServiceName, instance = 0): Promise<boolean> {
+  return (await get(`http://127.0.0.1:${portOf(name, instance)}/ready`))?.status === 200;
 }
 
-/** The live pid record of a service this tool started, or undefined. */
+/** The live pid record of a service (instance) this tool started, or undefined. */
 export function runningRecord(name: ServiceName, opts?: ServiceRunOptions): PidRecord | undefined {
-  const { pids } = resolved(opts);
-  const record = pids.read(name);
+  const { pids, instance } = resolved(opts);
+  const id = instanceName(name, instance);
+  const record = pids.read(id);
   if (record && isRecordAlive(record)) return record;
-  if (record) pids.remove(name);
+  if (record) pids.remove(id);
   return undefined;
+}
+
+/** The instances (0-based) of a service that have a pid file: what `stop` and `status` must cover. */
+export function recordedInstances(name: ServiceName, opts?: ServiceRunOptions): number[] {
+  const { pids } = resolved(opts);
+  const found = new Set<number>();
+  for (const record of pids.list()) {
+    if (record.component === name) found.add(0);
+    const m = /^(.+)-(\d+)$/.exec(record.component);
+    if (m !== null && m[1] === name && Number(m[2]) >= 2) found.add(Number(m[2]) - 1);
+  }
+  return [...found].sort((a, b) => a - b);
 }
 
 /** The last `lines` lines of a service's log (for error messages). */
@@ -109,17 +158,19 @@ export function logTail(name: ServiceName, lines = 15, opts?: ServiceRunOptions)
  * recording its pid. Refuses when its port already answers. Returns the pid.
  */
 export async function startService(name: ServiceName, opts?: ServiceRunOptions): Promise<number> {
-  const { root, pids, logDir, env } = resolved(opts);
+  const { root, pids, logDir, env, instance } = resolved(opts);
+  const id = instanceName(name, instance);
+  const port = portOf(name, instance);
   const entry = path.join('services', name, 'src', 'main.ts');
   if (!existsSync(path.join(root, entry)))
     throw new Error(`${name}: ${entry} does not exist (not built yet?)`);
   const booting = runningRecord(name, opts);
   if (booting)
     throw new Error(
-      `${name}: already started (pid ${booting.pid}, since ${booting.startedAt}); wait for it or stop it first`,
+      `${id}: already started (pid ${booting.pid}, since ${booting.startedAt}); wait for it or stop it first`,
     );
-  if (await isAnswering(name))
-    throw new Error(`${name}: port ${portOf(name)} already answers /health; stop that process first`);
+  if (await isAnswering(name, instance))
+    throw new Error(`${id}: port ${port} already answers /health; stop that process first`);
   mkdirSync(logDir, { recursive: true });
   const log = openSync(serviceLogFile(name, opts), 'a');
   // `node --import tsx` (not the tsx wrapper) so the pid is the service itself and signals reach it directly.
@@ -127,13 +178,13 @@ export async function startService(name: ServiceName, opts?: ServiceRunOptions):
     cwd: root,
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...env, PORT: String(portOf(name)) },
+    env: { ...process.env, ...env, PORT: String(port) },
   });
   closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name}: could not spawn ${process.execPath}`);
   child.unref();
-  pids.write({ component: name, pid, marker: entry, startedAt: new Date().toISOString() });
+  pids.write({ component: id, pid, marker: entry, startedAt: new Date().toISOString() });
   return pid;
 }
 
@@ -144,17 +195,18 @@ export async function waitReady(
 ): Promise<void> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 180_000;
+  const { instance, pids } = resolved(opts);
   for (;;) {
-    if (await isReady(name)) return;
-    const record = resolved(opts).pids.read(name);
+    if (await isReady(name, instance)) return;
+    const record = pids.read(instanceName(name, instance));
     if (record && !isRecordAlive(record)) {
       throw new Error(
-        `${name} exited before it was ready; last lines of ${serviceLogFile(name, opts)}:\n${logTail(name, 15, opts)}`,
+        `${instanceName(name, instance)} exited before it was ready; last lines of ${serviceLogFile(name, opts)}:\n${logTail(name, 15, opts)}`,
       );
     }
     if (Date.now() - started > timeoutMs) {
       throw new Error(
-        `${name} not ready after ${Math.round(timeoutMs / 1000)} s (GET http://127.0.0.1:${portOf(name)}/ready); last log lines:\n${logTail(name, 15, opts)}`,
+        `${instanceName(name, instance)} not ready after ${Math.round(timeoutMs / 1000)} s (GET http://127.0.0.1:${portOf(name, instance)}/ready); last log lines:\n${logTail(name, 15, opts)}`,
       );
     }
     opts.onWait?.(Date.now() - started);
@@ -186,7 +238,7 @@ export async function stopService(
     process.kill(record.pid, 'SIGKILL');
     await waitGone(record, 5000);
   }
-  resolved(opts).pids.remove(name);
+  resolved(opts).pids.remove(record.component);
   return true;
 }
 
@@ -196,6 +248,6 @@ export async function killService(name: ServiceName, opts?: ServiceRunOptions): 
   if (!record) return false;
   process.kill(record.pid, 'SIGKILL');
   await waitGone(record, 5000);
-  resolved(opts).pids.remove(name);
+  resolved(opts).pids.remove(record.component);
   return true;
 }

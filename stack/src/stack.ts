@@ -1,16 +1,36 @@
 // The commands: up, down, status, logs. Orchestration only; the logic lives in the small modules.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { recordBrokers } from './cluster';
 import {
   addressOf,
-  JVM_COMPONENTS,
+  brokerComponents,
+  brokerIndexOf,
+  isBroker,
+  jvmComponents,
+  kafkaBrokers,
+  kindOf,
   logFileOf,
   MACHINE_SERVICES,
+  portOf,
+  type BrokerComponent,
   type Component,
   type JvmComponent,
+  type JvmKind,
+  type MachineService,
   type StackConfig,
 } from './config';
 import { StackError } from './errors';
@@ -20,17 +40,18 @@ import { acquireLock } from './lock';
 import { dropDatabase, ensureDatabases, ensurePostgres, ensureRedis, postgresLogFile } from './machine';
 import { isRecordAlive, pidExists, PidStore, type PidRecord } from './pid-files';
 import { describePortConflict, findPortOwner } from './ports';
-import { probeKafka, probeRegistry, probeZooKeeper } from './probes';
+import { brokerRegistered, probeKafka, probeRegistry, probeZooKeeper } from './probes';
 import { spawnDetached, stopProcess } from './processes';
 import { Progress, seconds } from './progress';
 import { ensureApicurio, ensureKafkaJars } from './resolve';
 import { statusTable, type ComponentStatus } from './table';
 import { checkJava, chooseRegistryJava } from './tools';
+import { replicationOf } from './properties';
 import { readTopicTable } from './topics';
 import { waitUntil, type ProbeResult } from './wait';
 
 /** How long each component gets to stop after SIGTERM; Kafka's controlled shutdown takes seconds. */
-const STOP_GRACE_MS: Readonly<Record<Component, number>> = {
+const STOP_GRACE_MS: Readonly<Record<JvmKind | MachineService, number>> = {
   registry: 15_000,
   kafka: 45_000,
   zookeeper: 15_000,
@@ -38,15 +59,100 @@ const STOP_GRACE_MS: Readonly<Record<Component, number>> = {
   redis: 10_000,
 };
 
+function graceOf(component: Component): number {
+  return STOP_GRACE_MS[isBroker(component) ? 'kafka' : component];
+}
+
 function probeOf(config: StackConfig, component: JvmComponent): () => Promise<ProbeResult> {
+  if (isBroker(component)) return () => probeKafka([addressOf(config, component)], brokerIndexOf(component));
   switch (component) {
     case 'zookeeper':
       return () => probeZooKeeper(config.ports.zookeeper);
-    case 'kafka':
-      return () => probeKafka([addressOf(config, 'kafka')]);
     case 'registry':
       return () => probeRegistry(addressOf(config, 'registry'));
   }
+}
+
+/** Broker pid files present in the pid folder (a cluster may have been brought up with more brokers). */
+function recordedBrokerComponents(config: StackConfig): BrokerComponent[] {
+  const names = existsSync(config.pidDir) ? readdirSync(config.pidDir) : [];
+  const found = names.map((n) => n.replace(/\.json$/, '')).filter((n): n is BrokerComponent => isBroker(n));
+  const all = new Set<BrokerComponent>([...brokerComponents(config), ...found]);
+  return [...all].sort((a, b) => brokerIndexOf(a) - brokerIndexOf(b));
+}
+
+/** Stop order: the registry, the brokers (highest id first), ZooKeeper last. */
+function stopOrder(config: StackConfig): JvmComponent[] {
+  return ['registry', ...recordedBrokerComponents(config).reverse(), 'zookeeper'];
+}
+
+/** What a log file says from byte `from` on (at most the last 64 KB of it). */
+function logSince(file: string, from: number): string {
+  try {
+    const size = statSync(file).size;
+    const start = Math.max(from, size - 65_536);
+    if (size <= start) return '';
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      return buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+function logSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A SIGKILLed broker leaves its ephemeral `/brokers/ids/<id>` in ZooKeeper until its session times out
+ * (zookeeper.session.timeout.ms, 18 s); a broker started before then exits with NodeExistsException.
+ * Waits, with progress, until the registration is gone. Returns how long it waited (0: nothing to wait for).
+ */
+async function waitForStaleRegistration(
+  config: StackConfig,
+  broker: BrokerComponent,
+  progress: Progress,
+): Promise<number> {
+  const id = brokerIndexOf(broker);
+  const registered = (): Promise<boolean | undefined> =>
+    brokerRegistered(config.ports.zookeeper, id).catch(() => undefined);
+  if ((await registered()) !== true) return 0;
+  progress.start(
+    `${broker}: broker ${id} is still registered in ZooKeeper (/brokers/ids/${id}) by a process that died`,
+  );
+  const timeoutMs = config.zookeeperSessionTimeoutMs + 15_000;
+  const outcome = await waitUntil(
+    async () =>
+      (await registered()) === true
+        ? {
+            ready: false,
+            reason: `waiting for its ZooKeeper session to expire (≤ ${seconds(config.zookeeperSessionTimeoutMs)})`,
+          }
+        : { ready: true },
+    { timeoutMs, intervalMs: 500, onWaiting: (_ms, reason) => progress.waiting(reason) },
+  );
+  if (!outcome.ready) {
+    progress.fail('still registered');
+    throw new StackError(
+      'NOT_READY',
+      `/brokers/ids/${id} is still registered in ZooKeeper (127.0.0.1:${config.ports.zookeeper}) after ${seconds(timeoutMs)}: ` +
+        `another broker with id ${id} seems to be running against this ZooKeeper. Stop it, or run \`npm run stack -- down\` where it was started.`,
+    );
+  }
+  progress.done(`its session expired after ${seconds(outcome.elapsedMs)}`);
+  return outcome.elapsedMs;
 }
 
 async function probeOnce(probe: () => Promise<ProbeResult>): Promise<ProbeResult> {
@@ -60,6 +166,10 @@ async function probeOnce(probe: () => Promise<ProbeResult>): Promise<ProbeResult
 /** Options of `up`. */
 export interface UpOptions {
   readonly fresh: boolean;
+  /** `--brokers N` was given (config.brokers is then N); otherwise the recorded count is used. */
+  readonly brokersGiven?: boolean;
+  /** The broker count the stack folder recorded at its last `up`, if any. */
+  readonly recordedBrokers?: number | undefined;
 }
 
 /** Runs `fn` holding the stack folder's lock, so concurrent `up`/`down` runs take turns. */
@@ -103,13 +213,22 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   progress.start(`Apicurio Registry ${config.apicurioVersion}`);
   progress.done(`${await ensureApicurio(config, progress)}, ${apicurioHome(config)}`);
 
+  const before = opts.recordedBrokers ?? 1;
+  if (!opts.fresh && before !== config.brokers && existsSync(path.join(config.dataDir, 'kafka')))
+    throw new StackError(
+      'BAD_USAGE',
+      `this stack's Kafka data was created with ${before} broker(s); its topics' replication cannot change in place. ` +
+        `Run \`npm run stack -- up --brokers ${config.brokers} --fresh\` (wipes Kafka data) or \`up --brokers ${before}\`.`,
+    );
   if (opts.fresh) {
     progress.start('--fresh: stopping the stack and wiping its data');
     await stopJvmComponents(config, pids, progress);
     rmSync(path.join(config.dataDir, 'zookeeper'), { recursive: true, force: true });
-    rmSync(path.join(config.dataDir, 'kafka'), { recursive: true, force: true });
+    for (const entry of existsSync(config.dataDir) ? readdirSync(config.dataDir) : [])
+      if (isBroker(entry)) rmSync(path.join(config.dataDir, entry), { recursive: true, force: true });
     progress.done();
   }
+  recordBrokers(config, config.brokers);
 
   // Machine services first: the registry stores its schemas in PostgreSQL when it is there.
   const problems: string[] = [];
@@ -159,14 +278,14 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
 
   // Fail before starting anything when a port is held by a process that is not ours.
   const running = new Map<JvmComponent, number>();
-  for (const component of JVM_COMPONENTS) {
+  for (const component of jvmComponents(config)) {
     const record = pids.read(component);
     if (record !== undefined && isRecordAlive(record)) {
       running.set(component, record.pid);
       continue;
     }
     if (record !== undefined) pids.remove(component);
-    const owner = await findPortOwner(config.ports[component]);
+    const owner = await findPortOwner(portOf(config, component));
     if (owner === undefined) continue;
     const ownerCommand = owner.command ?? '';
     if (
@@ -194,8 +313,10 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
 
   const pidOf = new Map<JvmComponent, number>(running);
   const launchedAt = new Map<JvmComponent, number>();
+  const logOffsetAtLaunch = new Map<JvmComponent, number>();
   const launch = async (component: JvmComponent): Promise<void> => {
     if (pidOf.has(component)) return;
+    logOffsetAtLaunch.set(component, logSize(logFileOf(config, component)));
     const spec = launchSpec(config, component, storage, registryJava.java);
     for (const [file, content] of Object.entries(spec.files)) {
       mkdirSync(path.dirname(file), { recursive: true });
@@ -214,26 +335,60 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   await launch('zookeeper');
   await launch('registry');
 
-  for (const component of JVM_COMPONENTS) {
+  let brokersLaunched = false;
+  for (const component of jvmComponents(config)) {
     const log = logFileOf(config, component);
+    if (isBroker(component) && !brokersLaunched) {
+      // All brokers boot together (after ZooKeeper); each first waits out a dead predecessor's registration.
+      brokersLaunched = true;
+      for (const broker of brokerComponents(config)) {
+        if (pidOf.has(broker)) continue;
+        await waitForStaleRegistration(config, broker, progress);
+        await launch(broker);
+      }
+    }
     await launch(component);
-    const pid = pidOf.get(component) ?? 0;
-    const started = launchedAt.get(component);
-    progress.start(
-      started === undefined ? `${component} (already running, pid ${pid})` : `${component}: starting`,
-    );
-    const outcome = await waitUntil(probeOf(config, component), {
-      timeoutMs: config.readyTimeoutMs[component],
-      intervalMs: 500,
-      onWaiting: (_ms, reason) => progress.waiting(reason),
-      abortIf: () => (pidExists(pid) ? undefined : `the process (pid ${pid}) exited`),
-    });
+    const timeoutMs = config.readyTimeoutMs[kindOf(component)];
+    let outcome: Awaited<ReturnType<typeof waitUntil>>;
+    let started: number | undefined;
+    // A broker that still lost the race with its dead predecessor's ZooKeeper session (a ZooKeeper
+    // started by an older `up` does not answer `dump`) is simply started again once the session is gone.
+    for (let attempt = 1; ; attempt++) {
+      const pid = pidOf.get(component) ?? 0;
+      started = launchedAt.get(component);
+      progress.start(
+        started === undefined
+          ? `${component} (already running, pid ${pid})`
+          : `${component}: starting${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+      );
+      outcome = await waitUntil(probeOf(config, component), {
+        timeoutMs,
+        intervalMs: 500,
+        onWaiting: (_ms, reason) => progress.waiting(reason),
+        abortIf: () => (pidExists(pid) ? undefined : `the process (pid ${pid}) exited`),
+      });
+      const staleRegistration =
+        !outcome.ready &&
+        outcome.aborted &&
+        started !== undefined &&
+        isBroker(component) &&
+        /NodeExistsException/.test(logSince(log, logOffsetAtLaunch.get(component) ?? 0));
+      const budgetLeft =
+        started !== undefined && Date.now() - started < config.zookeeperSessionTimeoutMs + 15_000;
+      if (!staleRegistration || attempt >= 5 || !budgetLeft) break;
+      progress.fail(
+        `exited: /brokers/ids/${brokerIndexOf(component)} is still registered by a broker that died; retrying until its ZooKeeper session (≤ ${seconds(config.zookeeperSessionTimeoutMs)}) expires`,
+      );
+      pidOf.delete(component);
+      await sleep(3000);
+      await launch(component);
+    }
     if (!outcome.ready) {
       progress.fail(outcome.reason);
       throw new StackError(
         'NOT_READY',
-        `${component} did not become ready${outcome.aborted ? `: ${outcome.reason}` : ` within ${seconds(config.readyTimeoutMs[component])} (last: ${outcome.reason})`}. ` +
-          `Read ${log}.${component === 'kafka' ? ' If it mentions a cluster id mismatch or corrupt logs, run `npm run stack -- up --fresh` (wipes Kafka data).' : ''}`,
+        `${component} did not become ready${outcome.aborted ? `: ${outcome.reason}` : ` within ${seconds(timeoutMs)} (last: ${outcome.reason})`}. ` +
+          `Read ${log}.${isBroker(component) ? ' If it mentions a cluster id mismatch or corrupt logs, run `npm run stack -- up --fresh` (wipes Kafka data).' : ''}`,
       );
     }
     const since = started === undefined ? '' : `, ${seconds(Date.now() - started)} after launch`;
@@ -242,9 +397,13 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
 
   progress.start('topics');
   const specs = readTopicTable(config.topicsFile);
-  const topics = await createTopics([addressOf(config, 'kafka')], specs);
+  const replication = replicationOf(config.brokers);
+  const topics = await createTopics(kafkaBrokers(config), specs, replication);
   progress.done(
-    `${topics.created.length} created, ${topics.existing.length} already there (${specs.length} incl. DLTs)`,
+    `${topics.created.length} created, ${topics.existing.length} already there (${specs.length} incl. DLTs)` +
+      (config.brokers > 1
+        ? `, replication factor ${replication.factor}, min.insync.replicas ${replication.minInsync}`
+        : ''),
   );
   for (const m of topics.mismatched) {
     problems.push(
@@ -259,6 +418,7 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   progress.info(
     `registry storage: ${storage.kind === 'postgres' ? `PostgreSQL database ${config.registryDatabase}` : 'in memory (lost on restart)'}`,
   );
+  if (config.brokers > 1) progress.info(`KAFKA_BROKERS=${kafkaBrokers(config).join(',')}`);
   progress.info(`up in ${seconds(progress.total())}`);
   for (const p of problems) progress.info(`! ${p}`);
   return problems.length === 0 && rows.every((r) => r.healthy) ? 0 : 1;
@@ -270,11 +430,11 @@ function errorMessage(err: unknown): string {
 
 async function stopJvmComponents(config: StackConfig, pids: PidStore, progress: Progress): Promise<void> {
   // Reverse start order: the registry, then Kafka (needs ZooKeeper for a clean shutdown), then ZooKeeper.
-  for (const component of [...JVM_COMPONENTS].reverse()) {
+  for (const component of stopOrder(config)) {
     const record = pids.read(component);
     if (record === undefined) continue;
     if (isRecordAlive(record)) {
-      const how = await stopProcess(record.pid, STOP_GRACE_MS[component]);
+      const how = await stopProcess(record.pid, graceOf(component));
       progress.info(`  ${component} (pid ${record.pid}): ${how}`);
     }
     pids.remove(component);
@@ -289,7 +449,7 @@ export function down(config: StackConfig, progress = new Progress()): Promise<nu
 async function downLocked(config: StackConfig, progress: Progress): Promise<number> {
   const pids = new PidStore(config.pidDir);
   let failures = 0;
-  const order: Component[] = [...[...JVM_COMPONENTS].reverse(), ...MACHINE_SERVICES];
+  const order: Component[] = [...stopOrder(config), ...MACHINE_SERVICES];
   let stoppedAny = false;
   for (const component of order) {
     const record = pids.read(component);
@@ -303,11 +463,11 @@ async function downLocked(config: StackConfig, progress: Progress): Promise<numb
     }
     if (record.stopCommand !== undefined) {
       const ok = await runStopCommand(record);
-      if (!ok) await stopProcess(record.pid, STOP_GRACE_MS[component]);
+      if (!ok) await stopProcess(record.pid, graceOf(component));
     } else {
-      const how = await stopProcess(record.pid, STOP_GRACE_MS[component]);
+      const how = await stopProcess(record.pid, graceOf(component));
       if (how === 'killed')
-        progress.info(`  ${component} did not stop within ${seconds(STOP_GRACE_MS[component])}; killed`);
+        progress.info(`  ${component} did not stop within ${seconds(graceOf(component))}; killed`);
     }
     if (pidExists(record.pid)) {
       failures++;
@@ -368,7 +528,9 @@ export async function collectStatus(
   pids = new PidStore(config.pidDir),
 ): Promise<ComponentStatus[]> {
   const rows: ComponentStatus[] = [];
-  for (const component of JVM_COMPONENTS) {
+  const present = recordedBrokerComponents(config);
+  const components: JvmComponent[] = ['zookeeper', ...present, 'registry'];
+  for (const component of components) {
     const record = pids.read(component);
     const alive = record !== undefined && isRecordAlive(record);
     const probe = await probeOnce(probeOf(config, component));
@@ -429,7 +591,7 @@ export async function status(
 
 /** `logs [component]`: follows one log (TTY) or prints the tail of one or all logs. */
 export function logs(config: StackConfig, component: string | undefined, follow: boolean): Promise<number> {
-  const known = [...JVM_COMPONENTS, 'redis', 'mvn'];
+  const known = [...stopOrder(config).reverse(), 'redis', 'mvn'];
   let files: string[];
   if (component === undefined) {
     files = existsSync(config.logDir)

@@ -1,13 +1,8 @@
 // Every topic's generated reader schema reads events written with every earlier version of its
 // .avsc in git history (and the working tree), through the generated codec.
-import {
-  SchemaRegistryClient,
-  canonicalSchema,
-  frame,
-  parseAvroSchema,
-  startFakeRegistry,
-} from '@orderflow/codec';
-import type { FakeRegistry } from '@orderflow/codec';
+import { SchemaRegistryClient, canonicalSchema, frame, parseAvroSchema } from '@orderflow/codec';
+import { startFakeRegistry } from '@orderflow/codec/testing';
+import type { FakeRegistry } from '@orderflow/codec/testing';
 import { topicDescriptors } from '@orderflow/contracts';
 import type { TopicName } from '@orderflow/contracts';
 import { schemaHistory, topicRows } from './support';

@@ -5,8 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SchemaRegistryClient, startFakeRegistry } from '@orderflow/codec';
-import type { FakeRegistry } from '@orderflow/codec';
+import { SchemaRegistryClient } from '@orderflow/codec';
+import { startFakeRegistry } from '@orderflow/codec/testing';
+import type { FakeRegistry } from '@orderflow/codec/testing';
 import { topicDescriptors } from '@orderflow/contracts';
 import type { TopicName } from '@orderflow/contracts';
 import { ROOT, topicRows } from './support';

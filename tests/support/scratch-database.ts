@@ -2,7 +2,7 @@
 // never touch the databases the running services use. Creation and dropping live in the platform's
 // test support (one place for every scratch database).
 import { resolve } from 'node:path';
-import { migratedDatabase } from '../../packages/platform/src/test-support';
+import { migratedDatabase } from '@orderflow/platform/testing';
 
 const ROOT = resolve(__dirname, '..', '..');
 

@@ -25,7 +25,7 @@ export interface ServiceHarness<Service> {
 
 /** What one service's harness supplies: its name, the topics it consumes, and how to configure and assemble it. */
 export interface ServiceHarnessSpec<Config extends { schemaRegistryUrl: string }, Service> {
-  name: 'payment' | 'inventory' | 'notification';
+  name: 'order' | 'payment' | 'inventory' | 'notification';
   topics: string[];
   /** The service's configuration for this database URL (the harness then forces port 0). */
   configure: (databaseUrl: string) => Config;

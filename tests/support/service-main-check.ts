@@ -66,4 +66,29 @@ export function describeServiceMain(
     expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['started', 'shutting down', 'stopped']));
     expect(logs.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
   });
+
+  test(`${name}: refuses to start when SCHEMA_REGISTRY_URL is not a schema registry, saying what to set`, async () => {
+    const err = await runService(
+      name,
+      {
+        // Apicurio's root: it answers 404 without a registry error code, so every lookup would be a 404.
+        SCHEMA_REGISTRY_URL: 'http://localhost:8081',
+        PORT: String(await freePort()),
+        SERVICE_NAME: `${name}-misconfigured-${randomUUID().slice(0, 8)}`,
+        ORDERFLOW_ENV: 'test',
+      },
+      30_000,
+    ).then(
+      async (proc) => {
+        await proc.stop('SIGKILL');
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    const message = (err as Error).message;
+    expect(message).toMatch(/exit 1/);
+    expect(message).toMatch(/SCHEMA_REGISTRY_URL/);
+    expect(message).toMatch(/\/apis\/ccompat\/v7/);
+  });
 }

@@ -3,8 +3,10 @@
 // against an in-process fake registry.
 import path from 'node:path';
 import ts from 'typescript';
-import { SchemaRegistryClient, startFakeRegistry } from '@orderflow/codec';
-import type { FakeRegistry, TopicCodec, ValidationIssue } from '@orderflow/codec';
+import { SchemaRegistryClient } from '@orderflow/codec';
+import type { TopicCodec, ValidationIssue } from '@orderflow/codec';
+import { startFakeRegistry } from '@orderflow/codec/testing';
+import type { FakeRegistry } from '@orderflow/codec/testing';
 import {
   createOrderApiClient,
   orderCreated,

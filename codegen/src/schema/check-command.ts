@@ -90,6 +90,17 @@ export async function runCheck(
   const baseline = resolveBaseline(root, options.against);
   const client =
     options.registry === undefined ? undefined : new SchemaRegistryClient({ url: options.registry });
+  if (client) {
+    // A URL that is not a registry answers 404 to every subject, which would read as "nothing
+    // registered yet" and pass the check without comparing anything: refuse it first.
+    try {
+      await client.probe();
+    } catch (err) {
+      if (err instanceof RegistryError)
+        throw new SchemaCliError('REGISTRY', `registry ${client.url}: ${err.message}`, 2);
+      throw err;
+    }
+  }
   const topics: TopicCheck[] = [];
   for (const entry of table) {
     const { schema } = loadSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath);

@@ -135,7 +135,29 @@ describe('schema register and check --registry (scratch subjects)', () => {
   it('exits 2 naming the registry when it cannot be reached', () => {
     const r = repo.cli(['check', '--registry', 'http://127.0.0.1:9/apis/ccompat/v7']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('registry http://127.0.0.1:9/apis/ccompat/v7, subject');
+    expect(r.stderr).toContain('registry http://127.0.0.1:9/apis/ccompat/v7: ');
+    expect(r.stderr).toContain('unreachable');
+  });
+
+  // Before: every subject answered 404, read as "not registered yet", and the check passed silently.
+  it.each([
+    ['a path that is not the API', `${new globalThis.URL(URL).origin}/nope`],
+    ...(new globalThis.URL(URL).pathname.length > 1
+      ? [
+          [
+            'the Confluent-style root of a registry whose API lives under a path',
+            new globalThis.URL(URL).origin,
+          ],
+        ]
+      : []),
+  ])('exits 2 when --registry is %s, saying it is not a schema registry and what to set', (_what, wrong) => {
+    const r = repo.cli(['check', '--registry', wrong]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain('compatible');
+    expect(r.stderr).toContain(`schema: registry ${wrong}: `);
+    expect(r.stderr).toContain('does not look like a schema registry');
+    expect(r.stderr).toContain('SCHEMA_REGISTRY_URL');
+    expect(r.stderr).toContain('/apis/ccompat/v7');
   });
 });
 

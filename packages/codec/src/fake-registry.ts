@@ -65,6 +65,7 @@ export async function startFakeRegistry(options: { firstId?: number } = {}): Pro
         : [200, { schema }];
     }
     if (method === 'GET' && path === '/subjects') return [200, [...subjects.keys()]];
+    if (method === 'GET' && path === '/config') return [200, { compatibilityLevel: 'BACKWARD' }];
     if ((m = path.match(/^\/subjects\/([^/]+)\/versions$/))) {
       const subject = decodeURIComponent(m[1]!);
       if (method === 'POST') return [200, { id: add(subject, body.schema ?? '') }];

@@ -84,7 +84,10 @@ export class SchemaRegistryClient {
     return this.requests;
   }
 
-  /** The schema text registered under a global id; cached. Unknown id → RegistryError NOT_FOUND. */
+  /**
+   * The schema text registered under a global id; cached once found (failures are not cached, so a
+   * later call can succeed). Unknown id → RegistryError NOT_FOUND (the registry's error_code 40403).
+   */
   async getSchemaById(id: number): Promise<string> {
     const cached = this.schemasById.get(id);
     if (cached !== undefined) return cached;
@@ -152,6 +155,29 @@ export class SchemaRegistryClient {
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'NOT_FOUND') return undefined;
       throw err;
+    }
+  }
+
+  /**
+   * Checks that the base URL is a schema registry's API (Confluent, or Apicurio's ccompat) by asking
+   * for its global config: resolves when it answers like one; MISCONFIGURED when something else
+   * answers (404 without a registry error code, HTML, non-JSON); UNAVAILABLE when nothing answers.
+   * Not cached: call it at start-up, and refuse to start when it throws.
+   */
+  async probe(): Promise<void> {
+    const request = 'GET /config';
+    const body = await this.send<unknown>('GET', '/config', undefined);
+    const level =
+      body !== null && typeof body === 'object'
+        ? ((body as { compatibilityLevel?: unknown; compatibility?: unknown }).compatibilityLevel ??
+          (body as { compatibility?: unknown }).compatibility)
+        : undefined;
+    if (typeof level !== 'string') {
+      throw new RegistryError(
+        'MISCONFIGURED',
+        `schema registry at ${this.url}: ${request} answered ${JSON.stringify(body).slice(0, 200)}, not a registry's compatibility config; ${configHint(this.url)}`,
+        { request, status: 200 },
+      );
     }
   }
 
@@ -278,9 +304,10 @@ export class SchemaRegistryClient {
     try {
       return JSON.parse(text) as T;
     } catch (cause) {
+      // A registry always answers JSON; an HTML page or plain text means the URL points elsewhere.
       throw new RegistryError(
-        'HTTP',
-        `schema registry at ${this.url}: ${request} returned ${response.status} with a non-JSON body: ${text.slice(0, 200)}`,
+        'MISCONFIGURED',
+        `schema registry at ${this.url}: ${request} returned ${response.status} with a non-JSON body (${JSON.stringify(text.slice(0, 120))}), so the URL does not look like a schema registry; ${configHint(this.url)}`,
         { request, status: response.status, cause },
       );
     }
@@ -301,6 +328,13 @@ function errorFromResponse(base: string, request: string, status: number, text: 
     text.slice(0, 300);
   const code = classify(status, registryCode, said);
   const details = registryCode === undefined ? { request, status } : { request, status, registryCode };
+  if (code === 'MISCONFIGURED') {
+    return new RegistryError(
+      code,
+      `schema registry at ${base}: ${request} → ${status} without a registry error_code (${said.slice(0, 120)}), so the URL does not look like a schema registry; ${configHint(base)}`,
+      details,
+    );
+  }
   return new RegistryError(
     code,
     `schema registry at ${base}: ${request} → ${status}${registryCode === undefined ? '' : ` (error_code ${registryCode})`}: ${said}`,
@@ -308,13 +342,37 @@ function errorFromResponse(base: string, request: string, status: number, text: 
   );
 }
 
-/** Maps an HTTP failure to a RegistryError code; Confluent and Apicurio differ in details, not in status classes. */
+function configHint(base: string): string {
+  const apicurio = /\/apis\/ccompat\/v\d+$/.test(base);
+  return (
+    "set SCHEMA_REGISTRY_URL (or --registry) to the registry's Confluent-compatible API: " +
+    `Apicurio serves it under /apis/ccompat/v7 (e.g. http://localhost:8081/apis/ccompat/v7), Confluent Schema Registry at its root (e.g. http://localhost:8081)` +
+    (apicurio ? '' : `; ${base} has no /apis/ccompat/v7 suffix`)
+  );
+}
+
+/**
+ * Start-up check that `url` is a reachable schema registry (see {@link SchemaRegistryClient.probe}):
+ * throws RegistryError MISCONFIGURED (wrong URL) or UNAVAILABLE (nothing answers); services refuse to start on either.
+ */
+export async function verifyRegistry(
+  url: string,
+  options: Omit<SchemaRegistryClientOptions, 'url'> = {},
+): Promise<void> {
+  await new SchemaRegistryClient({ ...options, url }).probe();
+}
+
+/**
+ * Maps an HTTP failure to a RegistryError code; Confluent and Apicurio differ in details, not in status
+ * classes. Both put an `error_code` (40401, 40403, ...) on every 404 of their API, so a 404 without one
+ * comes from something else at that URL: MISCONFIGURED, never "not found".
+ */
 export function classify(
   status: number,
   registryCode: number | undefined,
   message: string,
 ): RegistryErrorCode {
-  if (status === 404) return 'NOT_FOUND';
+  if (status === 404) return registryCode === undefined ? 'MISCONFIGURED' : 'NOT_FOUND';
   if (status === 409) return 'INCOMPATIBLE';
   if (status === 408 || status === 429 || status >= 500) {
     // Confluent reports an unparsable schema as 500 in some versions when the body is not JSON.

@@ -8,6 +8,7 @@ import {
   canonicalSchema,
   frame,
   isRetriable,
+  verifyRegistry,
 } from '@orderflow/codec';
 
 const url = process.env.SCHEMA_REGISTRY_URL ?? 'http://localhost:8081/apis/ccompat/v7';
@@ -193,8 +194,41 @@ describe(`TopicCodec against the registry at ${url}`, () => {
     });
     const err = await codec.decode(frame(2_000_000_000, Buffer.from([0x02]))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodecError);
-    expect(err).toMatchObject({ code: 'UNKNOWN_SCHEMA_ID', schemaId: 2_000_000_000 });
+    expect(err).toMatchObject({
+      code: 'UNKNOWN_SCHEMA_ID',
+      schemaId: 2_000_000_000,
+      classification: 'bounded',
+    });
+    // The registry's own "schema not found" answer (Confluent and Apicurio both send error_code 40403).
+    expect((err as Error).cause).toMatchObject({ code: 'NOT_FOUND', status: 404, registryCode: 40403 });
     expect(isRetriable(err)).toBe(false);
+  });
+
+  it('reports a URL that is not the registry API as MISCONFIGURED, never as an unknown schema id', async () => {
+    const wrong = `${new globalThis.URL(url).origin}/nope`;
+    const codec = new TopicCodec<ProbeV2>({
+      topic: 'probe',
+      subject: subject('wrong-url'),
+      schema: V2,
+      registry: new SchemaRegistryClient({ url: wrong }),
+    });
+    const err = await codec.decode(frame(1, Buffer.from([0x02]))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'RegistryError', code: 'MISCONFIGURED', classification: 'transient' });
+    expect((err as Error).message).toContain('does not look like a schema registry');
+  });
+
+  it('verifyRegistry accepts the registry and refuses a wrong path, a bare root and an unused port', async () => {
+    await expect(verifyRegistry(url)).resolves.toBeUndefined();
+    const { origin, pathname } = new globalThis.URL(url);
+    const wrongs = [`${origin}/nope`, ...(pathname.length > 1 ? [origin] : [])];
+    for (const wrong of wrongs) {
+      const err = await verifyRegistry(wrong).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'MISCONFIGURED' });
+      expect((err as Error).message).toMatch(/SCHEMA_REGISTRY_URL.*\/apis\/ccompat\/v7/);
+    }
+    await expect(verifyRegistry('http://127.0.0.1:9/apis/ccompat/v7')).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
   });
 
   it('reports INVALID_SCHEMA for text that is not Avro', async () => {

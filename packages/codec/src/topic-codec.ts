@@ -1,5 +1,7 @@
 import type { Type } from 'avsc';
 import { canonicalSchema, parseAvroSchema } from './avro';
+import { BodyProblem, compileBodyCheck } from './body-check';
+import type { BodyCheck } from './body-check';
 import { CodecError, RegistryError } from './errors';
 import { FRAME_HEADER_SIZE, MAGIC_BYTE, parseFrame } from './framing';
 import type { SchemaRegistryClient } from './registry-client';
@@ -17,13 +19,28 @@ export interface TopicCodecOptions {
    * missing registration is an error telling you to run `npm run schema -- register`.
    */
   autoRegister?: boolean;
+  /**
+   * Largest message `decode` accepts, header included (default 1 MiB, Kafka's default
+   * `max.message.bytes`); a larger one is CodecError TOO_LARGE before any registry call or decoding.
+   */
+  maxMessageBytes?: number;
 }
+
+/** Default of {@link TopicCodecOptions.maxMessageBytes}: 1 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+// Array items plus map entries in one message. Items that take no bytes (null, empty records) are
+// bounded only by this; every other item takes at least one of the (at most maxMessageBytes) bytes.
+const MAX_ITEMS_PER_MESSAGE = 1_000_000;
+// Record nesting; only a recursive schema can go deep, and avsc decodes recursively.
+const MAX_RECORD_DEPTH = 128;
 
 type Resolver = ReturnType<Type['createResolver']>;
 
 interface WriterEntry {
   /** undefined when the writer schema is the reader schema: decode without resolution. */
   resolver: Resolver | undefined;
+  /** Bounded check of a body against the writer schema, run before avsc allocates anything. */
+  check: BodyCheck;
 }
 
 // Scratch buffer shared by all codecs: encoding happens synchronously, so one is enough.
@@ -44,6 +61,9 @@ export class TopicCodec<T, TInput = T> {
   readonly schemaText: string;
   private readonly registry: SchemaRegistryClient;
   private readonly autoRegister: boolean;
+  private readonly maxMessageBytes: number;
+  /** The body check of this codec's own schema (writer = reader). */
+  private readonly ownCheck: BodyCheck;
   private id: number | undefined;
   private idPromise: Promise<number> | undefined;
   private readonly writers = new Map<number, WriterEntry>();
@@ -56,6 +76,13 @@ export class TopicCodec<T, TInput = T> {
     this.schemaText = canonicalSchema(options.schema);
     this.registry = options.registry;
     this.autoRegister = options.autoRegister ?? false;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (!Number.isInteger(this.maxMessageBytes) || this.maxMessageBytes < FRAME_HEADER_SIZE) {
+      throw new RangeError(
+        `maxMessageBytes must be an integer of at least ${FRAME_HEADER_SIZE}, got ${String(options.maxMessageBytes)}`,
+      );
+    }
+    this.ownCheck = checkFor(this.schema);
   }
 
   /**
@@ -67,7 +94,7 @@ export class TopicCodec<T, TInput = T> {
     this.idPromise ??= this.resolveId().then(
       (id) => {
         this.id = id;
-        this.writers.set(id, { resolver: undefined });
+        this.writers.set(id, { resolver: undefined, check: this.ownCheck });
         return id;
       },
       (err: unknown) => {
@@ -94,7 +121,12 @@ export class TopicCodec<T, TInput = T> {
     return this.schemaId().then((id) => this.encodeWith(id, value));
   }
 
-  /** Decodes a Confluent-framed Avro message written with any registered, resolvable schema. */
+  /**
+   * Decodes a Confluent-framed Avro message written with any registered, resolvable schema. Untrusted
+   * bytes are checked against the writer schema first (lengths, block counts, union and enum indexes
+   * against the bytes left): a lying message is CodecError INVALID_DATA without a large allocation,
+   * an oversized one TOO_LARGE.
+   */
   decode(input: Buffer | Uint8Array): Promise<T> {
     // Hot path without allocations: read the header in place; parseFrame explains bad frames.
     const maybe = input as Buffer | Uint8Array | null | undefined;
@@ -114,6 +146,15 @@ export class TopicCodec<T, TInput = T> {
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const schemaId = bytes.readUInt32BE(1);
+    if (bytes.length > this.maxMessageBytes) {
+      return Promise.reject(
+        new CodecError(
+          'TOO_LARGE',
+          `message on ${this.topic} with schema id ${schemaId} is ${bytes.length} bytes; the limit is ${this.maxMessageBytes} (maxMessageBytes)`,
+          { topic: this.topic, schemaId },
+        ),
+      );
+    }
     const writer = this.writers.get(schemaId);
     if (writer !== undefined) {
       try {
@@ -168,6 +209,16 @@ export class TopicCodec<T, TInput = T> {
 
   /** Decodes the Avro body that follows the 5-byte header of `bytes`. */
   private decodeWith(writer: WriterEntry, schemaId: number, bytes: Buffer): T {
+    try {
+      writer.check(bytes, FRAME_HEADER_SIZE, bytes.length);
+    } catch (cause) {
+      if (!(cause instanceof BodyProblem)) throw cause;
+      throw new CodecError(
+        'INVALID_DATA',
+        `cannot decode ${this.topic} message with schema id ${schemaId}: ${cause.path}: ${cause.problem}`,
+        { topic: this.topic, schemaId },
+      );
+    }
     let result: { value: unknown; offset: number };
     try {
       result = this.schema.decode(bytes, FRAME_HEADER_SIZE, writer.resolver);
@@ -213,7 +264,8 @@ export class TopicCodec<T, TInput = T> {
       if (err instanceof RegistryError && err.code === 'NOT_FOUND') {
         throw new CodecError(
           'UNKNOWN_SCHEMA_ID',
-          `message on ${this.topic} names schema id ${schemaId}, which the registry at ${this.registry.url} does not know`,
+          `message on ${this.topic} names schema id ${schemaId}, which the registry at ${this.registry.url} does not know` +
+            (err.registryCode === undefined ? '' : ` (error_code ${err.registryCode})`),
           { topic: this.topic, schemaId, cause: err },
         );
       }
@@ -222,9 +274,10 @@ export class TopicCodec<T, TInput = T> {
     let entry: WriterEntry;
     try {
       if (canonicalSchema(text) === this.schemaText) {
-        entry = { resolver: undefined };
+        entry = { resolver: undefined, check: this.ownCheck };
       } else {
-        entry = { resolver: this.schema.createResolver(parseAvroSchema(text)) };
+        const writerType = parseAvroSchema(text);
+        entry = { resolver: this.schema.createResolver(writerType), check: checkFor(writerType) };
       }
     } catch (cause) {
       throw new CodecError(
@@ -236,6 +289,10 @@ export class TopicCodec<T, TInput = T> {
     this.writers.set(schemaId, entry);
     return entry;
   }
+}
+
+function checkFor(writer: Type): BodyCheck {
+  return compileBodyCheck(writer, { maxItems: MAX_ITEMS_PER_MESSAGE, maxDepth: MAX_RECORD_DEPTH });
 }
 
 /** `lines[2].quantity: expected int, got "3"` for each invalid leaf of `value`. */

@@ -5,9 +5,9 @@ import {
   TopicCodec,
   canonicalSchema,
   frame,
-  startFakeRegistry,
 } from '@orderflow/codec';
-import type { FakeRegistry } from '@orderflow/codec';
+import { startFakeRegistry } from '@orderflow/codec/testing';
+import type { FakeRegistry } from '@orderflow/codec/testing';
 
 const V1 = {
   type: 'record',
@@ -137,6 +137,20 @@ describe('TopicCodec (fake registry)', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodecError);
     expect(err).toMatchObject({ code: 'UNKNOWN_SCHEMA_ID', schemaId: 777, topic: 'thing' });
+  });
+
+  it('classifies an unknown schema id as bounded and does not cache it: a later registration decodes', async () => {
+    // Written by a producer whose registration the reader's registry does not have yet (id 1).
+    const body = (await codec(V2, true).encode(value)).subarray(5);
+    await fake.close();
+    fake = await startFakeRegistry();
+    registry = new SchemaRegistryClient({ url: fake.url });
+    const reader = codec(V2);
+    const err = await reader.decode(frame(1, body)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNKNOWN_SCHEMA_ID', classification: 'bounded', schemaId: 1 });
+    expect((err as Error).message).toContain('does not know (error_code 40403)');
+    expect(fake.add('thing-value', canonicalSchema(V2))).toBe(1);
+    expect(await reader.decode(frame(1, body))).toEqual(value);
   });
 
   it('maps a writer schema the reader cannot resolve to SCHEMA_MISMATCH', async () => {

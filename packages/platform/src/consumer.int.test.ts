@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { SchemaRegistryClient, type TopicCodec } from '@orderflow/codec';
 import type { Producer } from 'kafkajs';
-import { ConsumerRunner, on } from './consumer';
+import { ConsumerRunner, on, type ConsumedTopic } from './consumer';
 import { createKafka, createProducer } from './kafka';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
-import { enqueueOutbox } from './outbox';
+import { outgoing } from './outbox';
 import {
+  REGISTRY_URL,
   eventually,
   readTopic,
   scratchDatabase,
@@ -21,6 +23,14 @@ type Db = Awaited<ReturnType<typeof scratchDatabase>>;
 type Tx = Parameters<Parameters<Db['prisma']['$transaction']>[0]>[0];
 
 jest.setTimeout(60_000);
+
+// The test topic has no generated descriptor: one that validates nothing and hands out the test codec.
+const registry = new SchemaRegistryClient({ url: REGISTRY_URL });
+const topicOf = (codec: TopicCodec<TestEvent>): ConsumedTopic<TestEvent> => ({
+  topic: codec.topic,
+  validate: () => [],
+  codec: () => codec,
+});
 
 describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
   const kafkaAdmin = testKafka();
@@ -57,17 +67,12 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
       kafka,
       groupId: `platform-test-${label}-${randomUUID().slice(0, 8)}`,
       subscriptions: [
-        on(codec, async (event: TestEvent, tx: Tx, ctx) => {
+        on(topicOf(codec), registry, async (event: TestEvent, tx: Tx) => {
           await handler(event, tx);
-          // The effect: the outgoing event this one causes, through the service's generated Prisma client
-          // (outbox and inbox are the tables every service has, so the test does not depend on a
-          // service's domain tables, which their owners change).
-          await enqueueOutbox(
-            tx,
-            outCodec,
-            { ...testEvent({ orderId: event.orderId }) },
-            ctx.outgoingHeaders(),
-          );
+          // The effect: the outgoing event this one causes, which the runtime enqueues in the handler's
+          // transaction (outbox and inbox are the tables every service has, so the test does not depend
+          // on a service's domain tables, which their owners change).
+          return [outgoing(outCodec, testEvent({ orderId: event.orderId }))];
         }),
       ],
       transaction: (fn) => db.prisma.$transaction(fn),

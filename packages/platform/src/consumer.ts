@@ -1,3 +1,4 @@
+import { formatIssues, type SchemaRegistryClient, type ValidationIssue } from '@orderflow/codec';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { EventCodec, EventEnvelope } from './codec';
@@ -7,6 +8,7 @@ import { classifyFailure, type FailureClass } from './failures';
 import { recordInbox } from './inbox';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
+import { enqueueOutgoing, type Outgoing } from './outbox';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './retry';
 import type { SqlExecutor, TransactionRunner } from './sql';
 import { eventHeaders, headersToRecord, type EventHeaders } from './tracing';
@@ -28,10 +30,25 @@ export interface EventContext {
   outgoingHeaders(): EventHeaders;
 }
 
-/** A handler applies its effect with `tx`: the inbox row and any outbox rows commit with it, or none do. */
-export type EventHandler<T, Tx> = (event: T, tx: Tx, ctx: EventContext) => Promise<void>;
+/** What a handler returns: the events it publishes (enqueued in its transaction), or nothing. */
+export type HandlerResult = readonly Outgoing[] | void;
 
-/** One topic's codec and handler (build with `on(codec, handler)`). */
+/**
+ * Handles one decoded, validated event of a subscribed topic and returns the events it publishes.
+ *
+ * The contract, which lets the runtime later hand a whole partition's batch to one transaction:
+ * - every effect goes through `tx` (the runtime opens, commits and rolls it back; never open another,
+ *   never commit it); the inbox row, the effect and the returned events commit together, or none do;
+ * - publish by returning `Outgoing` events (`outgoing(codec, event)`), never by writing the outbox
+ *   yourself: the runtime enqueues them with `ctx.outgoingHeaders()` (correlation-id, traceparent,
+ *   causation-id = the handled eventId);
+ * - a lock taken on `tx` is held until that transaction ends (possibly after later events of the
+ *   batch), so take transaction-scoped locks only (`FOR UPDATE`, `pg_advisory_xact_lock`);
+ * - throw to fail the event: the transaction rolls back and the runner retries or dead-letters it.
+ */
+export type EventHandler<T, Tx> = (event: T, tx: Tx, ctx: EventContext) => Promise<HandlerResult>;
+
+/** One topic's decoder and handler (build with `on(descriptor, registry, handler)`). */
 export interface Subscription<Tx> {
   topic: string;
   handle(
@@ -46,33 +63,51 @@ type HandleRun<Tx> = (
   apply: (tx: Tx, eventCtx: EventContext) => Promise<void>,
 ) => Promise<'handled' | 'duplicate'>;
 
-/** Field-level problems of a decoded event (the generated `validateX` functions return these). */
-export interface ValidationIssue {
-  path: string;
-  message: string;
+/**
+ * A consumed topic as the generated contracts describe it: `orderCreated`, `paymentSuccessful`, … (a
+ * `TopicDescriptor` of @orderflow/contracts) satisfy it. The subscription decodes with its codec and
+ * validates with its validator, so neither can belong to another topic.
+ */
+export interface ConsumedTopic<T> {
+  readonly topic: string;
+  /** Issues that make a decoded value unusable; [] when valid. */
+  validate(value: unknown): readonly ValidationIssue[];
+  /** A reading codec bound to `registry` (a consumer never registers schemas); only its decoding is used. */
+  codec(registry: SchemaRegistryClient): Pick<EventCodec<T>, 'topic' | 'decode'>;
 }
 
-/** Subscribes `handler` to the codec's topic; `validate` (e.g. the generated validator) runs before it. */
-export function on<T extends EventEnvelope, Tx>(
-  codec: EventCodec<T>,
+/**
+ * Subscribes `handler` to the descriptor's topic: each message is decoded with the descriptor's codec,
+ * checked by its generated validator (a failure is permanent: the message is dead-lettered), handled in
+ * the runner's transaction, and the events the handler returns are enqueued in that same transaction.
+ */
+export function on<T extends EventEnvelope, Tx extends SqlExecutor>(
+  descriptor: ConsumedTopic<T>,
+  registry: SchemaRegistryClient,
   handler: EventHandler<T, Tx>,
-  opts: { validate?: (event: T) => readonly ValidationIssue[] } = {},
 ): Subscription<Tx> {
+  const codec = descriptor.codec(registry);
+  if (codec.topic !== descriptor.topic)
+    throw new Error(`the codec of ${descriptor.topic} reads ${codec.topic}`);
   return {
-    topic: codec.topic,
+    topic: descriptor.topic,
     async handle(bytes, _ctx, run) {
       const event = await codec.decode(bytes);
-      const issues = opts.validate?.(event) ?? [];
+      const issues = descriptor.validate(event);
       if (issues.length > 0) {
         throw new PermanentEventError(
           'INVALID_EVENT',
-          `invalid ${codec.topic} event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          `invalid ${descriptor.topic} event: ${formatIssues(issues)}`,
         );
       }
       if (typeof event.eventId !== 'string' || typeof event.orderId !== 'string') {
-        throw new PermanentEventError('INVALID_EVENT', `${codec.topic} event has no eventId/orderId`);
+        throw new PermanentEventError('INVALID_EVENT', `${descriptor.topic} event has no eventId/orderId`);
       }
-      return run(event, (tx, eventCtx) => handler(event, tx, eventCtx));
+      return run(event, async (tx, eventCtx) => {
+        const published = await handler(event, tx, eventCtx);
+        if (published && published.length > 0)
+          await enqueueOutgoing(tx, published, eventCtx.outgoingHeaders());
+      });
     },
   };
 }

@@ -20,7 +20,8 @@ export { Pruner } from './pruning';
 export type { PruneRule } from './pruning';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export { recordInbox } from './inbox';
-export { OUTBOX_CHANNEL, enqueueOutbox } from './outbox';
+export { OUTBOX_CHANNEL, enqueueOutbox, outgoing } from './outbox';
+export type { Outgoing } from './outbox';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxCodec, OutboxRelayOptions } from './outbox-relay';
 export { ConsumerRunner, on } from './consumer';
@@ -28,10 +29,11 @@ export type {
   ConsumerRunnerOptions,
   ConsumerState,
   StalledPartition,
+  ConsumedTopic,
   EventContext,
   EventHandler,
+  HandlerResult,
   Subscription,
-  ValidationIssue,
 } from './consumer';
 export { createHttpApp, listen, requestContext } from './http';
 export { isTransientDatabaseError, transientDatabaseReason } from './database-errors';

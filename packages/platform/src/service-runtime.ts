@@ -1,3 +1,4 @@
+import { verifyRegistry } from '@orderflow/codec';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
@@ -197,6 +198,9 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
   const subscriptions = accept ? opts.subscriptions.map((s) => scopeToOrders(s, accept)) : opts.subscriptions;
 
   async function start(): Promise<StartedService> {
+    // A registry URL that is not a registry (e.g. Apicurio without /apis/ccompat/v7) would make every
+    // schema lookup a 404: refuse to start, saying what to set, instead of dead-lettering everything.
+    await verifyRegistry(config.schemaRegistryUrl);
     const requireSchemas = opts.requirePublishedSchemas ?? true;
     if (requireSchemas) await Promise.all(opts.publishes.map((codec) => codec.schemaId()));
     await opts.beforeStart?.();

@@ -1,8 +1,10 @@
+import { SchemaRegistryClient } from '@orderflow/codec';
 import type { EventCodec, EventEnvelope } from './codec';
-import { on, type EventContext } from './consumer';
+import { on, type ConsumedTopic, type EventContext } from './consumer';
 import { stopAll } from './lifecycle';
 import { createLogger } from './logger';
 import { scopeToOrders, stopSteps, type StopTargets } from './service-runtime';
+import type { SqlExecutor } from './sql';
 
 const logger = createLogger({ service: 'service-runtime-test', level: 'silent' });
 
@@ -56,6 +58,13 @@ describe('scopeToOrders', () => {
     encode: (value) => Promise.resolve(Buffer.from(JSON.stringify(value))),
     decode: (bytes) => Promise.resolve(JSON.parse(bytes.toString()) as Event),
   };
+  // A descriptor-shaped topic without a registry behind it: the handler publishes nothing, so no SQL runs.
+  const topic: ConsumedTopic<Event> = { topic: 'test_topic', validate: () => [], codec: () => codec };
+  const registry = new SchemaRegistryClient({ url: 'http://registry.invalid' });
+  const noSql: SqlExecutor = {
+    $executeRawUnsafe: () => Promise.reject(new Error('no SQL expected')),
+    $queryRawUnsafe: () => Promise.reject(new Error('no SQL expected')),
+  };
   const ctx = {
     topic: 'test_topic',
     partition: 0,
@@ -69,14 +78,14 @@ describe('scopeToOrders', () => {
     const applied: string[] = [];
     const acknowledged: string[] = [];
     const subscription = scopeToOrders(
-      on<Event, null>(codec, (event) => Promise.resolve(void applied.push(event.orderId))),
+      on<Event, SqlExecutor>(topic, registry, (event) => Promise.resolve(void applied.push(event.orderId))),
       (id) => id.startsWith('test-'),
     );
     const bytes = Buffer.from(JSON.stringify({ eventId: `e-${orderId}`, orderId, amount: 1 }));
     const outcome = await subscription.handle(bytes, ctx, async (event, apply) => {
       // What ConsumerRunner does: the inbox row and the effect commit together.
       acknowledged.push(event.eventId);
-      await apply(null, {} as EventContext);
+      await apply(noSql, {} as EventContext);
       return 'handled';
     });
     return { topic: subscription.topic, outcome, applied, acknowledged };

@@ -1,11 +1,13 @@
-// Helpers for the platform's integration tests (real PostgreSQL, Kafka and registry); not exported.
+// Helpers for integration tests on the real PostgreSQL, Kafka and registry: the platform's own, and
+// scratch databases for every workspace's tests (tests/support). Not part of the platform's index: other
+// workspaces import them as `@orderflow/platform/testing` (package.json exports).
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { SchemaRegistryClient, TopicCodec } from '@orderflow/codec';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import pg from 'pg';
-import { PrismaClient } from '../../../services/order/src/generated/prisma/client';
+import { PrismaClient } from './generated/prisma/client';
 import { applyMigrations } from './db/migrate';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -68,13 +70,16 @@ export async function migratedDatabase(
   return { url, drop: () => dropDatabase(name) };
 }
 
-/** A fresh database migrated with the order service's migrations, and a Prisma client (the order service's own) on it. */
+/**
+ * A fresh database with the platform's tables (outbox, inbox; prisma/platform/migrations, the same DDL as
+ * every service's) and the platform's Prisma client on it.
+ */
 export async function scratchDatabase(
   label: string,
 ): Promise<{ url: string; prisma: InstanceType<typeof PrismaClient>; drop: () => Promise<void> }> {
   const db = await migratedDatabase(
     `orderflow_scratch_${label}_${process.pid}`,
-    resolve(ROOT, 'prisma/order/migrations'),
+    resolve(ROOT, 'prisma/platform/migrations'),
   );
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
   return {

@@ -1,5 +1,5 @@
 import { SchemaRegistryClient } from '@orderflow/codec';
-import { inventoryUpdated, paymentSuccessful, type PaymentSuccessful } from '@orderflow/contracts';
+import { inventoryUpdated, orderExpired, paymentSuccessful } from '@orderflow/contracts';
 import {
   createLogger,
   createRedis,
@@ -10,10 +10,11 @@ import {
   type StartedService,
 } from '@orderflow/platform';
 import type { InventoryConfig } from './config';
-import { createDb, type Db, type Tx } from './db';
-import { gettingStock } from './getting-stock/get-stock';
-import { reserveStock } from './reserving-stock/reserve-stock';
-import { restocking } from './restocking/restock';
+import { createDb, transactions, type Db, type Tx } from './db';
+import { gettingStockRoute } from './getting-stock/route';
+import { releaseStock } from './releasing-stock/handler';
+import { reserveStock } from './reserving-stock/handler';
+import { restockingRoute } from './restocking/route';
 import { seedStock } from './seed';
 import { StockCache } from './stock-cache';
 
@@ -26,7 +27,7 @@ export type StartedInventoryService = StartedService;
 /** The inventory service, assembled but not started. */
 export type InventoryService = AssembledService<Db>;
 
-/** Assembles the inventory service: payment_successful → reserve all lines or none; GET /inventory/{sku}; restock. */
+/** Assembles the inventory service: payment_successful → reserve all lines or none; order_expired → release; GET /inventory/{sku}; restock. */
 export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {}): InventoryService {
   const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
   const db = createDb(config.databaseUrl);
@@ -36,27 +37,27 @@ export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {
   const cache = new StockCache(db, redis, { ttlSeconds: config.stockCacheTtlSeconds, logger });
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
-  const codecs = {
-    paymentSuccessful: paymentSuccessful.codec(registry),
+  const publishes = {
     inventoryUpdated: inventoryUpdated.codec(registry, { autoRegister: config.environment !== 'production' }),
   };
+  // Stock levels touched by a transaction are dropped from the cache once it committed.
+  const transaction = transactions(db, cache);
   const runtime = createServiceRuntime<Tx>({
     name: 'inventory',
     config,
     logger,
     db,
     redis,
-    transaction: (fn) => cache.transaction(fn),
+    transaction,
     subscriptions: [
-      on<PaymentSuccessful, Tx>(codecs.paymentSuccessful, reserveStock(codecs.inventoryUpdated, cache), {
-        validate: (e) => paymentSuccessful.validate(e),
-      }),
+      on(paymentSuccessful, registry, reserveStock(publishes.inventoryUpdated, cache)),
+      on(orderExpired, registry, releaseStock(cache)),
     ],
     routes: (app) => {
-      gettingStock(cache)(app);
-      restocking(cache, { allowSetStock: config.allowSetStock })(app);
+      gettingStockRoute(app, { cache });
+      restockingRoute(app, { cache, transaction, allowSetStock: config.allowSetStock });
     },
-    publishes: [codecs.inventoryUpdated],
+    publishes: Object.values(publishes),
     groupId: opts.groupId,
     acceptOrder: opts.acceptOrder,
     beforeStart: async () => {

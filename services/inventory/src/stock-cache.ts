@@ -42,23 +42,19 @@ export class StockCache {
     });
   }
 
-  /** Notes that `tx` changed these SKUs; they are invalidated when it commits. */
+  /** Notes that `tx` changed these SKUs; they are invalidated when it commits (a transaction of `transactions`). */
   touch(tx: Tx, skus: Iterable<string>): void {
     const set = this.changed.get(tx);
     if (set) for (const sku of skus) set.add(sku);
   }
 
-  /** Runs `fn` in a transaction and, once it committed, invalidates the SKUs it touched. */
-  async transaction<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
-    const touched = new Set<string>();
-    const result = await this.db.$transaction(
-      (tx) => {
-        this.changed.set(tx, touched);
-        return fn(tx);
-      },
-      { maxWait: 10_000, timeout: 15_000 },
-    );
-    await Promise.all([...touched].map((sku) => this.cache.invalidate(sku)));
-    return result;
+  /** Records the SKUs `tx` touches into `touched` (see `transactions` in db.ts). */
+  track(tx: Tx, touched: Set<string>): void {
+    this.changed.set(tx, touched);
+  }
+
+  /** Drops the cached levels of `skus`; call it once the transaction that changed them committed. */
+  async invalidate(skus: Iterable<string>): Promise<void> {
+    await Promise.all([...skus].map((sku) => this.cache.invalidate(sku)));
   }
 }

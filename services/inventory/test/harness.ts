@@ -12,7 +12,7 @@ export function startInventory(label: string, env: Record<string, string> = {}):
   return startServiceHarness(
     {
       name: 'inventory',
-      topics: [Topics.PaymentSuccessful],
+      topics: [Topics.PaymentSuccessful, Topics.OrderExpired],
       configure: (url) => loadInventoryConfig({ DATABASE_URL: url, ORDERFLOW_ENV: 'test', ...env }),
       createApp,
     },

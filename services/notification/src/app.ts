@@ -2,9 +2,11 @@ import { SchemaRegistryClient } from '@orderflow/codec';
 import {
   inventoryUpdated,
   notificationSent,
+  orderExpired,
   paymentFailed,
   paymentRefunded,
   type InventoryUpdated,
+  type OrderExpired,
   type PaymentFailed,
   type PaymentRefunded,
 } from '@orderflow/contracts';
@@ -17,10 +19,11 @@ import {
   type StartedService,
 } from '@orderflow/platform';
 import type { NotificationConfig } from './config';
-import { createDb, type Db, type Tx } from './db';
-import { listingNotifications } from './listing-notifications/list-notifications';
+import { createDb, transactions, type Db, type Tx } from './db';
+import { listingNotificationsRoute } from './listing-notifications/route';
 import { LogChannel, WebhookChannel, type NotificationChannel } from './notifying-customer/channels';
-import { notifyCustomer } from './notifying-customer/notify-customer';
+import type { Trigger } from './notifying-customer/decide';
+import { notifyCustomer } from './notifying-customer/handler';
 
 /** Overrides for tests and embedding. */
 export interface NotificationAppOptions extends ServiceAppOptions {
@@ -34,7 +37,7 @@ export type StartedNotificationService = StartedService;
 /** The notification service, assembled but not started. */
 export type NotificationService = AssembledService<Db>;
 
-/** Assembles the notification service: payment_failed / inventory_updated / payment_refunded → one notice per order and outcome; GET /notifications. */
+/** Assembles the notification service: payment_failed / inventory_updated / payment_refunded / order_expired → one notice per order and outcome; GET /notifications. */
 export function createApp(
   config: NotificationConfig,
   opts: NotificationAppOptions = {},
@@ -48,49 +51,43 @@ export function createApp(
       ? new LogChannel(logger.child({ component: 'notifications' }))
       : new WebhookChannel(config.notifyWebhookUrl, config.notifyWebhookTimeoutMs));
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
-  const codecs = {
-    paymentFailed: paymentFailed.codec(registry),
-    inventoryUpdated: inventoryUpdated.codec(registry),
-    paymentRefunded: paymentRefunded.codec(registry),
+  const publishes = {
     notificationSent: notificationSent.codec(registry, { autoRegister: config.environment !== 'production' }),
   };
+  const notify = <T extends Trigger['event']>(toTrigger: (event: T) => Trigger) =>
+    notifyCustomer(toTrigger, channel, publishes.notificationSent);
   const runtime = createServiceRuntime<Tx>({
     name: 'notification',
     config,
     logger,
     db,
-    transaction: (fn) => db.$transaction(fn, { maxWait: 10_000, timeout: 15_000 }),
+    transaction: transactions(db),
     subscriptions: [
-      on<PaymentFailed, Tx>(
-        codecs.paymentFailed,
-        notifyCustomer(
-          (event: PaymentFailed) => ({ type: 'PaymentFailed', event }),
-          channel,
-          codecs.notificationSent,
-        ),
-        { validate: (e) => paymentFailed.validate(e) },
+      on(
+        paymentFailed,
+        registry,
+        notify((event: PaymentFailed) => ({ type: 'PaymentFailed', event })),
       ),
-      on<InventoryUpdated, Tx>(
-        codecs.inventoryUpdated,
-        notifyCustomer(
-          (event: InventoryUpdated) => ({ type: 'InventoryUpdated', event }),
-          channel,
-          codecs.notificationSent,
-        ),
-        { validate: (e) => inventoryUpdated.validate(e) },
+      on(
+        inventoryUpdated,
+        registry,
+        notify((event: InventoryUpdated) => ({ type: 'InventoryUpdated', event })),
       ),
-      on<PaymentRefunded, Tx>(
-        codecs.paymentRefunded,
-        notifyCustomer(
-          (event: PaymentRefunded) => ({ type: 'PaymentRefunded', event }),
-          channel,
-          codecs.notificationSent,
-        ),
-        { validate: (e) => paymentRefunded.validate(e) },
+      on(
+        paymentRefunded,
+        registry,
+        notify((event: PaymentRefunded) => ({ type: 'PaymentRefunded', event })),
+      ),
+      on(
+        orderExpired,
+        registry,
+        notify((event: OrderExpired) => ({ type: 'OrderExpired', event })),
       ),
     ],
-    routes: listingNotifications(db),
-    publishes: [codecs.notificationSent],
+    routes: (app) => {
+      listingNotificationsRoute(app, { db });
+    },
+    publishes: Object.values(publishes),
     groupId: opts.groupId,
     acceptOrder: opts.acceptOrder,
     logFields: { channel: channel.kind },

@@ -15,7 +15,7 @@ export function startNotification(
   return startServiceHarness(
     {
       name: 'notification',
-      topics: [Topics.PaymentFailed, Topics.InventoryUpdated, Topics.PaymentRefunded],
+      topics: [Topics.PaymentFailed, Topics.InventoryUpdated, Topics.PaymentRefunded, Topics.OrderExpired],
       configure: (url) => loadNotificationConfig({ DATABASE_URL: url, ORDERFLOW_ENV: 'test', ...env }),
       createApp,
     },

@@ -2,36 +2,29 @@
 // against the OpenAPI document); the platform's service runtime does the rest (Kafka, outbox relay,
 // consumer, HTTP kit with /ready, shutdown order). Nothing connects until `start()` (see main.ts).
 import { SchemaRegistryClient } from '@orderflow/codec';
-import {
-  inventoryUpdatedCodec,
-  notificationSentCodec,
-  orderCreatedCodec,
-  paymentFailedCodec,
-  paymentRefundedCodec,
-  paymentSuccessfulCodec,
-  topicsConsumedBy,
-} from '@orderflow/contracts';
+import { orderCreated, orderExpired, topicsConsumedBy } from '@orderflow/contracts';
 import {
   createLogger,
   createRedis,
   createServiceRuntime,
   type AssembledService,
   type ServiceAppOptions,
+  type StartedService,
 } from '@orderflow/platform';
 import type { OrderConfig } from './config';
-import { createDb, orderTransactions, type OrderDb, type OrderTx } from './db';
+import { createDb, transactions, type OrderDb, type OrderTx } from './db';
+import { OrderExpirySweeper } from './expiring-orders/sweeper';
 import { gettingOrderRoute } from './getting-order/route';
-import { databaseErrors } from './http/database-errors';
 import { OpenApiValidator } from './http/openapi-validator';
 import { listingOrdersRoute } from './listing-orders/route';
 import { OrderCache } from './order-cache';
 import { placingOrderRoute } from './placing-order/route';
-import { sagaSubscriptions } from './tracking-saga/subscriptions';
+import { sagaSubscriptions } from './tracking-saga/handler';
 
 /** The order service, assembled but not started. */
 export type OrderService = AssembledService<OrderDb>;
 
-/** Assembles the order service: POST/GET /orders, GET /orders/{id} (Redis-cached), and the saga tracker. */
+/** Assembles the order service: POST/GET /orders, GET /orders/{id} (Redis-cached), the saga tracker and its deadline sweeper. */
 export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): OrderService {
   const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
   const validator = OpenApiValidator.fromFile(config.openApiPath);
@@ -42,15 +35,13 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   const cache = new OrderCache(redis, { ttlSeconds: config.cacheTtlSeconds, logger });
 
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
-  const orderCreated = orderCreatedCodec(registry, { autoRegister: config.environment !== 'production' });
-  const codecs = {
-    paymentSuccessful: paymentSuccessfulCodec(registry),
-    paymentFailed: paymentFailedCodec(registry),
-    inventoryUpdated: inventoryUpdatedCodec(registry),
-    notificationSent: notificationSentCodec(registry),
-    paymentRefunded: paymentRefundedCodec(registry),
+  // Production never registers schemas itself (`npm run schema -- register` does).
+  const autoRegister = config.environment !== 'production';
+  const publishes = {
+    orderCreated: orderCreated.codec(registry, { autoRegister }),
+    orderExpired: orderExpired.codec(registry, { autoRegister }),
   };
-  const subscriptions = sagaSubscriptions(codecs, cache);
+  const subscriptions = sagaSubscriptions(registry, cache);
   const consumed = new Set<string>(topicsConsumedBy('order'));
   for (const s of subscriptions) {
     if (!consumed.has(s.topic))
@@ -59,23 +50,22 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
       );
   }
 
-  const deps = { prisma, cache, orderCreated, validator };
+  const deps = { prisma, cache, orderCreated: publishes.orderCreated, validator };
   const runtime = createServiceRuntime<OrderTx>({
     name: 'order',
     config,
     logger,
     db: prisma,
     redis,
-    // Saga handlers drop cache entries only after their transaction committed (see orderTransactions).
-    transaction: orderTransactions(prisma),
+    // Saga handlers drop cache entries only after their transaction committed (see transactions).
+    transaction: transactions(prisma),
     subscriptions,
     routes: (app) => {
       placingOrderRoute(app, deps);
       listingOrdersRoute(app, deps);
       gettingOrderRoute(app, deps);
-      app.use(databaseErrors);
     },
-    publishes: [orderCreated],
+    publishes: Object.values(publishes),
     groupId: opts.groupId ?? config.consumerGroup,
     acceptOrder: opts.acceptOrder,
     bodyLimit: config.bodyLimit,
@@ -83,8 +73,36 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     ensureDeadLetterTopics: true,
     // The relay retries an unresolvable order_created schema, and /ready shows the registry.
     requirePublishedSchemas: false,
-    logFields: { consumes: subscriptions.map((s) => s.topic) },
+    // An Idempotency-Key is honoured for a day (clients retry within minutes); then it may be reused.
+    prune: [{ table: 'idempotency_keys', column: 'created_at', retainMs: config.idempotencyKeyRetentionMs }],
+    logFields: { consumes: subscriptions.map((s) => s.topic), sagaDeadlineMs: config.sagaDeadlineMs },
   });
+  const sweeper = new OrderExpirySweeper(
+    {
+      prisma,
+      cache,
+      orderExpired: publishes.orderExpired,
+      logger: logger.child({ component: 'saga-deadline' }),
+    },
+    {
+      deadlineMs: config.sagaDeadlineMs,
+      intervalMs: config.expirySweepIntervalMs,
+      batchSize: config.expiryBatchSize,
+    },
+  );
 
-  return { http: runtime.http, db: prisma, start: runtime.start };
+  // The sweeper runs once everything else is up, and stops first: its last transaction commits (or
+  // rolls back) before the relay and the database go away.
+  const start = async (): Promise<StartedService> => {
+    const running = await runtime.start();
+    sweeper.start();
+    return {
+      ...running,
+      stop: async () => {
+        await sweeper.stop();
+        await running.stop();
+      },
+    };
+  };
+  return { http: runtime.http, db: prisma, start };
 }

@@ -17,6 +17,14 @@ const spec = {
   databasePoolSize: int('ORDER_DATABASE_POOL_SIZE', { default: 20, min: 1, max: 200 }),
   /** Kafka consumer group of the saga tracker; also the inbox's `consumer` column. */
   consumerGroup: str('ORDER_CONSUMER_GROUP', { default: 'order-service' }),
+  /** How long an order may take to reach a final status; past it, it ends EXPIRED and is compensated. */
+  sagaDeadlineMs: int('ORDER_SAGA_DEADLINE_MS', { default: 300_000, min: 1_000 }),
+  /** How often the deadline sweeper looks for overdue orders. */
+  expirySweepIntervalMs: int('ORDER_EXPIRY_SWEEP_INTERVAL_MS', { default: 5_000, min: 50, max: 3_600_000 }),
+  /** Orders expired per sweeper transaction (a sweep runs batches until one comes back short). */
+  expiryBatchSize: int('ORDER_EXPIRY_BATCH_SIZE', { default: 100, min: 1, max: 10_000 }),
+  /** How long an Idempotency-Key is remembered; older keys are pruned and may be used again. */
+  idempotencyKeyRetentionMs: int('ORDER_IDEMPOTENCY_KEY_RETENTION_MS', { default: 86_400_000, min: 60_000 }),
 };
 
 /** The order service's validated configuration. */

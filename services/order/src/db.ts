@@ -21,7 +21,7 @@ export interface OrderTx extends SqlExecutor {
 }
 
 /** Runs `fn` in one transaction, then its after-commit hooks (their failures are the hooks' to handle). */
-export function orderTransactions(prisma: OrderDb): TransactionRunner<OrderTx> {
+export function transactions(prisma: OrderDb): TransactionRunner<OrderTx> {
   return async (fn) => {
     const hooks: (() => Promise<void>)[] = [];
     const result = await prisma.$transaction(

@@ -1,6 +1,6 @@
 // The order as the API shows it (the OpenAPI `Order` schema), read from the order's tables.
 import type { ApiOrder, ApiTimelineEntry } from '@orderflow/contracts';
-import { isCompleted } from './domain/decide';
+import { isCompleted } from './tracking-saga/decide';
 import type { Prisma } from './generated/prisma/client';
 
 type Reader = Pick<Prisma.TransactionClient, 'order'>;

@@ -2,11 +2,10 @@ import { SchemaRegistryClient } from '@orderflow/codec';
 import {
   inventoryUpdated,
   orderCreated,
+  orderExpired,
   paymentFailed,
   paymentRefunded,
   paymentSuccessful,
-  type InventoryUpdated,
-  type OrderCreated,
 } from '@orderflow/contracts';
 import {
   createLogger,
@@ -16,11 +15,11 @@ import {
   type ServiceAppOptions,
   type StartedService,
 } from '@orderflow/platform';
-import { capturePayment } from './capturing-payment/capture-payment';
+import { capturePayment } from './capturing-payment/handler';
 import type { PaymentConfig } from './config';
-import { createDb, type Db, type Tx } from './db';
-import { gettingPayment } from './getting-payment/get-payment';
-import { refundPayment } from './refunding-payment/refund-payment';
+import { createDb, transactions, type Db, type Tx } from './db';
+import { gettingPaymentRoute } from './getting-payment/route';
+import { refundExpiredOrder, refundPayment } from './refunding-payment/handler';
 
 /** Overrides for tests and embedding. */
 export type PaymentAppOptions = ServiceAppOptions;
@@ -31,16 +30,14 @@ export type StartedPaymentService = StartedService;
 /** The payment service, assembled but not started. */
 export type PaymentService = AssembledService<Db>;
 
-/** Assembles the payment service: order_created → charge; inventory_updated OUT_OF_STOCK → refund; GET /payments/{orderId}. */
+/** Assembles the payment service: order_created → charge; inventory_updated OUT_OF_STOCK or order_expired → refund; GET /payments/{orderId}. */
 export function createApp(config: PaymentConfig, opts: PaymentAppOptions = {}): PaymentService {
   const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
   const db = createDb(config.databaseUrl);
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
   const autoRegister = config.environment !== 'production';
-  const codecs = {
-    orderCreated: orderCreated.codec(registry),
-    inventoryUpdated: inventoryUpdated.codec(registry),
+  const publishes = {
     paymentSuccessful: paymentSuccessful.codec(registry, { autoRegister }),
     paymentFailed: paymentFailed.codec(registry, { autoRegister }),
     paymentRefunded: paymentRefunded.codec(registry, { autoRegister }),
@@ -50,21 +47,16 @@ export function createApp(config: PaymentConfig, opts: PaymentAppOptions = {}): 
     config,
     logger,
     db,
-    transaction: (fn) => db.$transaction(fn, { maxWait: 10_000, timeout: 15_000 }),
+    transaction: transactions(db),
     subscriptions: [
-      on<OrderCreated, Tx>(
-        codecs.orderCreated,
-        capturePayment(codecs, { limitMinor: config.paymentLimitMinor }),
-        {
-          validate: (e) => orderCreated.validate(e),
-        },
-      ),
-      on<InventoryUpdated, Tx>(codecs.inventoryUpdated, refundPayment(codecs.paymentRefunded), {
-        validate: (e) => inventoryUpdated.validate(e),
-      }),
+      on(orderCreated, registry, capturePayment(publishes, { limitMinor: config.paymentLimitMinor })),
+      on(inventoryUpdated, registry, refundPayment(publishes.paymentRefunded)),
+      on(orderExpired, registry, refundExpiredOrder(publishes.paymentRefunded)),
     ],
-    routes: gettingPayment(db),
-    publishes: [codecs.paymentSuccessful, codecs.paymentFailed, codecs.paymentRefunded],
+    routes: (app) => {
+      gettingPaymentRoute(app, { db });
+    },
+    publishes: Object.values(publishes),
     groupId: opts.groupId,
     acceptOrder: opts.acceptOrder,
     logFields: { paymentLimitMinor: config.paymentLimitMinor },

@@ -12,7 +12,7 @@ export function startPayment(label: string, env: Record<string, string> = {}): P
   return startServiceHarness(
     {
       name: 'payment',
-      topics: [Topics.OrderCreated, Topics.InventoryUpdated],
+      topics: [Topics.OrderCreated, Topics.InventoryUpdated, Topics.OrderExpired],
       configure: (url) => loadPaymentConfig({ DATABASE_URL: url, ORDERFLOW_ENV: 'test', ...env }),
       createApp,
     },

@@ -23,6 +23,8 @@ export async function dbQuery<T extends pg.QueryResultRow>(
       connectionString: `postgresql://postgres@127.0.0.1:5432/orderflow_${owner}`,
       max: 2,
     });
+    // Fault cases restart PostgreSQL: a lost idle connection is reconnected by the pool, not a crash.
+    pool.on('error', () => undefined);
     pools.set(owner, pool);
   }
   return (await pool.query<T>(sql, values)).rows;

@@ -16,11 +16,11 @@ export interface NotificationSent {
   notificationId: string;
   /** Where the notification went (LOG: stored and logged, the default channel). */
   channel: NotificationChannel;
-  /** What the customer was told; the order's terminal state. */
+  /** What the customer was told; the order's terminal state (ORDER_EXPIRED: it missed its saga deadline and was compensated). */
   outcome: NotificationOutcome;
   /** Address the notification was sent to (an email address, or the webhook URL). */
   recipient: string;
-  /** eventId of the payment_failed or inventory_updated event that triggered this notification. */
+  /** eventId of the event (payment_failed, inventory_updated, payment_refunded or order_expired) that triggered this notification. */
   causationEventId: string | null;
 }
 /** NotificationSent as `encode` accepts it: fields with a schema default may be left out. */
@@ -35,11 +35,11 @@ export interface NotificationSentInput {
   notificationId: string;
   /** Where the notification went (LOG: stored and logged, the default channel). */
   channel: NotificationChannel;
-  /** What the customer was told; the order's terminal state. */
+  /** What the customer was told; the order's terminal state (ORDER_EXPIRED: it missed its saga deadline and was compensated). */
   outcome: NotificationOutcome;
   /** Address the notification was sent to (an email address, or the webhook URL). */
   recipient: string;
-  /** eventId of the payment_failed or inventory_updated event that triggered this notification. */
+  /** eventId of the event (payment_failed, inventory_updated, payment_refunded or order_expired) that triggered this notification. */
   causationEventId?: string | null;
 }
 const notificationSentFields: readonly string[] = ['eventId', 'occurredAt', 'orderId', 'notificationId', 'channel', 'outcome', 'recipient', 'causationEventId'];
@@ -60,7 +60,7 @@ export function validateNotificationSent(value: unknown, path = '', issues: Vali
   const f4 = value['channel'];
   if (!(notificationChannelSymbols as readonly unknown[]).includes(f4)) pushIssue(issues, fieldPath(path, 'channel'), 'one of UNKNOWN|LOG|EMAIL|WEBHOOK', f4);
   const f5 = value['outcome'];
-  if (!(notificationOutcomeSymbols as readonly unknown[]).includes(f5)) pushIssue(issues, fieldPath(path, 'outcome'), 'one of UNKNOWN|ORDER_CONFIRMED|PAYMENT_FAILED|ORDER_CANCELLED', f5);
+  if (!(notificationOutcomeSymbols as readonly unknown[]).includes(f5)) pushIssue(issues, fieldPath(path, 'outcome'), 'one of UNKNOWN|ORDER_CONFIRMED|PAYMENT_FAILED|ORDER_CANCELLED|ORDER_EXPIRED', f5);
   const f6 = value['recipient'];
   if (typeof f6 !== 'string') pushIssue(issues, fieldPath(path, 'recipient'), 'string', f6);
   const f7 = value['causationEventId'];
@@ -98,16 +98,17 @@ export const notificationChannelSymbols: readonly NotificationChannel[] = ['UNKN
  *
  * Readers that do not know a newer symbol read it as UNKNOWN.
  */
-export type NotificationOutcome = 'UNKNOWN' | 'ORDER_CONFIRMED' | 'PAYMENT_FAILED' | 'ORDER_CANCELLED';
+export type NotificationOutcome = 'UNKNOWN' | 'ORDER_CONFIRMED' | 'PAYMENT_FAILED' | 'ORDER_CANCELLED' | 'ORDER_EXPIRED';
 /** The symbols of NotificationOutcome by name: use `NotificationOutcome.UNKNOWN` instead of a string literal. */
 export const NotificationOutcome = {
   UNKNOWN: 'UNKNOWN',
   ORDER_CONFIRMED: 'ORDER_CONFIRMED',
   PAYMENT_FAILED: 'PAYMENT_FAILED',
   ORDER_CANCELLED: 'ORDER_CANCELLED',
+  ORDER_EXPIRED: 'ORDER_EXPIRED',
 } as const;
 /** The symbols of NotificationOutcome in schema order. */
-export const notificationOutcomeSymbols: readonly NotificationOutcome[] = ['UNKNOWN', 'ORDER_CONFIRMED', 'PAYMENT_FAILED', 'ORDER_CANCELLED'];
+export const notificationOutcomeSymbols: readonly NotificationOutcome[] = ['UNKNOWN', 'ORDER_CONFIRMED', 'PAYMENT_FAILED', 'ORDER_CANCELLED', 'ORDER_EXPIRED'];
 
 /** The notification_sent schema as registered under notification_sent-value (canonical form of schemas/avro/notification_sent.avsc). */
 export const notificationSentSchema: object = {
@@ -174,11 +175,12 @@ export const notificationSentSchema: object = {
           "UNKNOWN",
           "ORDER_CONFIRMED",
           "PAYMENT_FAILED",
-          "ORDER_CANCELLED"
+          "ORDER_CANCELLED",
+          "ORDER_EXPIRED"
         ],
         "default": "UNKNOWN"
       },
-      "doc": "What the customer was told; the order's terminal state."
+      "doc": "What the customer was told; the order's terminal state (ORDER_EXPIRED: it missed its saga deadline and was compensated)."
     },
     {
       "name": "recipient",
@@ -194,7 +196,7 @@ export const notificationSentSchema: object = {
           "logicalType": "uuid"
         }
       ],
-      "doc": "eventId of the payment_failed or inventory_updated event that triggered this notification.",
+      "doc": "eventId of the event (payment_failed, inventory_updated, payment_refunded or order_expired) that triggered this notification.",
       "default": null
     }
   ]

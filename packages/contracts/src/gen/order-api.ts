@@ -83,10 +83,12 @@ export interface components {
         };
         /**
          * @description PENDING → PAID → CONFIRMED, or PENDING → PAYMENT_FAILED, or PAID → CANCELLED (out of
-         *     stock; the payment is refunded). PAYMENT_FAILED, CONFIRMED and CANCELLED are terminal.
+         *     stock; the payment is refunded), or PENDING/PAID → EXPIRED (not final by the saga deadline;
+         *     a captured payment is refunded, a reservation released, the timeline says why).
+         *     PAYMENT_FAILED, CONFIRMED, CANCELLED and EXPIRED are terminal.
          * @enum {string}
          */
-        OrderStatus: "PENDING" | "PAID" | "PAYMENT_FAILED" | "CONFIRMED" | "CANCELLED";
+        OrderStatus: "PENDING" | "PAID" | "PAYMENT_FAILED" | "CONFIRMED" | "CANCELLED" | "EXPIRED";
         TimelineEntry: {
             /** @description The event's topic, e.g. order_created, payment_successful. */
             type: string;

@@ -6,7 +6,7 @@ import { validateCustomer } from './shared';
 import type { Customer, CustomerInput } from './shared';
 import type { ServiceName } from './topics';
 
-/** A paid order was refunded because it could not be fulfilled (compensation); the order is cancelled and the customer told. */
+/** A paid order was refunded (compensation): it could not be fulfilled (OUT_OF_STOCK; the order is cancelled and the customer told) or it expired before its saga finished (ORDER_EXPIRED; the order already ended EXPIRED). */
 export interface PaymentRefunded {
   /** Unique id of this event; consumers record it to ignore redeliveries. */
   eventId: string;
@@ -22,7 +22,7 @@ export interface PaymentRefunded {
   amountMinor: number;
   /** ISO-4217 alphabetic currency code, e.g. EUR. */
   currency: string;
-  /** Why the charge was refunded; UNKNOWN for reasons this reader does not know yet. */
+  /** Why the charge was refunded (OUT_OF_STOCK: inventory could not reserve; ORDER_EXPIRED: the order missed its saga deadline); UNKNOWN for reasons this reader does not know yet. */
   reason: RefundReason;
   /** Who to tell that the order was cancelled and refunded. */
   customer: Customer;
@@ -43,7 +43,7 @@ export interface PaymentRefundedInput {
   amountMinor: number;
   /** ISO-4217 alphabetic currency code, e.g. EUR. */
   currency: string;
-  /** Why the charge was refunded; UNKNOWN for reasons this reader does not know yet. */
+  /** Why the charge was refunded (OUT_OF_STOCK: inventory could not reserve; ORDER_EXPIRED: the order missed its saga deadline); UNKNOWN for reasons this reader does not know yet. */
   reason: RefundReason;
   /** Who to tell that the order was cancelled and refunded. */
   customer: CustomerInput;
@@ -70,7 +70,7 @@ export function validatePaymentRefunded(value: unknown, path = '', issues: Valid
   const f6 = value['currency'];
   if (typeof f6 !== 'string') pushIssue(issues, fieldPath(path, 'currency'), 'string', f6);
   const f7 = value['reason'];
-  if (!(refundReasonSymbols as readonly unknown[]).includes(f7)) pushIssue(issues, fieldPath(path, 'reason'), 'one of UNKNOWN|OUT_OF_STOCK', f7);
+  if (!(refundReasonSymbols as readonly unknown[]).includes(f7)) pushIssue(issues, fieldPath(path, 'reason'), 'one of UNKNOWN|OUT_OF_STOCK|ORDER_EXPIRED', f7);
   const f8 = value['customer'];
   validateCustomer(f8, fieldPath(path, 'customer'), issues);
   pushUnknownFields(issues, path, value, paymentRefundedFields, 'PaymentRefunded');
@@ -82,21 +82,22 @@ export function validatePaymentRefunded(value: unknown, path = '', issues: Valid
  *
  * Readers that do not know a newer symbol read it as UNKNOWN.
  */
-export type RefundReason = 'UNKNOWN' | 'OUT_OF_STOCK';
+export type RefundReason = 'UNKNOWN' | 'OUT_OF_STOCK' | 'ORDER_EXPIRED';
 /** The symbols of RefundReason by name: use `RefundReason.UNKNOWN` instead of a string literal. */
 export const RefundReason = {
   UNKNOWN: 'UNKNOWN',
   OUT_OF_STOCK: 'OUT_OF_STOCK',
+  ORDER_EXPIRED: 'ORDER_EXPIRED',
 } as const;
 /** The symbols of RefundReason in schema order. */
-export const refundReasonSymbols: readonly RefundReason[] = ['UNKNOWN', 'OUT_OF_STOCK'];
+export const refundReasonSymbols: readonly RefundReason[] = ['UNKNOWN', 'OUT_OF_STOCK', 'ORDER_EXPIRED'];
 
 /** The payment_refunded schema as registered under payment_refunded-value (canonical form of schemas/avro/payment_refunded.avsc). */
 export const paymentRefundedSchema: object = {
   "name": "PaymentRefunded",
   "type": "record",
   "namespace": "dev.orderflow.events",
-  "doc": "A paid order was refunded because it could not be fulfilled (compensation); the order is cancelled and the customer told.",
+  "doc": "A paid order was refunded (compensation): it could not be fulfilled (OUT_OF_STOCK; the order is cancelled and the customer told) or it expired before its saga finished (ORDER_EXPIRED; the order already ended EXPIRED).",
   "fields": [
     {
       "name": "eventId",
@@ -156,11 +157,12 @@ export const paymentRefundedSchema: object = {
         "doc": "Why a charge was refunded.",
         "symbols": [
           "UNKNOWN",
-          "OUT_OF_STOCK"
+          "OUT_OF_STOCK",
+          "ORDER_EXPIRED"
         ],
         "default": "UNKNOWN"
       },
-      "doc": "Why the charge was refunded; UNKNOWN for reasons this reader does not know yet."
+      "doc": "Why the charge was refunded (OUT_OF_STOCK: inventory could not reserve; ORDER_EXPIRED: the order missed its saga deadline); UNKNOWN for reasons this reader does not know yet."
     },
     {
       "name": "customer",

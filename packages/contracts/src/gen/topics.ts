@@ -11,6 +11,8 @@ import { notificationSent } from './notification-sent';
 import type { NotificationSent, NotificationSentInput } from './notification-sent';
 import { paymentRefunded } from './payment-refunded';
 import type { PaymentRefunded, PaymentRefundedInput } from './payment-refunded';
+import { orderExpired } from './order-expired';
+import type { OrderExpired, OrderExpiredInput } from './order-expired';
 
 /** The services that produce and consume topics. */
 export type ServiceName = 'order' | 'payment' | 'inventory' | 'notification';
@@ -25,6 +27,7 @@ export const Topics = {
   InventoryUpdated: 'inventory_updated',
   NotificationSent: 'notification_sent',
   PaymentRefunded: 'payment_refunded',
+  OrderExpired: 'order_expired',
 } as const;
 /** A topic of the table. */
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -37,6 +40,7 @@ export const Subjects = {
   InventoryUpdated: 'inventory_updated-value',
   NotificationSent: 'notification_sent-value',
   PaymentRefunded: 'payment_refunded-value',
+  OrderExpired: 'order_expired-value',
 } as const;
 
 /** Dead-letter topics by event name (`<topic>.DLT`). */
@@ -47,6 +51,7 @@ export const DeadLetterTopics = {
   InventoryUpdated: 'inventory_updated.DLT',
   NotificationSent: 'notification_sent.DLT',
   PaymentRefunded: 'payment_refunded.DLT',
+  OrderExpired: 'order_expired.DLT',
 } as const;
 
 /** The decoded event type of each topic. */
@@ -57,6 +62,7 @@ export interface TopicEventMap {
   inventory_updated: InventoryUpdated;
   notification_sent: NotificationSent;
   payment_refunded: PaymentRefunded;
+  order_expired: OrderExpired;
 }
 
 /** The encodable (input) event type of each topic. */
@@ -67,6 +73,7 @@ export interface TopicInputMap {
   inventory_updated: InventoryUpdatedInput;
   notification_sent: NotificationSentInput;
   payment_refunded: PaymentRefundedInput;
+  order_expired: OrderExpiredInput;
 }
 
 /** One row of the topic table. */
@@ -88,6 +95,7 @@ export const topicTable: readonly TopicTableRow[] = [
   { topic: 'inventory_updated', schema: 'avro/inventory_updated.avsc', subject: 'inventory_updated-value', compatibility: 'FULL_TRANSITIVE', producer: 'inventory', consumers: ['notification', 'order', 'payment'], partitions: 3 },
   { topic: 'notification_sent', schema: 'avro/notification_sent.avsc', subject: 'notification_sent-value', compatibility: 'FULL_TRANSITIVE', producer: 'notification', consumers: ['order'], partitions: 3 },
   { topic: 'payment_refunded', schema: 'avro/payment_refunded.avsc', subject: 'payment_refunded-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['notification', 'order'], partitions: 3 },
+  { topic: 'order_expired', schema: 'avro/order_expired.avsc', subject: 'order_expired-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment', 'inventory', 'notification'], partitions: 3 },
 ];
 
 /** Every topic's descriptor, by topic name: what transports publish to and subscribe with. */
@@ -98,6 +106,7 @@ export const topicDescriptors = {
   inventory_updated: inventoryUpdated,
   notification_sent: notificationSent,
   payment_refunded: paymentRefunded,
+  order_expired: orderExpired,
 } as const;
 
 /** The topics a service consumes, per the table. */

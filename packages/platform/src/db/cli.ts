@@ -1,12 +1,15 @@
 // `npm run db -- <command>`: Prisma tooling that works without network access.
-//   generate [--if-stale] [service...]
-//                                generate each service's Prisma client (services/<s>/src/generated/prisma);
+//   generate [--if-stale] [schema...]
+//                                generate each schema's Prisma client (services/<s>/src/generated/prisma;
+//                                platform: packages/platform/src/generated/prisma, for its int tests);
 //                                --if-stale skips a client that is newer than its schema
 //   migrate [service...]         create the database if missing and apply unapplied migrations
-//   diff <service> [--from-empty | --from <schema file>]
+//   diff <schema> [--from-empty | --from <schema file>]
 //                                print that SQL instead of writing it (default: from the schema at git HEAD)
-//   new <service> <name>         write prisma/<service>/migrations/<ts>_<name>/migration.sql: the diff from
+//   new <schema> <name>          write prisma/<schema>/migrations/<ts>_<name>/migration.sql: the diff from
 //                                the schema at git HEAD (DB_DIFF_FROM=<ref>) to the working schema
+// A schema is a service or `platform` (prisma/platform: the outbox and inbox every service has; no
+// database of its own, so `migrate` takes services only).
 // Database URL per service: <SERVICE>_DATABASE_URL, else DATABASE_URL when one service is named,
 // else postgresql://postgres@127.0.0.1:5432/orderflow_<service>.
 import { execFileSync } from 'node:child_process';
@@ -19,17 +22,30 @@ import { diffSchema } from './schema-diff';
 const ROOT = resolve(__dirname, '../../../..');
 const SERVICES = ['order', 'payment', 'inventory', 'notification'] as const;
 type Service = (typeof SERVICES)[number];
+/** Every prisma/<name>/schema.prisma: the services' and the platform's. */
+const SCHEMAS = [...SERVICES, 'platform'] as const;
+type Schema = (typeof SCHEMAS)[number];
 
-function parseServices(args: string[]): Service[] {
-  if (args.length === 0) return [...SERVICES];
+function parseNames<T extends string>(args: string[], names: readonly T[], what: string): T[] {
+  if (args.length === 0) return [...names];
   return args.map((a) => {
-    if (!(SERVICES as readonly string[]).includes(a))
-      throw new Error(`unknown service "${a}"; expected one of ${SERVICES.join(', ')}`);
-    return a as Service;
+    if (!(names as readonly string[]).includes(a))
+      throw new Error(`unknown ${what} "${a}"; expected one of ${names.join(', ')}`);
+    return a as T;
   });
 }
+const parseServices = (args: string[]): Service[] => parseNames(args, SERVICES, 'service');
+const parseSchemas = (args: string[]): Schema[] => parseNames(args, SCHEMAS, 'schema');
 
-function databaseUrl(service: Service, onlyOne: boolean): string {
+/** Where `prisma generate` writes a schema's client (its generator's `output`). */
+function clientDir(schema: Schema): string {
+  return schema === 'platform'
+    ? 'packages/platform/src/generated/prisma'
+    : `services/${schema}/src/generated/prisma`;
+}
+
+// A schema without a database of its own (platform) diffs against the same server.
+function databaseUrl(service: Schema, onlyOne: boolean): string {
   // Read here rather than in a config module: this is a developer tool, not a service.
   const env = process.env;
   return (
@@ -69,13 +85,12 @@ async function main(): Promise<void> {
   switch (command) {
     case 'generate': {
       const ifStale = args.includes('--if-stale');
-      for (const s of parseServices(args.filter((a) => a !== '--if-stale'))) {
+      for (const s of parseSchemas(args.filter((a) => a !== '--if-stale'))) {
         const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
-        if (ifStale && isFresh(join(ROOT, 'services', s, 'src/generated/prisma/client.ts'), schemaPath))
-          continue;
+        if (ifStale && isFresh(join(ROOT, clientDir(s), 'client.ts'), schemaPath)) continue;
         const started = Date.now();
         await generateClient({ rootDir: ROOT, schemaPath });
-        log(`generated ${s} client -> services/${s}/src/generated/prisma (${Date.now() - started} ms)`);
+        log(`generated ${s} client -> ${clientDir(s)} (${Date.now() - started} ms)`);
       }
       return;
     }
@@ -92,7 +107,7 @@ async function main(): Promise<void> {
     }
     case 'diff': {
       const [service, flag, fromFile] = args;
-      const [s] = parseServices([service ?? '']) as [Service];
+      const [s] = parseSchemas([service ?? '']) as [Schema];
       const schemaPath = join(ROOT, 'prisma', s, 'schema.prisma');
       const fromSchema =
         flag === '--from-empty'
@@ -114,8 +129,8 @@ async function main(): Promise<void> {
     case 'new': {
       const [service, name] = args;
       if (!service || !name || !/^[a-z0-9_]+$/.test(name))
-        throw new Error('usage: npm run db -- new <service> <snake_case_name>');
-      const [s] = parseServices([service]) as [Service];
+        throw new Error('usage: npm run db -- new <schema> <snake_case_name>');
+      const [s] = parseSchemas([service]) as [Schema];
       const dir = join(ROOT, 'prisma', s, 'migrations');
       mkdirSync(dir, { recursive: true });
       const migrations = readMigrations(dir);
@@ -151,7 +166,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        'usage: npm run db -- generate [--if-stale] [service...] | migrate [service...] | diff <service> [--from-empty | --from <file>] | new <service> <name>',
+        'usage: npm run db -- generate [--if-stale] [schema...] | migrate [service...] | diff <schema> [--from-empty | --from <file>] | new <schema> <name>',
       );
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type {
   InventoryUpdated,
   NotificationOutcome,
+  OrderExpired,
   PaymentFailed,
   PaymentRefunded,
 } from '@orderflow/contracts';
@@ -10,7 +11,8 @@ import type {
 export type Trigger =
   | { type: 'PaymentFailed'; event: PaymentFailed }
   | { type: 'InventoryUpdated'; event: InventoryUpdated }
-  | { type: 'PaymentRefunded'; event: PaymentRefunded };
+  | { type: 'PaymentRefunded'; event: PaymentRefunded }
+  | { type: 'OrderExpired'; event: OrderExpired };
 
 /** A final state the customer is told about. */
 export type Outcome = Exclude<NotificationOutcome, 'UNKNOWN'>;
@@ -29,15 +31,18 @@ export interface Notice {
 
 /**
  * The outcome an event announces: payment_failed → PAYMENT_FAILED; inventory_updated RESERVED →
- * ORDER_CONFIRMED; payment_refunded → ORDER_CANCELLED. inventory_updated OUT_OF_STOCK announces
- * nothing yet: the refund follows, and the customer hears once, "cancelled and refunded".
+ * ORDER_CONFIRMED; payment_refunded → ORDER_CANCELLED; order_expired → ORDER_EXPIRED. inventory_updated
+ * OUT_OF_STOCK announces nothing yet: the refund follows, and the customer hears once, "cancelled and
+ * refunded". A refund of an expired order announces nothing either: the expiry notice already said it.
  */
 export function outcomeOf(trigger: Trigger): Outcome | undefined {
   switch (trigger.type) {
     case 'PaymentFailed':
       return 'PAYMENT_FAILED';
     case 'PaymentRefunded':
-      return 'ORDER_CANCELLED';
+      return trigger.event.reason === 'ORDER_EXPIRED' ? undefined : 'ORDER_CANCELLED';
+    case 'OrderExpired':
+      return 'ORDER_EXPIRED';
     case 'InventoryUpdated':
       return trigger.event.status === 'RESERVED' ? 'ORDER_CONFIRMED' : undefined;
   }
@@ -73,10 +78,36 @@ const REASONS: Readonly<Record<PaymentFailed['reason'], string>> = {
   UNKNOWN: 'the payment provider refused it',
 };
 
-/** Decides the customer notice for an event: none when the event announces nothing or the customer was already told this outcome. */
-export function decideNotification(trigger: Trigger, state: { alreadyNotified: boolean }): Notice[] {
+/** What the notification service told the customer about the order before. */
+export interface NotifiedState {
+  /** The customer was already told this event's outcome. */
+  alreadyNotified: boolean;
+  /** Every outcome the customer was told about the order before (any kind). */
+  toldBefore?: readonly string[];
+}
+
+/** Outcomes after which an expiry notice adds nothing: the customer knows the order ended and nothing is kept. */
+const SETTLED_UNFULFILLED: readonly string[] = ['PAYMENT_FAILED', 'ORDER_CANCELLED'];
+
+/**
+ * Whether an outcome would contradict what the customer was told: after ORDER_EXPIRED (the order
+ * service's final word) nothing else is announced, and an expiry after "payment failed" or "cancelled
+ * and refunded" is not announced either. An expiry after "confirmed" is: it corrects it (the order
+ * raced its deadline; the charge is refunded, the reservation released).
+ */
+export function supersededBy(outcome: Outcome, toldBefore: readonly string[]): boolean {
+  if (toldBefore.includes('ORDER_EXPIRED')) return true;
+  return outcome === 'ORDER_EXPIRED' && toldBefore.some((t) => SETTLED_UNFULFILLED.includes(t));
+}
+
+/**
+ * Decides the customer notice for an event: none when the event announces nothing, the customer was
+ * already told this outcome, or it is superseded by what they were told (`supersededBy`).
+ */
+export function decideNotification(trigger: Trigger, state: NotifiedState): Notice[] {
   const outcome = outcomeOf(trigger);
   if (outcome === undefined || state.alreadyNotified) return [];
+  if (supersededBy(outcome, state.toldBefore ?? [])) return [];
   const { event } = trigger;
   const hello = `Hello ${event.customer.name ?? event.customer.email},`;
   const amount = formatMoney(event.amountMinor, event.currency);
@@ -110,6 +141,18 @@ export function decideNotification(trigger: Trigger, state: { alreadyNotified: b
           ...base,
           subject: `Order ${event.orderId} cancelled and refunded`,
           message: `${hello} we could not fulfil order ${event.orderId} because some items are out of stock. It is cancelled and ${amount} has been refunded.`,
+        },
+      ];
+    case 'OrderExpired':
+      return [
+        {
+          ...base,
+          subject: `Order ${event.orderId} could not be completed`,
+          message: `${hello} we could not complete order ${event.orderId} in time, so it is cancelled. ${
+            trigger.event.statusAtExpiry === 'PAID'
+              ? `The ${amount} charged for it is refunded in full`
+              : `If ${amount} was charged for it, it is refunded in full`
+          } and no items are held for it.`,
         },
       ];
   }

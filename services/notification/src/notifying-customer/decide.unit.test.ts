@@ -1,4 +1,4 @@
-import type { InventoryUpdated, PaymentFailed, PaymentRefunded } from '@orderflow/contracts';
+import type { InventoryUpdated, OrderExpired, PaymentFailed, PaymentRefunded } from '@orderflow/contracts';
 import { decideNotification, formatMoney, notificationIdFor, outcomeOf, type Trigger } from './decide';
 
 const customer = { id: 'c-1', email: 'ada@example.com', name: 'Ada' };
@@ -94,4 +94,60 @@ test('money is shown in the currency’s own decimals', () => {
   expect(formatMoney(5997, 'USD')).toBe('$59.97');
   expect(formatMoney(500, 'JPY')).toBe('¥500');
   expect(formatMoney(12, 'euro')).toBe('12 euro (minor units)');
+});
+
+describe('an expired order', () => {
+  const expired = (statusAtExpiry: OrderExpired['statusAtExpiry']): Trigger => ({
+    type: 'OrderExpired',
+    event: {
+      eventId: 'e-4',
+      occurredAt: new Date(0),
+      orderId: 'o-1',
+      reason: 'SAGA_DEADLINE_EXCEEDED',
+      statusAtExpiry,
+      deadlineAt: new Date(0),
+      amountMinor: 2500,
+      currency: 'EUR',
+      customer,
+    },
+  });
+
+  test('order_expired announces ORDER_EXPIRED once: the charge refunded, nothing held', () => {
+    const [notice, ...rest] = decideNotification(expired('PAID'), { alreadyNotified: false, toldBefore: [] });
+    expect(rest).toEqual([]);
+    expect(notice).toMatchObject({
+      notificationId: notificationIdFor('o-1', 'ORDER_EXPIRED'),
+      outcome: 'ORDER_EXPIRED',
+      email: 'ada@example.com',
+      causationEventId: 'e-4',
+      subject: 'Order o-1 could not be completed',
+      message:
+        'Hello Ada, we could not complete order o-1 in time, so it is cancelled. The €25.00 charged for it is refunded in full and no items are held for it.',
+    });
+    expect(decideNotification(expired('PENDING'), { alreadyNotified: false })[0]?.message).toContain(
+      'If €25.00 was charged for it, it is refunded in full',
+    );
+    expect(decideNotification(expired('PAID'), { alreadyNotified: true })).toEqual([]);
+  });
+
+  test('the refund of an expired order announces nothing more', () => {
+    expect(outcomeOf({ type: 'PaymentRefunded', event: { ...refunded, reason: 'ORDER_EXPIRED' } })).toBe(
+      undefined,
+    );
+  });
+
+  test('after the expiry notice, no other outcome is announced (a late confirmation, decline or refund)', () => {
+    const state = { alreadyNotified: false, toldBefore: ['ORDER_EXPIRED'] };
+    expect(decideNotification({ type: 'InventoryUpdated', event: inventory('RESERVED') }, state)).toEqual([]);
+    expect(decideNotification({ type: 'PaymentFailed', event: failed }, state)).toEqual([]);
+    expect(decideNotification({ type: 'PaymentRefunded', event: refunded }, state)).toEqual([]);
+  });
+
+  test('an expiry after "confirmed" is announced (a correction); after "payment failed" or "cancelled" it is not', () => {
+    const after = (told: string) =>
+      decideNotification(expired('PAID'), { alreadyNotified: false, toldBefore: [told] });
+    expect(after('ORDER_CONFIRMED').map((n) => n.outcome)).toEqual(['ORDER_EXPIRED']);
+    expect(after('PAYMENT_FAILED')).toEqual([]);
+    expect(after('ORDER_CANCELLED')).toEqual([]);
+  });
 });

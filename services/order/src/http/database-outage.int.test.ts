@@ -6,7 +6,6 @@ import { orderCreatedCodec } from '@orderflow/contracts';
 import { createHttpApp, createLogger, createMetricsRegistry, listen } from '@orderflow/platform';
 import { createDb } from '../db';
 import { placingOrderRoute } from '../placing-order/route';
-import { databaseErrors } from './database-errors';
 import { OpenApiValidator } from './openapi-validator';
 
 // Answers every connection as a starting PostgreSQL does: SQLSTATE 57P03 "the database system is
@@ -46,11 +45,8 @@ beforeAll(async () => {
     logger: createLogger({ service: 'order-test', level: 'silent' }),
     metrics: createMetricsRegistry('order-outage-test', { defaultMetrics: false }),
     readiness: [],
-    // Mounted as app.ts mounts them.
-    routes: (a) => {
-      placingOrderRoute(a, { prisma, orderCreated, validator });
-      a.use(databaseErrors);
-    },
+    // Mounted as app.ts mounts it; the platform's error handler maps the outage.
+    routes: (a) => placingOrderRoute(a, { prisma, orderCreated, validator }),
   });
   const s = await listen(app, 0);
   base = `http://127.0.0.1:${s.port}`;

@@ -64,7 +64,10 @@ describe('request validation from order-api.yaml', () => {
     listOrders.params('query', defaults);
     expect(defaults.limit).toBe(20);
     expect(listOrders.params('query', { limit: '500', status: 'SHIPPED' })).toEqual([
-      { path: 'query.status', message: 'must be one of PENDING, PAID, PAYMENT_FAILED, CONFIRMED, CANCELLED' },
+      {
+        path: 'query.status',
+        message: 'must be one of PENDING, PAID, PAYMENT_FAILED, CONFIRMED, CANCELLED, EXPIRED',
+      },
       { path: 'query.limit', message: 'must be <= 100' },
     ]);
   });

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { ApiOrderPage } from '@orderflow/contracts';
 import type { OrderDb } from '../db';
-import type { OrderStatus } from '../domain/decide';
+import type { OrderStatus } from '../tracking-saga/decide';
 import { validationFailed } from '../http/invalid';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import { ORDER_VIEW_INCLUDE, toOrderView } from '../order-view';

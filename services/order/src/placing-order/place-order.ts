@@ -6,7 +6,7 @@ import type { OrderCreated } from '@orderflow/contracts';
 import { ApiError, enqueueOutbox, type EventCodec, type EventHeaders } from '@orderflow/platform';
 import type { ApiOrder } from '@orderflow/contracts';
 import type { OrderDb } from '../db';
-import { orderTotal, requestFingerprint, type PlaceOrder } from '../domain/order-request';
+import { orderTotal, requestFingerprint, type PlaceOrder } from './decide';
 import { describeOrderCreated } from '../tracking-saga/describe';
 import { Prisma } from '../generated/prisma/client';
 import { asCreated, ORDER_VIEW_INCLUDE, toOrderView, type OrderRow } from '../order-view';

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { eventHeaders, requestContext } from '@orderflow/platform';
-import type { PlaceOrder } from '../domain/order-request';
+import type { PlaceOrder } from './decide';
 import { validationFailed } from '../http/invalid';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import { placeOrder, type PlaceOrderDeps } from './place-order';

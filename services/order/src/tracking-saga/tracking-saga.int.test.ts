@@ -6,12 +6,12 @@ import { createLogger, eventHeaders, type EventContext } from '@orderflow/platfo
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec } from '@orderflow/contracts';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
-import { createDb, orderTransactions, type OrderDb } from '../db';
-import type { SagaFact } from '../domain/decide';
+import { createDb, transactions, type OrderDb } from '../db';
+import type { SagaFact } from './decide';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
-import { trackEvent } from './subscriptions';
+import { trackEvent } from './handler';
 
 const logger = createLogger({ service: 'order-test', level: 'silent' });
 const invalidated: string[] = [];
@@ -65,7 +65,7 @@ async function deliver(orderId: string, d: Delivery): Promise<void> {
     log: logger,
     outgoingHeaders: () => eventHeaders(),
   } satisfies EventContext;
-  await orderTransactions(prisma)((tx) =>
+  await transactions(prisma)((tx) =>
     trackEvent(
       cache,
       tx,

@@ -10,6 +10,8 @@ export type CaptureEvent =
 export interface CaptureState {
   /** A payment (successful or not) already exists for the order: never charge twice. */
   alreadyCharged: boolean;
+  /** The order expired (order_expired arrived first): it is final, never charge it. */
+  orderExpired?: boolean;
 }
 
 /** Ids, time and limits the decision needs, passed in so the decision stays pure. */
@@ -21,13 +23,13 @@ export interface CaptureEnvironment {
 
 const CURRENCY = /^[A-Z]{3}$/;
 
-/** Decides the outcome of charging an order: [] when it was charged before, else one success or failure event. */
+/** Decides the outcome of charging an order: [] when it was charged before or has expired, else one success or failure event. */
 export function decideCapture(
   order: OrderCreated,
   state: CaptureState,
   env: CaptureEnvironment,
 ): CaptureEvent[] {
-  if (state.alreadyCharged) return [];
+  if (state.alreadyCharged || state.orderExpired === true) return [];
   // The schema says only "string"/"long"; a charge needs a real currency and a non-negative amount.
   if (!CURRENCY.test(order.currency))
     throw new PermanentEventError(

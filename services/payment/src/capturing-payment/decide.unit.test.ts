@@ -64,3 +64,7 @@ test('a currency that is not ISO-4217 or a negative amount is a permanent error 
     'order o-1: amountMinor -1 is negative',
   );
 });
+
+test('an order that expired before it was charged is never charged', () => {
+  expect(decideCapture(order(), { alreadyCharged: false, orderExpired: true }, env)).toEqual([]);
+});

@@ -1,4 +1,4 @@
-import type { InventoryUpdated, PaymentRefunded } from '@orderflow/contracts';
+import type { InventoryUpdated, OrderExpired, PaymentRefunded } from '@orderflow/contracts';
 import { PermanentEventError } from '@orderflow/platform';
 
 /** The order's payment as the refund decision needs it. */
@@ -52,6 +52,34 @@ export function decideRefund(
       currency: payment.currency,
       reason: 'OUT_OF_STOCK',
       customer: update.customer,
+    },
+  ];
+}
+
+/**
+ * Decides the compensation for an expired order: a SUCCEEDED charge not refunded before is refunded in
+ * full (one PaymentRefunded, reason ORDER_EXPIRED); no charge (none yet, declined) or one refunded
+ * before (e.g. out of stock) gets []. Unlike an inventory outcome, an expiry may precede the charge:
+ * the handler records it so the late order_created charges nothing.
+ */
+export function decideExpiryRefund(
+  expired: OrderExpired,
+  state: RefundState,
+  env: RefundEnvironment,
+): PaymentRefunded[] {
+  const { payment } = state;
+  if (state.refunded || payment === undefined || payment.status !== 'SUCCEEDED') return [];
+  return [
+    {
+      eventId: env.newId(),
+      occurredAt: env.now,
+      orderId: expired.orderId,
+      refundId: env.newId(),
+      paymentId: payment.id,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      reason: 'ORDER_EXPIRED',
+      customer: expired.customer,
     },
   ];
 }

@@ -1,5 +1,5 @@
-import type { InventoryUpdated } from '@orderflow/contracts';
-import { decideRefund, type PaymentOfOrder } from './decide';
+import type { InventoryUpdated, OrderExpired } from '@orderflow/contracts';
+import { decideExpiryRefund, decideRefund, type PaymentOfOrder } from './decide';
 
 const env = { newId: () => 'new-id', now: new Date('2026-11-25T12:00:00Z') };
 const update = (status: InventoryUpdated['status']): InventoryUpdated => ({
@@ -50,4 +50,44 @@ test('an OUT_OF_STOCK order this service never charged is a permanent error nami
   expect(() => decideRefund(update('OUT_OF_STOCK'), { payment: undefined, refunded: false }, env)).toThrow(
     'inventory could not fulfil order o-1, but this service has no payment for it',
   );
+});
+
+describe('an expired order', () => {
+  const expired: OrderExpired = {
+    eventId: 'e-3',
+    occurredAt: new Date('2026-11-25T12:05:00Z'),
+    orderId: 'o-1',
+    reason: 'SAGA_DEADLINE_EXCEEDED',
+    statusAtExpiry: 'PAID',
+    deadlineAt: new Date('2026-11-25T12:05:00Z'),
+    amountMinor: 999,
+    currency: 'EUR',
+    customer: { id: 'c-1', email: 'ada@example.com', name: 'Ada' },
+  };
+
+  test('a captured charge is refunded in full, reason ORDER_EXPIRED', () => {
+    expect(decideExpiryRefund(expired, { payment: paid, refunded: false }, env)).toEqual([
+      {
+        eventId: 'new-id',
+        occurredAt: env.now,
+        orderId: 'o-1',
+        refundId: 'new-id',
+        paymentId: 'p-1',
+        amountMinor: 1500,
+        currency: 'EUR',
+        reason: 'ORDER_EXPIRED',
+        customer: expired.customer,
+      },
+    ]);
+  });
+
+  test('nothing charged yet, a declined charge, or one refunded before (out of stock) refunds nothing', () => {
+    expect(decideExpiryRefund(expired, { payment: undefined, refunded: false }, env)).toEqual([]);
+    expect(
+      decideExpiryRefund(expired, { payment: { ...paid, status: 'FAILED' }, refunded: false }, env),
+    ).toEqual([]);
+    expect(
+      decideExpiryRefund(expired, { payment: { ...paid, status: 'REFUNDED' }, refunded: true }, env),
+    ).toEqual([]);
+  });
 });

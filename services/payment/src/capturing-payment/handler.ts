@@ -1,7 +1,7 @@
 import type { OrderCreated, PaymentFailed, PaymentSuccessful } from '@orderflow/contracts';
-import { enqueueOutbox, type EventCodec, type EventHandler } from '@orderflow/platform';
+import { outgoing, type EventCodec, type EventHandler, type Outgoing } from '@orderflow/platform';
 import { randomUUID } from 'node:crypto';
-import type { Tx } from '../db';
+import { lockOrder, type Tx } from '../db';
 import { decideCapture } from './decide';
 
 /** The codecs the capture handler publishes with. */
@@ -10,19 +10,24 @@ export interface CaptureCodecs {
   paymentFailed: EventCodec<PaymentFailed>;
 }
 
-/** Handles order_created: charges through the simulator, stores the payment and enqueues its outcome, in the consumer's transaction. */
+/** Handles order_created: charges through the simulator, stores the payment and returns its outcome (payment_successful or payment_failed) to publish. */
 export function capturePayment(
   codecs: CaptureCodecs,
   opts: { limitMinor: number },
 ): EventHandler<OrderCreated, Tx> {
   return async (order, tx, ctx) => {
+    // Serialised with order_expired's handler: an expiry either is seen here or sees this charge.
+    await lockOrder(tx, order.orderId);
     const existing = await tx.payment.findUnique({ where: { orderId: order.orderId }, select: { id: true } });
+    const expired = await tx.expiredOrder.count({ where: { orderId: order.orderId } });
+    if (expired > 0) ctx.log.info('order expired before it was charged; not charging it');
     const events = decideCapture(
       order,
-      { alreadyCharged: existing !== null },
+      { alreadyCharged: existing !== null, orderExpired: expired > 0 },
       { limitMinor: opts.limitMinor, newId: randomUUID, now: new Date() },
     );
     if (events.length === 0) ctx.log.info('order already charged; nothing to do');
+    const published: Outgoing[] = [];
     for (const decided of events) {
       const { event } = decided;
       const failureReason = decided.type === 'PaymentFailed' ? decided.event.reason : null;
@@ -44,9 +49,11 @@ export function capturePayment(
         ctx.log.info('order already charged; nothing to do');
         continue;
       }
-      if (decided.type === 'PaymentSuccessful')
-        await enqueueOutbox(tx, codecs.paymentSuccessful, decided.event, ctx.outgoingHeaders());
-      else await enqueueOutbox(tx, codecs.paymentFailed, decided.event, ctx.outgoingHeaders());
+      published.push(
+        decided.type === 'PaymentSuccessful'
+          ? outgoing(codecs.paymentSuccessful, decided.event)
+          : outgoing(codecs.paymentFailed, decided.event),
+      );
       ctx.log.info(
         {
           paymentId: event.paymentId,
@@ -58,5 +65,6 @@ export function capturePayment(
         'payment decided',
       );
     }
+    return published;
   };
 }

@@ -1,22 +1,18 @@
 // The saga tracker: consumes the downstream topics and moves each order through its states. Each event
 // is applied in one transaction with its inbox row (the platform's ConsumerRunner), under a row lock on
 // the order, so events of one order arriving on different topics at once are applied one after another.
+import type { SchemaRegistryClient } from '@orderflow/codec';
 import {
-  validateInventoryUpdated,
-  validateNotificationSent,
-  validatePaymentFailed,
-  validatePaymentRefunded,
-  validatePaymentSuccessful,
-  type InventoryUpdated,
-  type NotificationSent,
-  type PaymentFailed,
-  type PaymentRefunded,
-  type PaymentSuccessful,
+  inventoryUpdated,
+  notificationSent,
+  paymentFailed,
+  paymentRefunded,
+  paymentSuccessful,
 } from '@orderflow/contracts';
-import { on, type EventCodec, type EventContext, type Subscription } from '@orderflow/platform';
+import { on, type EventContext, type Subscription } from '@orderflow/platform';
 import type { OrderTx } from '../db';
-import { decide, type OrderStatus, type SagaFact } from '../domain/decide';
 import type { OrderCache } from '../order-cache';
+import { decide, type OrderStatus, type SagaFact } from './decide';
 import {
   describeInventoryUpdated,
   describeNotificationSent,
@@ -25,22 +21,13 @@ import {
   describePaymentSuccessful,
 } from './describe';
 
-/** The codecs of the topics the order service consumes. */
-export interface SagaCodecs {
-  paymentSuccessful: EventCodec<PaymentSuccessful>;
-  paymentFailed: EventCodec<PaymentFailed>;
-  inventoryUpdated: EventCodec<InventoryUpdated>;
-  notificationSent: EventCodec<NotificationSent>;
-  paymentRefunded: EventCodec<PaymentRefunded>;
-}
-
 interface SagaEvent {
   eventId: string;
   orderId: string;
   occurredAt: Date;
 }
 
-/** Applies one saga event to its order: a timeline entry always, a status change when the machine says so. */
+/** Applies one saga event to its order: a timeline entry always, a status change when the machine says so; publishes nothing. */
 export async function trackEvent(
   cache: OrderCache,
   tx: OrderTx,
@@ -87,56 +74,47 @@ export async function trackEvent(
   tx.afterCommit(() => cache.invalidate(event.orderId));
 }
 
-/** One subscription per consumed topic, each validating the decoded event before applying it. */
-export function sagaSubscriptions(codecs: SagaCodecs, cache: OrderCache): Subscription<OrderTx>[] {
+/** One subscription per consumed topic; the platform validates each decoded event with its generated validator first. */
+export function sagaSubscriptions(
+  registry: SchemaRegistryClient,
+  cache: OrderCache,
+): Subscription<OrderTx>[] {
   return [
-    on<PaymentSuccessful, OrderTx>(
-      codecs.paymentSuccessful,
-      (e, tx, ctx) =>
-        trackEvent(cache, tx, ctx, e, { kind: 'payment_successful' }, describePaymentSuccessful(e)),
-      {
-        validate: (e) => validatePaymentSuccessful(e),
-      },
+    on(paymentSuccessful, registry, (e, tx: OrderTx, ctx) =>
+      trackEvent(cache, tx, ctx, e, { kind: 'payment_successful' }, describePaymentSuccessful(e)),
     ),
-    on<PaymentFailed, OrderTx>(
-      codecs.paymentFailed,
-      (e, tx, ctx) => trackEvent(cache, tx, ctx, e, { kind: 'payment_failed' }, describePaymentFailed(e)),
-      {
-        validate: (e) => validatePaymentFailed(e),
-      },
+    on(paymentFailed, registry, (e, tx: OrderTx, ctx) =>
+      trackEvent(cache, tx, ctx, e, { kind: 'payment_failed' }, describePaymentFailed(e)),
     ),
-    on<InventoryUpdated, OrderTx>(
-      codecs.inventoryUpdated,
-      (e, tx, ctx) =>
-        trackEvent(
-          cache,
-          tx,
-          ctx,
-          e,
-          { kind: 'inventory_updated', outcome: e.status },
-          describeInventoryUpdated(e),
-        ),
-      { validate: (e) => validateInventoryUpdated(e) },
+    on(inventoryUpdated, registry, (e, tx: OrderTx, ctx) =>
+      trackEvent(
+        cache,
+        tx,
+        ctx,
+        e,
+        { kind: 'inventory_updated', outcome: e.status },
+        describeInventoryUpdated(e),
+      ),
     ),
-    on<NotificationSent, OrderTx>(
-      codecs.notificationSent,
-      (e, tx, ctx) =>
-        trackEvent(
-          cache,
-          tx,
-          ctx,
-          e,
-          { kind: 'notification_sent', outcome: e.outcome },
-          describeNotificationSent(e),
-        ),
-      { validate: (e) => validateNotificationSent(e) },
+    on(notificationSent, registry, (e, tx: OrderTx, ctx) =>
+      trackEvent(
+        cache,
+        tx,
+        ctx,
+        e,
+        { kind: 'notification_sent', outcome: e.outcome },
+        describeNotificationSent(e),
+      ),
     ),
-    on<PaymentRefunded, OrderTx>(
-      codecs.paymentRefunded,
-      (e, tx, ctx) => trackEvent(cache, tx, ctx, e, { kind: 'payment_refunded' }, describePaymentRefunded(e)),
-      {
-        validate: (e) => validatePaymentRefunded(e),
-      },
+    on(paymentRefunded, registry, (e, tx: OrderTx, ctx) =>
+      trackEvent(
+        cache,
+        tx,
+        ctx,
+        e,
+        { kind: 'payment_refunded', reason: e.reason },
+        describePaymentRefunded(e),
+      ),
     ),
   ];
 }

@@ -1,5 +1,4 @@
 import { decide, isCompleted, type OrderState, type OrderStatus, type SagaFact } from './decide';
-import { orderTotal, requestFingerprint } from './order-request';
 
 const pending: OrderState = { status: 'PENDING', notified: false };
 const paid = { kind: 'payment_successful' } as const;
@@ -7,8 +6,9 @@ const declined = { kind: 'payment_failed' } as const;
 const reserved = { kind: 'inventory_updated', outcome: 'RESERVED' } as const;
 const outOfStock = { kind: 'inventory_updated', outcome: 'OUT_OF_STOCK' } as const;
 const refunded = { kind: 'payment_refunded' } as const;
-const notified = (outcome: 'ORDER_CONFIRMED' | 'PAYMENT_FAILED' | 'ORDER_CANCELLED' | 'UNKNOWN') =>
-  ({ kind: 'notification_sent', outcome }) as const;
+const notified = (
+  outcome: 'ORDER_CONFIRMED' | 'PAYMENT_FAILED' | 'ORDER_CANCELLED' | 'ORDER_EXPIRED' | 'UNKNOWN',
+) => ({ kind: 'notification_sent', outcome }) as const;
 
 function run(facts: readonly SagaFact[], from: OrderState = pending): OrderState {
   return facts.reduce<OrderState>((s, f) => {
@@ -79,26 +79,36 @@ describe('order state machine', () => {
   });
 });
 
-describe('placing an order', () => {
-  it('totals quantity × unit price in minor units', () => {
-    expect(
-      orderTotal([
-        { quantity: 3, unitPriceMinor: 1999 },
-        { quantity: 1, unitPriceMinor: 1 },
-      ]),
-    ).toBe(5998);
+describe('an expired order (ended by the deadline sweeper)', () => {
+  const expired: OrderState = { status: 'EXPIRED', notified: false };
+  const expiryRefund = { kind: 'payment_refunded', reason: 'ORDER_EXPIRED' } as const;
+
+  it('is terminal: late facts of the saga it cut short never move it', () => {
+    for (const fact of [paid, declined, reserved, outOfStock, refunded, notified('ORDER_CANCELLED')]) {
+      expect(decide(expired, fact).status).toBe('EXPIRED');
+    }
+    expect(decide(expired, reserved).conflict).toMatch(/already ended EXPIRED/);
+    expect(decide(expired, paid)).toEqual({ status: 'EXPIRED', notified: false, changed: false });
   });
 
-  it('fingerprints a request by content, not key order or spacing', () => {
-    const a = requestFingerprint(
-      JSON.parse('{"currency":"EUR","lines":[{"sku":"A","quantity":1,"unitPriceMinor":5}]}'),
-    );
-    const b = requestFingerprint(
-      JSON.parse('{ "lines": [ {"unitPriceMinor":5, "quantity":1, "sku":"A"} ], "currency": "EUR" }'),
-    );
-    expect(a).toBe(b);
-    expect(
-      requestFingerprint({ currency: 'EUR', lines: [{ sku: 'A', quantity: 2, unitPriceMinor: 5 }] }),
-    ).not.toBe(a);
+  it('takes its own refund and expiry notice without a conflict, whatever order they arrive in', () => {
+    for (const order of permutations<SagaFact>([paid, expiryRefund, notified('ORDER_EXPIRED')])) {
+      expect(run(order, expired)).toEqual({ status: 'EXPIRED', notified: true });
+    }
+    expect(decide(expired, expiryRefund).conflict).toBeUndefined();
+  });
+
+  it('is not completed by an "order confirmed" notice that raced the deadline (the expiry notice is still due)', () => {
+    expect(decide(expired, notified('ORDER_CONFIRMED'))).toMatchObject({
+      status: 'EXPIRED',
+      notified: false,
+      changed: false,
+    });
+    expect(decide(expired, notified('ORDER_CANCELLED')).notified).toBe(true);
+  });
+
+  it('the expiry refund or notice reaching a not-yet-expired order moves it to EXPIRED', () => {
+    expect(decide({ status: 'PAID', notified: false }, expiryRefund).status).toBe('EXPIRED');
+    expect(decide(pending, notified('ORDER_EXPIRED')).status).toBe('EXPIRED');
   });
 });

@@ -4,13 +4,20 @@
 // partition of one topic), so the order service may see notification_sent before inventory_updated, or
 // inventory_updated before payment_successful. The machine is therefore monotonic: a status only moves
 // forward in rank (PENDING → PAID → a terminal status), a terminal status never changes, and every fact
-// is recorded in the timeline whether or not it moves the status.
+// is recorded in the timeline whether or not it moves the status. EXPIRED is the terminal status the
+// order service's own sweeper gives an order not final by its saga deadline (see expiring-orders/);
+// late events of the saga it cut short are recorded but never move it.
 
 /** An order's status (the same set as the API's OrderStatus and the database enum). */
-export type OrderStatus = 'PENDING' | 'PAID' | 'PAYMENT_FAILED' | 'CONFIRMED' | 'CANCELLED';
+export type OrderStatus = 'PENDING' | 'PAID' | 'PAYMENT_FAILED' | 'CONFIRMED' | 'CANCELLED' | 'EXPIRED';
 
 /** The statuses an order ends in: exactly one of them, forever. */
-export const TERMINAL_STATUSES: readonly OrderStatus[] = ['PAYMENT_FAILED', 'CONFIRMED', 'CANCELLED'];
+export const TERMINAL_STATUSES: readonly OrderStatus[] = [
+  'PAYMENT_FAILED',
+  'CONFIRMED',
+  'CANCELLED',
+  'EXPIRED',
+];
 
 /** What the state machine needs to know about an order. */
 export interface OrderState {
@@ -26,9 +33,9 @@ export type SagaFact =
   | { kind: 'inventory_updated'; outcome: 'RESERVED' | 'OUT_OF_STOCK' | 'UNKNOWN' }
   | {
       kind: 'notification_sent';
-      outcome: 'ORDER_CONFIRMED' | 'PAYMENT_FAILED' | 'ORDER_CANCELLED' | 'UNKNOWN';
+      outcome: 'ORDER_CONFIRMED' | 'PAYMENT_FAILED' | 'ORDER_CANCELLED' | 'ORDER_EXPIRED' | 'UNKNOWN';
     }
-  | { kind: 'payment_refunded' };
+  | { kind: 'payment_refunded'; reason?: 'OUT_OF_STOCK' | 'ORDER_EXPIRED' | 'UNKNOWN' };
 
 /** The outcome of applying one fact. */
 export interface Decision {
@@ -46,9 +53,10 @@ const RANK: Readonly<Record<OrderStatus, number>> = {
   PAYMENT_FAILED: 2,
   CONFIRMED: 2,
   CANCELLED: 2,
+  EXPIRED: 2,
 };
 
-/** True for PAYMENT_FAILED, CONFIRMED and CANCELLED. */
+/** True for PAYMENT_FAILED, CONFIRMED, CANCELLED and EXPIRED. */
 export function isTerminal(status: OrderStatus): boolean {
   return RANK[status] === 2;
 }
@@ -75,17 +83,23 @@ export function targetStatus(fact: SagaFact): OrderStatus | undefined {
           ? 'PAYMENT_FAILED'
           : fact.outcome === 'ORDER_CANCELLED'
             ? 'CANCELLED'
-            : undefined;
+            : fact.outcome === 'ORDER_EXPIRED'
+              ? 'EXPIRED'
+              : undefined;
     case 'payment_refunded':
-      // A refund only ever follows an order that could not be fulfilled.
-      return 'CANCELLED';
+      // A refund follows an order that could not be fulfilled, or one that expired (the compensation of
+      // order_expired, which this service published after ending the order EXPIRED itself).
+      return fact.reason === 'ORDER_EXPIRED' ? 'EXPIRED' : 'CANCELLED';
   }
 }
 
 /** Applies `fact` to `state`: the status moves only forward in rank and a terminal status never changes. */
 export function decide(state: OrderState, fact: SagaFact): Decision {
-  const notified = state.notified || fact.kind === 'notification_sent';
   const target = targetStatus(fact);
+  // An "order confirmed" notice that raced the deadline does not tell the customer about the expiry: the
+  // expiry notice (a correction) is still due, so it does not complete an EXPIRED order.
+  const stale = state.status === 'EXPIRED' && target === 'CONFIRMED';
+  const notified = state.notified || (fact.kind === 'notification_sent' && !stale);
   let status = state.status;
   let conflict: string | undefined;
   if (target !== undefined && target !== state.status) {

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { InventoryUpdated, PaymentSuccessful } from '@orderflow/contracts';
-import { enqueueOutbox, type EventCodec, type EventHandler } from '@orderflow/platform';
-import type { Tx } from '../db';
+import { outgoing, type EventCodec, type EventHandler, type Outgoing } from '@orderflow/platform';
+import { lockOrder, type Tx } from '../db';
 import type { StockCache } from '../stock-cache';
 import { decideReservation, demandOf } from './decide';
 
-/** Handles payment_successful: reserves every line or none, records the decision and enqueues inventory_updated, in the consumer's transaction. */
+/** Handles payment_successful: reserves every line or none, records the decision and returns the inventory_updated to publish. */
 export function reserveStock(
   codec: EventCodec<InventoryUpdated>,
   cache: StockCache,
 ): EventHandler<PaymentSuccessful, Tx> {
   return async (payment, tx, ctx) => {
+    // Serialised with order_expired's release: an expiry either is seen here or sees this reservation.
+    await lockOrder(tx, payment.orderId);
+    // An EXPIRED row (the order expired before its payment got here) counts: it reserves nothing.
     const decidedBefore = (await tx.reservation.count({ where: { orderId: payment.orderId } })) > 0;
     const demand = decidedBefore ? [] : demandOf(payment.orderId, payment.lines);
     // Lock the order's stock rows in SKU order (the order every reservation uses, so none deadlock)
@@ -25,6 +28,7 @@ export function reserveStock(
       { newId: randomUUID, now: new Date() },
     );
     if (events.length === 0) ctx.log.info('order already decided; nothing to do');
+    const published: Outgoing[] = [];
     for (const event of events) {
       if (event.status === 'RESERVED') {
         for (const d of demand) {
@@ -59,11 +63,12 @@ export function reserveStock(
           },
         },
       });
-      await enqueueOutbox(tx, codec, event, ctx.outgoingHeaders());
+      published.push(outgoing(codec, event));
       ctx.log.info(
         { status: event.status, reservationId: event.reservationId, shortLines: event.shortLines },
         'reservation decided',
       );
     }
+    return published;
   };
 }
