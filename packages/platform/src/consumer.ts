@@ -197,12 +197,33 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       topics: [...this.byTopic.keys()],
       fromBeginning: this.opts.fromBeginning ?? true,
     });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.opts.concurrency ?? 3,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    // kafkajs's run() resolves only once the group is joined, which after a crash waits out the dead
+    // member's session: do not hold the service's start-up (and its HTTP API) on it. /ready says
+    // 'starting' until the join (GROUP_JOIN), and a failed run is handled like a crash.
+    const consumer = this.consumer;
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.opts.concurrency ?? 3,
+        eachBatch: (payload) => this.eachBatch(payload),
+      })
+      .catch((err: unknown) => {
+        if (this.stopping || consumer !== this.consumer) return;
+        this.log.error({ err }, 'consumer failed to start; recreating it');
+        this.setState('restarting');
+        this.scheduleRestart();
+      });
+  }
+
+  /** Resolves once the consumer has joined its group (or after `timeoutMs`, rejecting). For tests and tools. */
+  async joined(timeoutMs = 60_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.currentState !== 'running') {
+      if (Date.now() > end)
+        throw new Error(`consumer ${this.opts.groupId} did not join within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Finishes the messages in flight (a waiting retry is abandoned; its message stays uncommitted) and disconnects. */

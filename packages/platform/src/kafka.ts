@@ -46,6 +46,11 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // Idempotence holds only if a send is retried until the broker answers (kafkajs warns otherwise):
+    // a retry of an appended-but-unacknowledged batch carries the same sequence and is deduplicated.
+    // Errors that retrying cannot fix (out-of-order sequence, unknown producer id) still surface, and
+    // ManagedProducer recreates the producer for them.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
   });
   await producer.connect();
   return producer;

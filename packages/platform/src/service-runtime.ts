@@ -200,11 +200,16 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
   async function start(): Promise<StartedService> {
     // A registry URL that is not a registry (e.g. Apicurio without /apis/ccompat/v7) would make every
     // schema lookup a 404: refuse to start, saying what to set, instead of dead-lettering everything.
+    const t0 = Date.now();
+    const step = (what: string): void =>
+      logger.info({ step: what, elapsedMs: Date.now() - t0 }, `start-up: ${what}`);
     await verifyRegistry(config.schemaRegistryUrl);
+    step('schema registry answers');
     const requireSchemas = opts.requirePublishedSchemas ?? true;
     if (requireSchemas) await Promise.all(opts.publishes.map((codec) => codec.schemaId()));
     await opts.beforeStart?.();
     await admin.connect();
+    step('kafka connected');
     if (opts.ensureDeadLetterTopics === true) {
       await ensureTopics(
         admin,
@@ -213,6 +218,7 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
     }
     const producer = new ManagedProducer(kafka, logger, metrics);
     await producer.connect();
+    step('producer connected');
     if (!requireSchemas) {
       // Not fatal here: the relay retries, and /ready shows the registry; but a missing schema is worth saying early.
       await Promise.all(
@@ -233,6 +239,7 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
       metrics,
     });
     await relay.start();
+    step('outbox relay started');
     consumer = new ConsumerRunner<Tx>({
       kafka,
       groupId: opts.groupId ?? config.serviceName,
@@ -245,6 +252,7 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
       ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
     });
     await consumer.start();
+    step('consumer subscribed (joining its group)');
     const startedConsumer = consumer;
     const startedRelay = relay;
     const pruner = new Pruner(
