@@ -67,8 +67,22 @@ function takeOption(args: string[], name: string): string | undefined {
   return value;
 }
 
+/**
+ * Database connections per instance when several run: PostgreSQL's default max_connections is 100, and
+ * each instance also holds the outbox relay's 3. Explicit settings win.
+ */
+function poolEnv(replicas: number): Record<string, string> {
+  if (replicas <= 1) return {};
+  const out: Record<string, string> = {};
+  if (!process.env['DATABASE_POOL_SIZE'])
+    out['DATABASE_POOL_SIZE'] = String(Math.max(2, Math.floor(10 / replicas)));
+  if (!process.env['ORDER_DATABASE_POOL_SIZE'])
+    out['ORDER_DATABASE_POOL_SIZE'] = String(Math.max(4, Math.floor(20 / replicas)));
+  return out;
+}
+
 async function up(list: readonly ServiceName[], replicas: number, progress: Progress): Promise<void> {
-  const env = serviceEnv();
+  const env = { ...serviceEnv(), ...poolEnv(replicas) };
   const instances = list.flatMap((name) =>
     Array.from({ length: replicas }, (_, instance) => ({ name, instance })),
   );

@@ -195,6 +195,8 @@ export function platformSettings(service: string, defaultPort: number) {
       default: 'info',
     }),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', { default: 15_000, min: 100 }),
+    /** Database connections of the service's pool (the outbox relay holds 3 more). */
+    databasePoolSize: int('DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
     /** Attempts of an event failing with an unknown (neither permanent nor outage) error before it is dead-lettered. */
     consumerMaxAttempts: int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1 }),
     /** /ready fails while the outbox relay has been failing for longer than this. */

@@ -50,6 +50,7 @@ export {
   scopeToOrders,
   serviceMain,
   stopSteps,
+  untilAvailable,
 } from './service-runtime';
 export type {
   AssembledService,

@@ -1,4 +1,6 @@
 import { verifyRegistry } from '@orderflow/codec';
+import { classifyFailure } from './failures';
+import { backoffDelay, sleep } from './retry';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
@@ -203,10 +205,15 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
     const t0 = Date.now();
     const step = (what: string): void =>
       logger.info({ step: what, elapsedMs: Date.now() - t0 }, `start-up: ${what}`);
-    await verifyRegistry(config.schemaRegistryUrl);
+    // A dependency that is down or restarting at start-up (the registry answering 500 while its
+    // database restarts) is waited for, with a log line per attempt; a misconfiguration fails at once.
+    await untilAvailable(logger, 'the schema registry', () => verifyRegistry(config.schemaRegistryUrl));
     step('schema registry answers');
     const requireSchemas = opts.requirePublishedSchemas ?? true;
-    if (requireSchemas) await Promise.all(opts.publishes.map((codec) => codec.schemaId()));
+    if (requireSchemas)
+      await untilAvailable(logger, 'the published schemas', () =>
+        Promise.all(opts.publishes.map((codec) => codec.schemaId())),
+      );
     await opts.beforeStart?.();
     await admin.connect();
     step('kafka connected');
@@ -286,6 +293,33 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
   }
 
   return { http, metrics, kafka, admin, start };
+}
+
+/**
+ * Runs `attempt` until it succeeds, while its failure is an outage (classifyFailure: transient), for at
+ * most `timeoutMs` (default 120 s); any other failure, or the deadline, throws the last error.
+ */
+export async function untilAvailable<T>(
+  logger: Logger,
+  what: string,
+  attempt: () => Promise<T>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (classifyFailure(err) !== 'transient' || isMisconfiguration(err) || Date.now() > deadline) throw err;
+      const delay = backoffDelay(n, { initialMs: 500, maxMs: 5_000 });
+      logger.warn({ err, retryInMs: delay }, `start-up: waiting for ${what}`);
+      await sleep(delay);
+    }
+  }
+}
+
+function isMisconfiguration(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === 'MISCONFIGURED';
 }
 
 /**

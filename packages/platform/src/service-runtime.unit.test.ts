@@ -1,9 +1,9 @@
-import { SchemaRegistryClient } from '@orderflow/codec';
+import { RegistryError, SchemaRegistryClient } from '@orderflow/codec';
 import type { EventCodec, EventEnvelope } from './codec';
 import { on, type ConsumedTopic, type EventContext } from './consumer';
 import { stopAll } from './lifecycle';
 import { createLogger } from './logger';
-import { scopeToOrders, stopSteps, type StopTargets } from './service-runtime';
+import { scopeToOrders, stopSteps, untilAvailable, type StopTargets } from './service-runtime';
 import type { SqlExecutor } from './sql';
 
 const logger = createLogger({ service: 'service-runtime-test', level: 'silent' });
@@ -107,5 +107,31 @@ describe('scopeToOrders', () => {
       applied: [],
       acknowledged: ['e-live-1'],
     });
+  });
+});
+
+describe('untilAvailable (start-up waits out outages, not misconfigurations)', () => {
+  test('a registry answering 500 while its database restarts is waited for', async () => {
+    let calls = 0;
+    const result = await untilAvailable(logger, 'the registry', () => {
+      calls++;
+      if (calls < 3) return Promise.reject(new RegistryError('UNAVAILABLE', 'GET /config → 500'));
+      return Promise.resolve('ok');
+    });
+    expect({ result, calls }).toEqual({ result: 'ok', calls: 3 });
+  });
+
+  test('a wrong registry URL fails at once, and so does any error that is not an outage', async () => {
+    let calls = 0;
+    await expect(
+      untilAvailable(logger, 'the registry', () => {
+        calls++;
+        return Promise.reject(new RegistryError('MISCONFIGURED', 'answers 404 without error_code'));
+      }),
+    ).rejects.toThrow(/404 without error_code/);
+    await expect(untilAvailable(logger, 'x', () => Promise.reject(new TypeError('bug')))).rejects.toThrow(
+      'bug',
+    );
+    expect(calls).toBe(1);
   });
 });

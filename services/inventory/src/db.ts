@@ -10,8 +10,8 @@ export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
 
 /** A Prisma client on the inventory database through the pg driver adapter. */
-export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: prismaAdapter(databaseUrl) });
+export function createDb(databaseUrl: string, poolSize = 10): Db {
+  return new PrismaClient({ adapter: prismaAdapter(databaseUrl, { poolSize }) });
 }
 
 /**

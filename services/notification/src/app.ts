@@ -43,7 +43,7 @@ export function createApp(
   opts: NotificationAppOptions = {},
 ): NotificationService {
   const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, config.databasePoolSize);
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   const channel =
     opts.channel ??
