@@ -99,24 +99,6 @@ export class PermanentEventError extends Error {
   }
 }
 
-// @orderflow/codec's CodecError codes: framing, schema and data problems no retry can fix.
-const CODEC_ERROR_CODES = new Set(['BAD_FRAMING', 'UNKNOWN_SCHEMA_ID', 'INVALID_DATA', 'SCHEMA_MISMATCH']);
-
-/** 'permanent' → dead-letter the event; 'retriable' → retry with backoff (database, broker, registry outages, unknown errors). */
-export function classifyError(err: unknown): 'permanent' | 'retriable' {
-  if (err instanceof PermanentEventError) return 'permanent';
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    // Matched by name and code rather than instanceof so a second copy of the codec package still classifies.
-    if (err.name === 'CodecError' && typeof code === 'string' && CODEC_ERROR_CODES.has(code))
-      return 'permanent';
-  }
-  // Everything else retries, RegistryError included (the codec already turns an unknown schema id into
-  // CodecError UNKNOWN_SCHEMA_ID; a schema not yet registered is fixed by registering it). Blocking a
-  // partition is visible and recoverable; dead-lettering an event that could have succeeded is not.
-  return 'retriable';
-}
-
 /** A short stable code for an error, for DLT headers and metrics labels. */
 export function errorCode(err: unknown): string {
   if (err instanceof Error) {

@@ -2,7 +2,7 @@ export { ConfigError, bool, int, list, loadConfig, oneOf, platformSettings, str,
 export type { ConfigErrorCode, Setting } from './config';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
-export { ApiError, PermanentEventError, PROBLEM_STATUS, classifyError, errorCode, toProblem } from './errors';
+export { ApiError, PermanentEventError, PROBLEM_STATUS, errorCode, toProblem } from './errors';
 export type { ApiErrorCode, FieldIssue, PermanentErrorCode, Problem } from './errors';
 export { DEFAULT_BACKOFF, backoffDelay, sleep } from './retry';
 export type { BackoffOptions } from './retry';

@@ -1,6 +1,6 @@
-import { CodecError, RegistryError } from '@orderflow/codec';
+import { CodecError } from '@orderflow/codec';
 import { ConfigError, int, list, loadConfig, oneOf, platformSettings, str, url } from './config';
-import { ApiError, PermanentEventError, classifyError, errorCode, toProblem } from './errors';
+import { ApiError, errorCode, toProblem } from './errors';
 import { backoffDelay } from './retry';
 import { eventHeaders, headersToRecord, nextTraceparent } from './tracing';
 
@@ -69,32 +69,7 @@ describe('backoffDelay', () => {
   });
 });
 
-describe('classifyError', () => {
-  it('dead-letters codec and validation failures', () => {
-    expect(classifyError(new CodecError('BAD_FRAMING', 'no magic byte'))).toBe('permanent');
-    expect(classifyError(new CodecError('UNKNOWN_SCHEMA_ID', 'id 999'))).toBe('permanent');
-    expect(classifyError(new CodecError('INVALID_DATA', 'bad'))).toBe('permanent');
-    expect(classifyError(new PermanentEventError('INVALID_EVENT', 'orderId: expected uuid'))).toBe(
-      'permanent',
-    );
-  });
-
-  it('retries outages and unknown errors', () => {
-    expect(classifyError(new RegistryError('UNAVAILABLE', 'connection refused'))).toBe('retriable');
-    expect(classifyError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(
-      'retriable',
-    );
-    expect(
-      classifyError(
-        Object.assign(new Error('Timed out fetching a new connection'), {
-          name: 'PrismaClientKnownRequestError',
-          code: 'P2024',
-        }),
-      ),
-    ).toBe('retriable');
-    expect(classifyError('a string')).toBe('retriable');
-  });
-
+describe('errorCode', () => {
   it('gives a stable error code for DLT headers', () => {
     expect(errorCode(new CodecError('BAD_FRAMING', 'x'))).toBe('CodecError:BAD_FRAMING');
     expect(errorCode(new TypeError('x'))).toBe('TypeError');
