@@ -15,10 +15,11 @@ import {
   setStock,
   type SagaMessage,
 } from '../e2e/support/saga';
+import { runningRecord, SERVICES } from '@orderflow/stack';
 import { probeKafka } from '../support/topic-probe';
 import { closeDbs, placeAll, waitAllFinal, type FinalRow } from './support/fault-kit';
 
-type PoisonKind = 'garbage' | 'unknown-schema-id' | 'invalid-content';
+type PoisonKind = 'garbage' | 'wrong-magic-byte' | 'unknown-schema-id' | 'avro-bomb' | 'invalid-content';
 
 interface Poison {
   kind: PoisonKind;
@@ -56,7 +57,44 @@ async function invalidOrderCreated(orderId: string): Promise<Buffer> {
   return frame(id.id, body);
 }
 
+// A valid order_created frame up to its `lines` array, whose block count then says 2^32−1 items: a
+// decoder that trusts it allocates until the heap is gone. 99 bytes or so, under a registered schema id.
+async function avroBomb(orderId: string): Promise<Buffer> {
+  const registry = new SchemaRegistryClient({ url: REGISTRY_URL });
+  const id = await registry.lookup(`${Topics.OrderCreated}-value`, JSON.stringify(orderCreatedSchema));
+  if (!id) throw new Error('order_created-value has no registered schema; run `npm run schema -- register`');
+  const plain = avro.Type.forSchema(orderCreatedSchema as avro.Schema);
+  const full = plain.toBuffer({
+    eventId: randomUUID(),
+    occurredAt: Date.now(),
+    orderId,
+    customer: { id: 'bomb', email: 'bomb@example.com', name: null },
+    lines: [],
+    amountMinor: 100,
+    currency: 'EUR',
+    paymentToken: null,
+  });
+  // The fields after `lines` (amountMinor, currency, paymentToken) and the empty array's 0 terminator.
+  const tail = avro.Type.forSchema({
+    type: 'record',
+    name: 'Tail',
+    fields: [
+      { name: 'a', type: 'long' },
+      { name: 'c', type: 'string' },
+      { name: 't', type: ['null', 'string'] },
+    ],
+  }).toBuffer({ a: 100, c: 'EUR', t: null });
+  const beforeLines = full.subarray(0, full.length - tail.length - 1);
+  const count = avro.Type.forSchema('long').toBuffer(2 ** 32 - 1);
+  return frame(id.id, Buffer.concat([beforeLines, count, Buffer.from([2, 4, 6])]));
+}
+
+const servicePids = (): Record<string, number | undefined> =>
+  Object.fromEntries(SERVICES.map(({ name }) => [name, runningRecord(name)?.pid]));
+let pidsBefore: Record<string, number | undefined> = {};
+
 beforeAll(async () => {
+  pidsBefore = servicePids();
   await setStock(none, 0);
   const kafka = probeKafka();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -75,7 +113,10 @@ beforeAll(async () => {
     for (const { topic, partitions } of topicTable) {
       for (let p = 0; p < partitions; p++) {
         await put('garbage', topic, p, Buffer.from(`not an event at all ${randomUUID()}`));
+        // Magic byte 1 (a future framing this consumer does not speak), then a plausible header and body.
+        await put('wrong-magic-byte', topic, p, Buffer.from([1, 0, 0, 0, 1, 2, 4, 6, 8]));
         if (topic !== Topics.OrderCreated) continue;
+        await put('avro-bomb', topic, p, await avroBomb(randomUUID()));
         // Magic byte and a schema id the registry never issued, then bytes that would never matter.
         await put('unknown-schema-id', topic, p, frame(0x7ffffff0, Buffer.from([2, 4, 6, 8])));
         await put('invalid-content', topic, p, await invalidOrderCreated(randomUUID()));
@@ -117,11 +158,15 @@ test('the orders behind the poison still complete: confirmed, payment failed, ca
 test('every poison message is on <topic>.DLT, unchanged, with headers naming its origin and the error', () => {
   const expectedCode: Record<PoisonKind, string> = {
     garbage: 'CodecError:BAD_FRAMING',
+    'wrong-magic-byte': 'CodecError:BAD_FRAMING',
+    'avro-bomb': 'CodecError:INVALID_DATA',
     'unknown-schema-id': 'CodecError:UNKNOWN_SCHEMA_ID',
     'invalid-content': 'PermanentEventError:INVALID_EVENT',
   };
   const expectedMessage: Record<PoisonKind, RegExp> = {
     garbage: /magic|fram/i,
+    'wrong-magic-byte': /magic/i,
+    'avro-bomb': /block count 4294967295/,
     'unknown-schema-id': /schema id 2147483632/,
     'invalid-content': /eventId/,
   };
@@ -146,6 +191,11 @@ test('every poison message is on <topic>.DLT, unchanged, with headers naming its
     }
   }
   expect(new Set(dead.map((m) => m.key)).size).toBe(poisons.length);
+});
+
+test('no consumer died on the way: every service still runs as the same process', () => {
+  expect(servicePids()).toEqual(pidsBefore);
+  expect(Object.values(pidsBefore).every((pid) => typeof pid === 'number')).toBe(true);
 });
 
 function pick(h: Record<string, string>): Record<string, string | undefined> {

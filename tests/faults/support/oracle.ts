@@ -304,7 +304,7 @@ export class LoadGenerator {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': key },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(30_000),
         });
         // 201 created; 200 the same order again (an earlier attempt was accepted but its answer lost).
         if (res.status === 201 || res.status === 200) {
