@@ -62,8 +62,22 @@ export function fileHistory(root: string, file: string, commit: string): FileVer
       current = undefined;
     }
   }
+  // git's --follow also "follows" a new file to a similar one that still exists (order_expired.avsc,
+  // added next to an edited payment_refunded.avsc, looked like its rename). A rename is real only when
+  // the old path is gone in the commit that introduced the new one; stop at the first that is not.
+  const followed: typeof entries = [];
+  for (const entry of entries) {
+    const newer = followed.at(-1);
+    if (
+      newer &&
+      entry.path !== newer.path &&
+      git(root, ['cat-file', '-e', `${newer.commit}:${entry.path}`]) !== undefined
+    )
+      break;
+    followed.push(entry);
+  }
   const versions: FileVersion[] = [];
-  for (const entry of entries.reverse()) {
+  for (const entry of followed.reverse()) {
     // A commit that deleted the file has nothing to show; skip it.
     const text = git(root, ['show', `${entry.commit}:${entry.path}`]);
     if (text === undefined) continue;
