@@ -1,8 +1,6 @@
 // The real entry point passes the shared start-up / probes / JSON logs / SIGTERM check.
-import { Topics } from '@orderflow/contracts';
 import { describeServiceMain } from '../../../tests/support/service-main-check';
 
 describeServiceMain('inventory', {
-  topics: [Topics.PaymentSuccessful],
   metrics: ['orderflow_outbox_lag_seconds'],
 });
