@@ -216,16 +216,6 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       });
   }
 
-  /** Resolves once the consumer has joined its group (or after `timeoutMs`, rejecting). For tests and tools. */
-  async joined(timeoutMs = 60_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.currentState !== 'running') {
-      if (Date.now() > end)
-        throw new Error(`consumer ${this.opts.groupId} did not join within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   /** Finishes the messages in flight (a waiting retry is abandoned; its message stays uncommitted) and disconnects. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -17,17 +17,14 @@ export type FailureClass = 'permanent' | 'transient' | 'bounded';
 const PERMANENT_CODEC_CODES = new Set(['BAD_FRAMING', 'INVALID_DATA', 'SCHEMA_MISMATCH', 'TOO_LARGE']);
 const TRANSIENT_REGISTRY_CODES = new Set(['UNAVAILABLE', 'TIMEOUT', 'MISCONFIGURED']);
 
-// SQLSTATE: 08 connection exception, 53 insufficient resources, 57P01-03 admin shutdown / crash /
-// cannot connect now, 58 system error, 40001 serialization failure, 40P01 deadlock, 55P03 lock not
-// available, 57014 query canceled (statement_timeout / lock_timeout), 25P04 idle-in-transaction timeout.
-const TRANSIENT_SQLSTATE = /^(08|53|58|57P0[1-3]|40001|40P01|55P03|57014|25P04)/;
+// SQLSTATE outages beyond isTransientDatabaseError's list (the one the HTTP kit shares): the rest of
+// class 53 (disk full, out of memory), 58 system error, 57014 query canceled (statement_timeout),
+// 25P04 idle-in-transaction timeout.
+const TRANSIENT_SQLSTATE = /^(53|58|57014|25P04)/;
 // SQLSTATE: 22 data exception, 23 integrity constraint violation, 42 syntax or access rule: the same
 // statement with the same data fails the same way.
 const PERMANENT_SQLSTATE = /^(22|23|42)/;
 
-// Prisma: P1001 can't reach, P1002 timed out, P1008 operation timed out, P1017 server closed the
-// connection, P2024 pool timeout, P2028 transaction API error (e.g. expired), P2034 write conflict.
-const TRANSIENT_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
 // Prisma: value too long, unique / foreign-key violations, invalid values, missing required values.
 const PERMANENT_PRISMA = new Set(['P2000', 'P2002', 'P2003', 'P2004', 'P2005', 'P2006', 'P2007', 'P2011']);
 
@@ -102,10 +99,7 @@ function classifyOne(e: ErrorLike): FailureClass | undefined {
   if (e.transient === true) return 'transient';
   if (code !== undefined) {
     if (TRANSIENT_ERRNO.has(code)) return 'transient';
-    if (/^P\d{4}$/.test(code)) {
-      if (TRANSIENT_PRISMA.has(code)) return 'transient';
-      if (PERMANENT_PRISMA.has(code)) return 'permanent';
-    }
+    if (PERMANENT_PRISMA.has(code)) return 'permanent';
     if (/^[0-9A-Z]{5}$/.test(code)) {
       if (TRANSIENT_SQLSTATE.test(code)) return 'transient';
       if (PERMANENT_SQLSTATE.test(code)) return 'permanent';
