@@ -62,7 +62,7 @@ export function scanSource(
   const found: FoundSubscription[] = [];
   const lineOf = (index: number): number => source.slice(0, index).split('\n').length;
   const calls = [
-    ...source.matchAll(/(?<![\w$.])on\s*(?:<[^>]*>)?\s*\(/g),
+    ...source.matchAll(/(?<![\w$.])(?:on|onBatch)\s*(?:<[^>]*>)?\s*\(/g),
     ...source.matchAll(/\.subscribe\s*\(/g),
   ];
   for (const m of calls) {

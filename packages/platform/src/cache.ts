@@ -212,15 +212,27 @@ export class Cache {
   }
 
   /** Drops `key` and bumps its generation, so no read that started earlier can cache what it loaded (call after the change committed). */
-  async invalidate(key: string): Promise<void> {
-    const keys = this.keys(key);
-    if (!keys) return;
-    const [valueKey, genKey] = keys;
-    const send = () =>
-      this.redis.eval(INVALIDATE, 2, valueKey, genKey, String(this.opts.ttlSeconds * 2 + 60));
+  invalidate(key: string): Promise<void> {
+    return this.invalidateMany([key]);
+  }
+
+  /** {@link invalidate} for several keys in one pipelined round trip (a consumer chunk's changes). */
+  async invalidateMany(keys: Iterable<string>): Promise<void> {
+    const all = [...new Set(keys)]
+      .map((k) => this.keys(k))
+      .filter((k): k is [string, string] => k !== undefined);
+    if (all.length === 0) return;
+    const ttl = String(this.opts.ttlSeconds * 2 + 60);
+    const send = async (): Promise<void> => {
+      const pipeline = this.redis.pipeline();
+      for (const [valueKey, genKey] of all) pipeline.eval(INVALIDATE, 2, valueKey, genKey, ttl);
+      const results = await pipeline.exec();
+      const failed = results?.find(([err]) => err !== null)?.[0];
+      if (failed) throw failed;
+    };
     if (this.breaker.allow()) {
-      // A failure leaves the old entry until its TTL (logged by the breaker).
-      await this.call(valueKey, send);
+      // A failure leaves the old entries until their TTL (logged by the breaker).
+      await this.call(all[0]![0], send);
       return;
     }
     // Redis is being skipped, but dropping a stale entry still matters: send it without waiting. A hung

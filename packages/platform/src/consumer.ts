@@ -5,10 +5,10 @@ import type { EventCodec, EventEnvelope } from './codec';
 import { deadLetter, type DeadLetterProducer } from './dead-letter';
 import { PermanentEventError } from './errors';
 import { classifyFailure, type FailureClass } from './failures';
-import { recordInbox } from './inbox';
+import { recordInboxBatch } from './inbox';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
-import { enqueueOutgoing, type Outgoing } from './outbox';
+import { enqueueOutgoing, wakeOutboxRelays, type Outgoing } from './outbox';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './retry';
 import type { SqlExecutor, TransactionRunner } from './sql';
 import { eventHeaders, headersToRecord, type EventHeaders } from './tracing';
@@ -36,32 +36,45 @@ export type HandlerResult = readonly Outgoing[] | void;
 /**
  * Handles one decoded, validated event of a subscribed topic and returns the events it publishes.
  *
- * The contract, which lets the runtime later hand a whole partition's batch to one transaction:
+ * The contract:
  * - every effect goes through `tx` (the runtime opens, commits and rolls it back; never open another,
- *   never commit it); the inbox row, the effect and the returned events commit together, or none do;
+ *   never commit it); the inbox rows, the effects and the returned events of a whole chunk of a
+ *   partition's messages commit together, or none do;
  * - publish by returning `Outgoing` events (`outgoing(codec, event)`), never by writing the outbox
  *   yourself: the runtime enqueues them with `ctx.outgoingHeaders()` (correlation-id, traceparent,
  *   causation-id = the handled eventId);
- * - a lock taken on `tx` is held until that transaction ends (possibly after later events of the
- *   batch), so take transaction-scoped locks only (`FOR UPDATE`, `pg_advisory_xact_lock`);
- * - throw to fail the event: the transaction rolls back and the runner retries or dead-letters it.
+ * - a lock taken on `tx` is held until that transaction ends (after later events of the chunk), so
+ *   take transaction-scoped locks only (`FOR UPDATE`, `pg_advisory_xact_lock`);
+ * - throw to fail the event: the chunk rolls back and is retried in smaller chunks, down to this event
+ *   alone, which the runner retries or dead-letters.
  */
 export type EventHandler<T, Tx> = (event: T, tx: Tx, ctx: EventContext) => Promise<HandlerResult>;
 
-/** One topic's decoder and handler (build with `on(descriptor, registry, handler)`). */
-export interface Subscription<Tx> {
-  topic: string;
-  handle(
-    bytes: Buffer,
-    ctx: Omit<EventContext, 'eventId' | 'log' | 'outgoingHeaders'>,
-    run: HandleRun<Tx>,
-  ): Promise<'handled' | 'duplicate'>;
+/** One event of a chunk, with its context. */
+export interface HandledEvent<T = EventEnvelope> {
+  readonly event: T;
+  readonly ctx: EventContext;
 }
 
-type HandleRun<Tx> = (
-  event: EventEnvelope,
-  apply: (tx: Tx, eventCtx: EventContext) => Promise<void>,
-) => Promise<'handled' | 'duplicate'>;
+/**
+ * Handles a chunk of one partition's events (in partition order, none handled before) in one
+ * transaction, set-based, and returns each event's published events in the same order (one entry per
+ * event). The contract of {@link EventHandler} holds for the whole chunk; a handler must give every
+ * event the outcome it would have had alone, in this order (e.g. two events of one order in sequence).
+ */
+export type BatchEventHandler<T, Tx> = (
+  items: readonly HandledEvent<T>[],
+  tx: Tx,
+) => Promise<readonly HandlerResult[]>;
+
+/** One topic's decoder and handler (build with `on(descriptor, registry, handler)` or `onBatch`). */
+export interface Subscription<Tx> {
+  topic: string;
+  /** Decodes and validates one message's value; throws when it is unusable (a PermanentEventError when invalid). */
+  decode(bytes: Buffer): Promise<EventEnvelope>;
+  /** Handles a chunk of fresh events in `tx`; returns what each publishes, in order. */
+  handle(items: readonly HandledEvent[], tx: Tx): Promise<readonly HandlerResult[]>;
+}
 
 /**
  * A consumed topic as the generated contracts describe it: `orderCreated`, `paymentSuccessful`, … (a
@@ -77,21 +90,21 @@ export interface ConsumedTopic<T> {
 }
 
 /**
- * Subscribes `handler` to the descriptor's topic: each message is decoded with the descriptor's codec,
- * checked by its generated validator (a failure is permanent: the message is dead-lettered), handled in
- * the runner's transaction, and the events the handler returns are enqueued in that same transaction.
+ * Subscribes a set-based `handler` to the descriptor's topic: each message is decoded with the
+ * descriptor's codec and checked by its generated validator (a failure is permanent: the message is
+ * dead-lettered); chunks of a partition's fresh events are handled in one transaction each.
  */
-export function on<T extends EventEnvelope, Tx extends SqlExecutor>(
+export function onBatch<T extends EventEnvelope, Tx extends SqlExecutor>(
   descriptor: ConsumedTopic<T>,
   registry: SchemaRegistryClient,
-  handler: EventHandler<T, Tx>,
+  handler: BatchEventHandler<T, Tx>,
 ): Subscription<Tx> {
   const codec = descriptor.codec(registry);
   if (codec.topic !== descriptor.topic)
     throw new Error(`the codec of ${descriptor.topic} reads ${codec.topic}`);
   return {
     topic: descriptor.topic,
-    async handle(bytes, _ctx, run) {
+    async decode(bytes) {
       const event = await codec.decode(bytes);
       const issues = descriptor.validate(event);
       if (issues.length > 0) {
@@ -103,13 +116,27 @@ export function on<T extends EventEnvelope, Tx extends SqlExecutor>(
       if (typeof event.eventId !== 'string' || typeof event.orderId !== 'string') {
         throw new PermanentEventError('INVALID_EVENT', `${descriptor.topic} event has no eventId/orderId`);
       }
-      return run(event, async (tx, eventCtx) => {
-        const published = await handler(event, tx, eventCtx);
-        if (published && published.length > 0)
-          await enqueueOutgoing(tx, published, eventCtx.outgoingHeaders());
-      });
+      return event;
     },
+    // Decoded by this subscription's codec and validated by its validator: the events are T.
+    handle: (items, tx) => handler(items as readonly HandledEvent<T>[], tx),
   };
+}
+
+/**
+ * Subscribes `handler` to the descriptor's topic, one event after another within each chunk's
+ * transaction (see `onBatch` for set-based handlers).
+ */
+export function on<T extends EventEnvelope, Tx extends SqlExecutor>(
+  descriptor: ConsumedTopic<T>,
+  registry: SchemaRegistryClient,
+  handler: EventHandler<T, Tx>,
+): Subscription<Tx> {
+  return onBatch<T, Tx>(descriptor, registry, async (items, tx) => {
+    const results: HandlerResult[] = [];
+    for (const { event, ctx } of items) results.push(await handler(event, tx, ctx));
+    return results;
+  });
 }
 
 /** Options of a consumer runner. */
@@ -128,6 +155,8 @@ export interface ConsumerRunnerOptions<Tx extends SqlExecutor> {
   backoff?: BackoffOptions;
   /** Attempts of a message whose failure is neither permanent nor an outage, before it is dead-lettered. Default 5. */
   maxAttempts?: number;
+  /** Messages of a partition handled in one transaction at most. Default 200. */
+  chunkSize?: number;
   /** Partitions handled at once (order within a partition is kept). Default 3. */
   concurrency?: number;
   fromBeginning?: boolean;
@@ -154,8 +183,6 @@ interface RetryState extends StalledPartition {
   timer: NodeJS.Timeout | undefined;
 }
 
-type Outcome = 'handled' | 'duplicate' | 'dead_lettered';
-
 /**
  * Consumes the subscribed topics: decode → handler in one transaction with the inbox row → commit the
  * offset once that transaction committed (autoCommit off; commits batched per partition).
@@ -173,6 +200,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   private readonly metrics;
   private readonly backoff: BackoffOptions;
   private readonly maxAttempts: number;
+  private readonly chunkSize: number;
   private readonly retries = new Map<string, RetryState>();
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -186,6 +214,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     this.metrics = platformMetrics(opts.metrics);
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.maxAttempts = opts.maxAttempts ?? 5;
+    this.chunkSize = opts.chunkSize ?? 200;
     this.consumer = this.createConsumer();
   }
 
@@ -312,7 +341,8 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     }
   }
 
-  // Messages of a partition are handled one after another; the offset after the last handled one is
+  // A partition's fetched messages are handled in order, in chunks of up to `chunkSize`, each chunk in
+  // one transaction (inbox rows, effects, outbox rows); the offset after the last handled message is
   // committed at the end of the batch and at least every COMMIT_EVERY_MS within it. Everything up to a
   // committed offset is durable; a crash redelivers the uncommitted tail, which the inbox drops.
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -328,21 +358,29 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       lastCommit = Date.now();
     };
     const highWatermark = BigInt(payload.batch.highWatermark);
-    const setLag = (next: bigint): void =>
-      this.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(highWatermark - next));
+    const messages = payload.batch.messages;
     try {
-      for (const message of payload.batch.messages) {
+      let next = 0;
+      while (next < messages.length) {
         if (!payload.isRunning() || payload.isStale()) break;
-        const outcome = await this.attempt(topic, partition, message);
-        if (outcome === 'retry') {
+        const chunk = messages.slice(next, next + this.chunkSize);
+        const { done, retry } = await this.runChunk(topic, partition, chunk);
+        if (done > 0) {
+          const last = chunk[done - 1]!.offset;
+          payload.resolveOffset(last);
+          uncommitted = last;
+          next += done;
+          this.metrics.consumerLag.set(
+            { topic, partition: String(partition) },
+            Number(highWatermark - BigInt(last) - 1n),
+          );
+        }
+        if (retry) {
           // Stop here: the partition is paused until its retry is due; kafkajs fetches again from the
           // last resolved offset when it resumes. Other partitions are not held up.
           payload.pause();
           break;
         }
-        payload.resolveOffset(message.offset);
-        uncommitted = message.offset;
-        setLag(BigInt(message.offset) + 1n);
         if (Date.now() - lastCommit >= COMMIT_EVERY_MS) await commit();
         await payload.heartbeat();
       }
@@ -352,58 +390,220 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     }
   }
 
-  /** One attempt at a message: its outcome, or 'retry' when its partition must wait (and is now scheduled to resume). */
-  private async attempt(topic: string, partition: number, message: KafkaMessage): Promise<Outcome | 'retry'> {
-    const key = `${topic}\u0000${partition}`;
-    const pending = this.retries.get(key);
-    const previous = pending?.offset === message.offset ? pending : undefined;
-    const attempts = (previous?.attempts ?? 0) + 1;
+  /**
+   * Handles a chunk: decodes its messages, then handles the decodable prefix in one transaction; a
+   * message that cannot be decoded is then taken alone (dead-lettered or retried). Returns how many
+   * messages from the start are done, and whether the partition must now wait for a retry.
+   */
+  private async runChunk(
+    topic: string,
+    partition: number,
+    chunk: readonly KafkaMessage[],
+  ): Promise<Progress> {
+    const sub = this.byTopic.get(topic);
+    const decoded: Decoded[] = [];
+    let undecodable: unknown;
+    for (const message of chunk) {
+      try {
+        if (!sub) throw new PermanentEventError('UNPROCESSABLE', `no subscription for topic ${topic}`);
+        if (!message.value || message.value.length === 0)
+          throw new PermanentEventError('EMPTY_MESSAGE', 'message has no value');
+        const event = await sub.decode(message.value);
+        decoded.push({ message, event, ctx: this.contextOf(topic, partition, message, event) });
+      } catch (err) {
+        undecodable = err;
+        break;
+      }
+    }
+    if (decoded.length > 0 && sub) {
+      const progress = await this.applyRange(sub, topic, partition, decoded);
+      if (progress.retry || progress.done < decoded.length) return progress;
+    }
+    if (decoded.length === chunk.length) return { done: decoded.length, retry: false };
+    // decoded.length < chunk.length: the next message could not be decoded.
+    const failed = await this.fail(topic, partition, chunk[decoded.length]!, undecodable);
+    return failed === 'retry'
+      ? { done: decoded.length, retry: true }
+      : { done: decoded.length + 1, retry: false };
+  }
+
+  /**
+   * Handles decoded messages in one transaction. When that fails for a reason other than an outage, the
+   * range is split in halves and each handled alone, down to the one message at fault, so only the
+   * culprit is retried or dead-lettered and the messages before it commit.
+   */
+  private async applyRange(
+    sub: Subscription<Tx>,
+    topic: string,
+    partition: number,
+    items: readonly Decoded[],
+  ): Promise<Progress> {
+    const head = items[0]!.message;
     const started = process.hrtime.bigint();
+    let outcome: ChunkOutcome;
+    try {
+      outcome = await this.transact(sub, topic, partition, items);
+    } catch (err) {
+      if (items.length === 1) {
+        const failed = await this.fail(topic, partition, head, err);
+        return failed === 'retry' ? { done: 0, retry: true } : { done: 1, retry: false };
+      }
+      if (classifyFailure(err) === 'transient') {
+        // An outage fails every chunk alike: wait for the dependency, do not split.
+        this.scheduleRetry(topic, partition, head, 'transient', err);
+        return { done: 0, retry: true };
+      }
+      const half = Math.ceil(items.length / 2);
+      const left = await this.applyRange(sub, topic, partition, items.slice(0, half));
+      if (left.retry || left.done < half) return left;
+      const right = await this.applyRange(sub, topic, partition, items.slice(half));
+      return { done: half + right.done, retry: right.retry };
+    }
+    this.recovered(topic, partition, head);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.metrics.eventsConsumed.inc({ topic, outcome: 'handled' }, outcome.handled);
+    if (outcome.duplicates > 0)
+      this.metrics.eventsConsumed.inc({ topic, outcome: 'duplicate' }, outcome.duplicates);
+    this.metrics.handlerSeconds.observe({ topic }, seconds);
+    this.metrics.consumerChunkMessages.observe({ topic }, items.length);
+    if (outcome.published > 0) wakeOutboxRelays();
+    this.log.info(
+      {
+        topic,
+        partition,
+        fromOffset: head.offset,
+        toOffset: items[items.length - 1]!.message.offset,
+        handled: outcome.handled,
+        duplicates: outcome.duplicates,
+        published: outcome.published,
+        ms: Math.round(seconds * 1000),
+      },
+      'chunk handled',
+    );
+    return { done: items.length, retry: false };
+  }
+
+  /** One transaction: the chunk's inbox rows (set-based), the handler's effects on the fresh events, their outbox rows. */
+  private transact(
+    sub: Subscription<Tx>,
+    topic: string,
+    partition: number,
+    items: readonly Decoded[],
+  ): Promise<ChunkOutcome> {
+    return this.opts.transaction(async (tx) => {
+      const fresh = await recordInboxBatch(
+        tx,
+        { consumer: this.opts.groupId, topic, partition },
+        items.map((i) => ({ eventId: i.event.eventId, offset: i.message.offset })),
+      );
+      const handled = items.filter((_, i) => fresh[i]);
+      for (const d of items.filter((_, i) => !fresh[i])) d.ctx.log.debug('duplicate event; already handled');
+      if (handled.length === 0) return { handled: 0, duplicates: items.length, published: 0 };
+      const results = await sub.handle(handled, tx);
+      if (results.length !== handled.length)
+        throw new Error(
+          `the ${topic} handler returned ${results.length} results for ${handled.length} events (one per event expected)`,
+        );
+      const published = await enqueueOutgoing(
+        tx,
+        results.map((r, i) => ({ events: r ?? [], headers: handled[i]!.ctx.outgoingHeaders() })),
+      );
+      return { handled: handled.length, duplicates: items.length - handled.length, published };
+    });
+  }
+
+  private contextOf(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    event: EventEnvelope,
+  ): EventContext {
     const headers = headersToRecord(message.headers);
-    const base = {
+    const correlationId = headers['correlation-id'];
+    const traceparent = headers.traceparent;
+    let log: Logger | undefined;
+    const parent = this.log;
+    return {
       topic,
       partition,
       offset: message.offset,
       headers,
-      correlationId: headers['correlation-id'],
-      traceparent: headers.traceparent,
+      correlationId,
+      traceparent,
+      eventId: event.eventId,
+      // Built on first use: most events of a busy chunk log nothing at info.
+      get log() {
+        return (log ??= parent.child({
+          topic,
+          orderId: event.orderId,
+          eventId: event.eventId,
+          correlationId,
+        }));
+      },
+      outgoingHeaders: () => eventHeaders({ correlationId, traceparent, causationId: event.eventId }),
     };
-    let outcome: Outcome;
-    try {
-      outcome = await this.process(base, message);
-    } catch (err) {
-      const failure = classifyFailure(err);
-      if (failure === 'permanent' || (failure === 'bounded' && attempts >= this.maxAttempts)) {
-        const sent = await this.sendToDlt(topic, partition, message, err, failure, attempts);
-        if (!sent)
-          return this.scheduleRetry(key, topic, partition, message, attempts, previous, 'transient', err);
-        outcome = 'dead_lettered';
-      } else {
-        return this.scheduleRetry(key, topic, partition, message, attempts, previous, failure, err);
-      }
-    }
-    if (previous !== undefined) {
-      this.log.info(
-        { topic, partition, offset: message.offset, attempts, stalledMs: Date.now() - previous.since },
-        'partition recovered',
-      );
-    }
-    if (pending !== undefined) this.clearRetry(key);
-    this.metrics.eventsConsumed.inc({ topic, outcome });
-    this.metrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
-    return outcome;
   }
 
-  private scheduleRetry(
-    key: string,
+  /** A message that failed alone: dead-letters it (permanent, or out of attempts) or schedules its retry. */
+  private async fail(
     topic: string,
     partition: number,
     message: KafkaMessage,
-    attempts: number,
-    previous: RetryState | undefined,
+    err: unknown,
+  ): Promise<'dead_lettered' | 'retry'> {
+    const failure = classifyFailure(err);
+    const attempts = this.attemptsOf(topic, partition, message) + 1;
+    if (failure === 'permanent' || (failure === 'bounded' && attempts >= this.maxAttempts)) {
+      const sent = await this.sendToDlt(topic, partition, message, err, failure, attempts);
+      if (!sent) {
+        this.scheduleRetry(topic, partition, message, 'transient', err);
+        return 'retry';
+      }
+      this.recovered(topic, partition, message);
+      this.metrics.eventsConsumed.inc({ topic, outcome: 'dead_lettered' });
+      return 'dead_lettered';
+    }
+    this.scheduleRetry(topic, partition, message, failure, err);
+    return 'retry';
+  }
+
+  private attemptsOf(topic: string, partition: number, message: KafkaMessage): number {
+    const pending = this.retries.get(retryKey(topic, partition));
+    return pending?.offset === message.offset ? pending.attempts : 0;
+  }
+
+  /** The partition got past `message` (handled or dead-lettered): its retry state, if any, is over. */
+  private recovered(topic: string, partition: number, message: KafkaMessage): void {
+    const key = retryKey(topic, partition);
+    const pending = this.retries.get(key);
+    if (!pending) return;
+    if (pending.offset === message.offset)
+      this.log.info(
+        {
+          topic,
+          partition,
+          offset: message.offset,
+          attempts: pending.attempts + 1,
+          stalledMs: Date.now() - pending.since,
+        },
+        'partition recovered',
+      );
+    clearTimeout(pending.timer);
+    this.retries.delete(key);
+    this.metrics.stalledPartitions.set({ group: this.opts.groupId }, this.retries.size);
+  }
+
+  private scheduleRetry(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
     failure: FailureClass,
     err: unknown,
-  ): 'retry' {
+  ): void {
+    const key = retryKey(topic, partition);
+    const pending = this.retries.get(key);
+    const previous = pending?.offset === message.offset ? pending : undefined;
+    const attempts = (previous?.attempts ?? 0) + 1;
     const delay = backoffDelay(attempts - 1, this.backoff);
     this.metrics.handlerRetries.inc({ topic, class: failure });
     const error = err instanceof Error ? err.message : String(err);
@@ -434,64 +634,13 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       error: error.slice(0, 300),
       timer: undefined,
     };
-    clearTimeout(this.retries.get(key)?.timer);
+    clearTimeout(pending?.timer);
     state.timer = setTimeout(() => {
       state.timer = undefined;
       if (!this.stopping) this.consumer.resume([{ topic, partitions: [partition] }]);
     }, delay);
     this.retries.set(key, state);
     this.metrics.stalledPartitions.set({ group: this.opts.groupId }, this.retries.size);
-    return 'retry';
-  }
-
-  private clearRetry(key: string): void {
-    clearTimeout(this.retries.get(key)?.timer);
-    this.retries.delete(key);
-    this.metrics.stalledPartitions.set({ group: this.opts.groupId }, this.retries.size);
-  }
-
-  private async process(
-    base: Omit<EventContext, 'eventId' | 'log' | 'outgoingHeaders'>,
-    message: KafkaMessage,
-  ): Promise<'handled' | 'duplicate'> {
-    const sub = this.byTopic.get(base.topic);
-    if (!sub) throw new PermanentEventError('UNPROCESSABLE', `no subscription for topic ${base.topic}`);
-    if (!message.value || message.value.length === 0)
-      throw new PermanentEventError('EMPTY_MESSAGE', 'message has no value');
-    return sub.handle(message.value, base, async (event, apply) => {
-      const log = this.log.child({
-        topic: base.topic,
-        orderId: event.orderId,
-        eventId: event.eventId,
-        correlationId: base.correlationId,
-      });
-      const ctx: EventContext = {
-        ...base,
-        eventId: event.eventId,
-        log,
-        outgoingHeaders: () =>
-          eventHeaders({
-            correlationId: base.correlationId,
-            traceparent: base.traceparent,
-            causationId: event.eventId,
-          }),
-      };
-      return this.opts.transaction(async (tx) => {
-        const first = await recordInbox(tx, {
-          consumer: this.opts.groupId,
-          eventId: event.eventId,
-          topic: base.topic,
-          partition: base.partition,
-          offset: base.offset,
-        });
-        if (!first) {
-          log.info('duplicate event; already handled');
-          return 'duplicate' as const;
-        }
-        await apply(tx, ctx);
-        return 'handled' as const;
-      });
-    });
   }
 
   /** Dead-letters the message; false when the DLT cannot be written now (an outage: retry the message later). */
@@ -526,4 +675,26 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       return false;
     }
   }
+}
+
+interface Decoded {
+  message: KafkaMessage;
+  event: EventEnvelope;
+  ctx: EventContext;
+}
+
+/** How far a chunk got: messages done from its start, and whether its partition now waits for a retry. */
+interface Progress {
+  done: number;
+  retry: boolean;
+}
+
+interface ChunkOutcome {
+  handled: number;
+  duplicates: number;
+  published: number;
+}
+
+function retryKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }

@@ -19,19 +19,22 @@ export type { DeadLetterCause, DeadLetterProducer } from './dead-letter';
 export { Pruner } from './pruning';
 export type { PruneRule } from './pruning';
 export type { SqlExecutor, TransactionRunner } from './sql';
-export { recordInbox } from './inbox';
-export { OUTBOX_CHANNEL, enqueueOutbox, outgoing } from './outbox';
-export type { Outgoing } from './outbox';
+export { lockKeys } from './locks';
+export { recordInbox, recordInboxBatch } from './inbox';
+export { enqueueOutbox, enqueueOutgoing, onOutboxWake, outgoing, wakeOutboxRelays } from './outbox';
+export type { Outgoing, OutgoingGroup } from './outbox';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxCodec, OutboxRelayOptions } from './outbox-relay';
-export { ConsumerRunner, on } from './consumer';
+export { ConsumerRunner, on, onBatch } from './consumer';
 export type {
   ConsumerRunnerOptions,
   ConsumerState,
   StalledPartition,
   ConsumedTopic,
   EventContext,
+  BatchEventHandler,
   EventHandler,
+  HandledEvent,
   HandlerResult,
   Subscription,
 } from './consumer';

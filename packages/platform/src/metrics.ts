@@ -125,6 +125,29 @@ export function platformMetrics(registry: Registry) {
           registers: [registry],
         }),
     ),
+    relayBatchRows: once(
+      registry,
+      'orderflow_outbox_relay_batch_rows',
+      () =>
+        new Histogram({
+          name: 'orderflow_outbox_relay_batch_rows',
+          help: 'Outbox rows sent per Kafka sendBatch',
+          buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+          registers: [registry],
+        }),
+    ),
+    consumerChunkMessages: once(
+      registry,
+      'orderflow_consumer_chunk_messages',
+      () =>
+        new Histogram({
+          name: 'orderflow_consumer_chunk_messages',
+          help: 'Messages handled per consumer transaction, by topic',
+          labelNames: ['topic'],
+          buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+          registers: [registry],
+        }),
+    ),
     eventsProduced: once(
       registry,
       'orderflow_events_produced_total',

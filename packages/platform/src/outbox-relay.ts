@@ -1,44 +1,59 @@
 import type { Message } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { EventCodec } from './codec';
-
-/** What the relay needs of a topic codec (any TopicCodec fits, whatever its event type). */
-export type OutboxCodec = Pick<EventCodec<never>, 'topic' | 'schema' | 'encode'>;
 import type { EventProducer } from './kafka';
 import type { Logger } from './logger';
 import { asyncGauge, platformMetrics } from './metrics';
-import { OUTBOX_CHANNEL } from './outbox';
+import { onOutboxWake } from './outbox';
+import { databasePool } from './prisma';
 import { backoffDelay, sleep, type BackoffOptions } from './retry';
+
+/** What the relay needs of a topic codec: only rows written before the outbox stored bytes are encoded by it. */
+export type OutboxCodec = Pick<EventCodec<never>, 'topic' | 'schema' | 'encode'>;
 
 interface OutboxRow {
   id: string;
   topic: string;
   key: string;
+  value: Buffer | null;
   payload: unknown;
   headers: Record<string, string>;
 }
 
-/** Options of an outbox relay; one per service process (several may run: rows are locked SKIP LOCKED). */
+/** The session advisory lock whose holder is the one relay of a database (any value works; it is this one). */
+const RELAY_LOCK = 'orderflow:outbox-relay';
+
+/** Options of an outbox relay; one per service process (of several instances, one relays at a time). */
 export interface OutboxRelayOptions {
   databaseUrl: string;
   /** The service's ManagedProducer (recreated after fatal producer errors), or any kafkajs producer. */
   producer: EventProducer;
-  /** A codec per topic this service publishes; a row of any other topic stops the relay with a clear error. */
+  /** A codec per topic this service publishes: encodes rows left by a version that stored JSON. */
   codecs: readonly OutboxCodec[];
   logger: Logger;
   metrics: Registry;
+  /** Rows taken per send at most (everything queued, up to this). */
   batchSize?: number;
   /** Published rows older than this are deleted (checked once a minute); default one day. */
   retainPublishedMs?: number;
-  /** Safety poll when no NOTIFY arrives (e.g. the listening connection dropped). */
+  /**
+   * Safety poll: rows no wake announced (a sibling instance's, a crashed process's) are found within
+   * this; and a standby relay tries for the lead this often.
+   */
   pollIntervalMs?: number;
   backoff?: BackoffOptions;
 }
 
 /**
- * Publishes committed outbox rows in id order, in batches, and marks them published. At-least-once:
- * a crash between send and mark republishes the batch, and consumers drop it by eventId (inbox).
+ * Publishes committed outbox rows in id order and marks them published, one batch per send, holding no
+ * row lock across the send. Of several instances on one database, the one holding a session advisory
+ * lock relays and the others stand by, so rows are sent once and in order; when the leader's session
+ * ends (crash, lost connection) another takes over at its next poll.
+ *
+ * Writers wake it in-process after they commit ({@link wakeOutboxRelays}); a short poll picks up the
+ * rest. At-least-once: a crash between send and mark republishes the batch, and consumers drop it by
+ * eventId (inbox).
  */
 export class OutboxRelay {
   private readonly pool: pg.Pool;
@@ -48,33 +63,35 @@ export class OutboxRelay {
   private readonly log: Logger;
   private readonly produced;
   private readonly failures;
+  private readonly batchRows;
   private failingSinceMs: number | undefined;
   private lastError: string | undefined;
-  private listener: pg.Client | undefined;
+  private leader: pg.PoolClient | undefined;
   private wake: AbortController = new AbortController();
+  private woken = false;
+  private readonly stopped = new AbortController();
+  private unsubscribe: (() => void) | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private lastPrune = 0;
 
   constructor(private readonly opts: OutboxRelayOptions) {
-    this.pool = new pg.Pool({
-      connectionString: opts.databaseUrl,
-      max: 2,
-      // A hung database must fail the relay's calls (and show in /ready), not hang them forever.
-      connectionTimeoutMillis: 5_000,
-      query_timeout: 15_000,
-    });
-    this.pool.on('error', (err) => this.log.warn({ err }, 'outbox relay: idle database connection failed'));
-    this.codecs = new Map(opts.codecs.map((c) => [c.topic, c]));
-    this.batchSize = opts.batchSize ?? 200;
-    this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
     this.log = opts.logger.child({ component: 'outbox-relay' });
-    this.produced = platformMetrics(opts.metrics).eventsProduced;
-    this.failures = platformMetrics(opts.metrics).relayFailures;
-    // An idle client that loses its connection must not become an unhandled 'error' that kills the process.
-    this.pool.on('connect', (client) => {
-      client.on('error', (err) => this.log.warn({ err }, 'outbox relay: database connection failed'));
+    // A hung database must fail the relay's calls (and show in /ready), not hang them forever.
+    this.pool = databasePool(opts.databaseUrl, {
+      // The lead's session, the batches, and a metrics scrape.
+      poolSize: 3,
+      logger: this.log,
+      connectionTimeoutMs: 5_000,
+      queryTimeoutMs: 15_000,
     });
+    this.codecs = new Map(opts.codecs.map((c) => [c.topic, c]));
+    this.batchSize = opts.batchSize ?? 1000;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 250;
+    const metrics = platformMetrics(opts.metrics);
+    this.produced = metrics.eventsProduced;
+    this.failures = metrics.relayFailures;
+    this.batchRows = metrics.relayBatchRows;
     asyncGauge(
       opts.metrics,
       'orderflow_outbox_lag_seconds',
@@ -89,15 +106,21 @@ export class OutboxRelay {
     });
   }
 
-  /** Starts listening and publishing in the background. */
-  async start(): Promise<void> {
-    await this.listen();
+  /** Starts publishing in the background (as leader, or standing by until the lead is free). */
+  start(): Promise<void> {
+    this.unsubscribe = onOutboxWake(() => this.wakeUp());
     this.loop = this.run();
+    return Promise.resolve();
   }
 
   /** Since when publishing has been failing (ms since the epoch), and why; undefined while it works. */
   health(): { failingSinceMs: number | undefined; lastError: string | undefined } {
     return { failingSinceMs: this.failingSinceMs, lastError: this.lastError };
+  }
+
+  /** Whether this relay holds the lead (the others stand by). */
+  get isLeader(): boolean {
+    return this.leader !== undefined;
   }
 
   /** Age in seconds of the oldest unpublished outbox row (0 when none). */
@@ -108,78 +131,91 @@ export class OutboxRelay {
     return r.rows[0]?.lag ?? 0;
   }
 
-  /** Stops after the batch in flight is sent and marked. */
+  /** Stops after the batch in flight is sent and marked, and gives up the lead. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
+    this.stopped.abort();
     this.wake.abort();
     await this.loop;
-    await this.listener?.end().catch(() => undefined);
+    this.stepDown();
     await this.pool.end();
   }
 
-  /** Publishes up to one batch; returns how many rows it published. */
+  /** Publishes up to one batch if this relay leads; returns how many rows it published. */
   async publishBatch(): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT id::text, topic, key, payload, headers FROM "outbox" WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const byTopic = new Map<string, Message[]>();
-      for (const row of rows) {
-        const codec = this.codecs.get(row.topic);
-        if (!codec)
-          throw new Error(
-            `outbox row ${row.id} is for topic "${row.topic}", which this relay has no codec for; pass its codec in OutboxRelayOptions.codecs`,
-          );
-        // Revived by the same schema that wrote it, so the value is what the codec expects.
-        const event = codec.schema.fromString(JSON.stringify(row.payload)) as never;
-        const messages = byTopic.get(row.topic) ?? [];
-        messages.push({ key: row.key, value: await codec.encode(event), headers: row.headers });
-        byTopic.set(row.topic, messages);
-      }
-      await this.opts.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    if (!(await this.lead())) return 0;
+    const { rows } = await this.pool.query<OutboxRow>(
+      `SELECT id::text, topic, key, value, CASE WHEN value IS NULL THEN payload END AS payload, headers
+       FROM "outbox" WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [this.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({
+        key: row.key,
+        value: row.value ?? (await this.encodeLegacy(row)),
+        headers: row.headers,
       });
-      await client.query(`UPDATE "outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-        rows.map((r) => r.id),
-      ]);
-      await client.query('COMMIT');
-      for (const [topic, messages] of byTopic) this.produced.inc({ topic }, messages.length);
-      return rows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
+      byTopic.set(row.topic, messages);
     }
+    await this.opts.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+    await this.pool.query(`UPDATE "outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+      rows.map((r) => r.id),
+    ]);
+    for (const [topic, messages] of byTopic) this.produced.inc({ topic }, messages.length);
+    this.batchRows.observe(rows.length);
+    return rows.length;
   }
 
-  private async listen(): Promise<void> {
-    const listener = new pg.Client({ connectionString: this.opts.databaseUrl });
-    listener.on('notification', () => this.wake.abort());
-    listener.on('error', (err) => {
-      // Polling carries on; the next turn of the loop re-listens.
-      this.log.warn({ err }, 'outbox relay: LISTEN connection lost, polling until it is back');
-      if (this.listener === listener) this.listener = undefined;
-      listener.end().catch(() => undefined);
-    });
-    await listener.connect();
-    await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    this.listener = listener;
+  /** A row written as Avro JSON (before the outbox stored bytes), encoded by the topic's codec. */
+  private async encodeLegacy(row: OutboxRow): Promise<Buffer> {
+    const codec = this.codecs.get(row.topic);
+    if (!codec)
+      throw new Error(
+        `outbox row ${row.id} is for topic "${row.topic}", which this relay has no codec for; pass its codec in OutboxRelayOptions.codecs`,
+      );
+    return codec.encode(codec.schema.fromString(JSON.stringify(row.payload)) as never);
+  }
+
+  /** True when this relay holds the lead, taking it when it is free. */
+  private async lead(): Promise<boolean> {
+    if (this.leader) return true;
+    const client = await this.pool.connect();
+    let held = false;
+    try {
+      const r = await client.query<{ held: boolean }>(
+        `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held`,
+        [RELAY_LOCK],
+      );
+      held = r.rows[0]?.held === true;
+    } finally {
+      if (!held) client.release();
+    }
+    if (!held) return false;
+    // The lock lives as long as this session: a lost connection ends the lead (another relay takes it).
+    client.on('error', () => this.stepDown(client));
+    this.leader = client;
+    this.log.info('leading: this instance publishes the outbox');
+    return true;
+  }
+
+  private stepDown(client: pg.PoolClient | undefined = this.leader): void {
+    if (!client || client !== this.leader) return;
+    this.leader = undefined;
+    // Destroyed, not returned to the pool: closing the session is what frees the lock.
+    client.release(true);
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
       try {
-        if (!this.listener) await this.listen();
         const published = await this.publishBatch();
         if (this.failingSinceMs !== undefined)
           this.log.info({ failedForMs: Date.now() - this.failingSinceMs }, 'outbox relay: publishing again');
@@ -187,17 +223,20 @@ export class OutboxRelay {
         this.failingSinceMs = undefined;
         this.lastError = undefined;
         await this.prune();
-        // A full batch means more may be waiting: go again at once.
-        if (published === this.batchSize) continue;
+        // Rows were sent: more may have been queued meanwhile, go again at once.
+        if (published > 0) continue;
         await this.idle(this.pollIntervalMs);
       } catch (err) {
+        // A failure may have been the lead's own session: let it go, and take it again if it is free.
+        this.stepDown();
         const delay = backoffDelay(failures++, this.opts.backoff ?? { initialMs: 100, maxMs: 5_000 });
         this.failingSinceMs ??= Date.now();
         this.lastError = err instanceof Error ? err.message : String(err);
         this.failures.inc();
         if (failures <= 3 || failures % 20 === 0)
           this.log.error({ err, retryInMs: delay, failures }, 'outbox relay: publishing failed; retrying');
-        await this.idle(delay);
+        // Wakes do not cut a backoff short: under load they come constantly.
+        await sleep(delay, this.stopped.signal);
       }
     }
   }
@@ -211,8 +250,15 @@ export class OutboxRelay {
     ]);
   }
 
+  private wakeUp(): void {
+    this.woken = true;
+    this.wake.abort();
+  }
+
   private async idle(ms: number): Promise<void> {
-    if (!this.wake.signal.aborted) await sleep(ms, this.wake.signal);
-    if (!this.stopping) this.wake = new AbortController();
+    // A wake that came while a batch was in flight is not lost: go again at once.
+    if (!this.woken) await sleep(ms, this.wake.signal);
+    this.woken = false;
+    if (!this.stopping && this.wake.signal.aborted) this.wake = new AbortController();
   }
 }

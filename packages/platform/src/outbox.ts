@@ -1,13 +1,11 @@
+import { EventEmitter } from 'node:events';
 import type { EventCodec, EventEnvelope } from './codec';
 import type { SqlExecutor } from './sql';
 import type { EventHeaders } from './tracing';
 
-/** The channel the relay LISTENs on; enqueueing NOTIFYs it when the transaction commits. */
-export const OUTBOX_CHANNEL = 'orderflow_outbox';
-
-/** An event to publish: the codec of its topic (the relay encodes with it) and the event. */
+/** An event to publish: the codec of its topic (it encodes the event for the outbox) and the event. */
 export interface Outgoing<T extends EventEnvelope = EventEnvelope> {
-  readonly codec: EventCodec<T>;
+  readonly codec: Pick<EventCodec<T>, 'topic' | 'encode'>;
   readonly event: T;
 }
 
@@ -16,42 +14,76 @@ export function outgoing<T extends EventEnvelope>(codec: EventCodec<T>, event: N
   return { codec, event };
 }
 
+/** Events to publish with the headers they are sent with (one handled message's, or one request's). */
+export interface OutgoingGroup {
+  readonly events: readonly Outgoing[];
+  readonly headers: EventHeaders;
+}
+
 /**
- * Adds events to the outbox inside the caller's transaction (one INSERT), each keyed by its orderId and
- * sent with `headers`. A payload is stored in Avro's JSON encoding of its topic's schema (exact for
- * timestamps, longs, enums, unions); the relay encodes it with the codec when it publishes, so writing
- * needs no registry round trip.
+ * Adds events to the outbox inside the caller's transaction, in one set-based INSERT whatever their
+ * number: each row is keyed by its orderId and holds the event already encoded in the registry's wire
+ * format (the codec resolved its schema id at start-up), so the relay sends the bytes as they are.
+ *
+ * Nothing is signalled to PostgreSQL (no NOTIFY: notifying commits serialise server-wide). Once the
+ * transaction has committed, call {@link wakeOutboxRelays} so this process's relay sends at once.
  */
-export async function enqueueOutgoing(
-  tx: SqlExecutor,
-  events: readonly Outgoing[],
-  headers: EventHeaders,
-): Promise<void> {
-  if (events.length === 0) return;
-  const values: unknown[] = [];
-  const rows = events.map(({ codec, event }, i) => {
-    values.push(event.eventId, codec.topic, event.orderId, codec.schema.toString(event));
-    const p = i * 4;
-    return `($${p + 1}::uuid, $${p + 2}, $${p + 3}, $${p + 4}::jsonb, $${events.length * 4 + 1}::jsonb)`;
-  });
-  values.push(JSON.stringify(headers));
+export async function enqueueOutgoing(tx: SqlExecutor, groups: readonly OutgoingGroup[]): Promise<number> {
+  const eventIds: string[] = [];
+  const topics: string[] = [];
+  const keys: string[] = [];
+  const values: Buffer[] = [];
+  const headers: string[] = [];
+  for (const group of groups) {
+    const encodedHeaders = JSON.stringify(group.headers);
+    for (const { codec, event } of group.events) {
+      eventIds.push(event.eventId);
+      topics.push(codec.topic);
+      keys.push(event.orderId);
+      values.push(await codec.encode(event));
+      headers.push(encodedHeaders);
+    }
+  }
+  if (eventIds.length === 0) return 0;
   await tx.$executeRawUnsafe(
-    `INSERT INTO "outbox" ("event_id", "topic", "key", "payload", "headers") VALUES ${rows.join(', ')}`,
-    ...values,
+    `INSERT INTO "outbox" ("event_id", "topic", "key", "value", "headers")
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[])`,
+    eventIds,
+    topics,
+    keys,
+    values,
+    headers,
   );
-  // Delivered only on commit, so the relay wakes for committed rows and never for rolled-back ones.
-  await tx.$executeRawUnsafe(`SELECT pg_notify($1, '')`, OUTBOX_CHANNEL);
+  return eventIds.length;
 }
 
 /**
  * Adds one event to the outbox inside the caller's transaction: for writers that are not message
  * handlers (HTTP routes, sweepers). A handler returns its events instead (see `EventHandler`).
+ * Call {@link wakeOutboxRelays} after the commit.
  */
-export function enqueueOutbox<T extends EventEnvelope>(
+export async function enqueueOutbox<T extends EventEnvelope>(
   tx: SqlExecutor,
   codec: EventCodec<T>,
   event: T,
   headers: EventHeaders,
 ): Promise<void> {
-  return enqueueOutgoing(tx, [outgoing(codec, event)], headers);
+  await enqueueOutgoing(tx, [{ events: [outgoing(codec, event)], headers }]);
+}
+
+const relays = new EventEmitter();
+relays.setMaxListeners(0);
+
+/**
+ * Tells this process's outbox relays that rows committed: they send at once instead of at their next
+ * safety poll. Call it after the commit (a wake before it finds nothing and waits for the poll).
+ */
+export function wakeOutboxRelays(): void {
+  relays.emit('wake');
+}
+
+/** Subscribes a relay to {@link wakeOutboxRelays}; returns the unsubscribe function. */
+export function onOutboxWake(listener: () => void): () => void {
+  relays.on('wake', listener);
+  return () => relays.off('wake', listener);
 }

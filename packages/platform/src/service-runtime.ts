@@ -124,10 +124,15 @@ export function scopeToOrders<Tx>(
 ): Subscription<Tx> {
   return {
     topic: subscription.topic,
-    handle: (bytes, ctx, run) =>
-      subscription.handle(bytes, ctx, (event, apply) =>
-        run(event, accept(event.orderId) ? apply : () => Promise.resolve()),
-      ),
+    decode: (bytes) => subscription.decode(bytes),
+    async handle(items, tx) {
+      const accepted = items.filter((i) => accept(i.event.orderId));
+      const results = accepted.length > 0 ? await subscription.handle(accepted, tx) : [];
+      return items.map((i) => {
+        const at = accepted.indexOf(i);
+        return at < 0 ? [] : results[at];
+      });
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import {
   createRedis,
   createServiceRuntime,
   on,
+  onBatch,
   type AssembledService,
   type ServiceAppOptions,
   type StartedService,
@@ -50,7 +51,7 @@ export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {
     redis,
     transaction,
     subscriptions: [
-      on(paymentSuccessful, registry, reserveStock(publishes.inventoryUpdated, cache)),
+      onBatch(paymentSuccessful, registry, reserveStock(publishes.inventoryUpdated, cache)),
       on(orderExpired, registry, releaseStock(cache)),
     ],
     routes: (app) => {

@@ -1,6 +1,6 @@
 // The inventory database: its own Prisma client (generated from prisma/inventory/schema.prisma), the
 // transaction runner the consumer and routes share, and the per-order lock.
-import { prismaAdapter, type TransactionRunner } from '@orderflow/platform';
+import { lockKeys, prismaAdapter, type TransactionRunner } from '@orderflow/platform';
 import { PrismaClient, type Prisma } from './generated/prisma/client';
 import type { StockCache } from './stock-cache';
 
@@ -40,6 +40,14 @@ export function transactions(db: Db, cache: Pick<StockCache, 'track' | 'invalida
  * reservation and order_expired's release arrive on different partitions, so they may run at once):
  * without it a reservation made as the order expired could miss the expiry and never be released.
  */
-export async function lockOrder(tx: Tx, orderId: string): Promise<void> {
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, `inventory:${orderId}`);
+export function lockOrder(tx: Tx, orderId: string): Promise<void> {
+  return lockOrders(tx, [orderId]);
+}
+
+/** Takes {@link lockOrder}'s lock for each order of a chunk, in one statement and one fixed order (no deadlocks). */
+export function lockOrders(tx: Tx, orderIds: readonly string[]): Promise<void> {
+  return lockKeys(
+    tx,
+    orderIds.map((id) => `inventory:${id.toLowerCase()}`),
+  );
 }

@@ -55,6 +55,6 @@ export class StockCache {
 
   /** Drops the cached levels of `skus`; call it once the transaction that changed them committed. */
   async invalidate(skus: Iterable<string>): Promise<void> {
-    await Promise.all([...skus].map((sku) => this.cache.invalidate(sku)));
+    await this.cache.invalidateMany(skus);
   }
 }

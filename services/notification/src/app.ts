@@ -13,7 +13,7 @@ import {
 import {
   createLogger,
   createServiceRuntime,
-  on,
+  onBatch,
   type AssembledService,
   type ServiceAppOptions,
   type StartedService,
@@ -63,22 +63,22 @@ export function createApp(
     db,
     transaction: transactions(db),
     subscriptions: [
-      on(
+      onBatch(
         paymentFailed,
         registry,
         notify((event: PaymentFailed) => ({ type: 'PaymentFailed', event })),
       ),
-      on(
+      onBatch(
         inventoryUpdated,
         registry,
         notify((event: InventoryUpdated) => ({ type: 'InventoryUpdated', event })),
       ),
-      on(
+      onBatch(
         paymentRefunded,
         registry,
         notify((event: PaymentRefunded) => ({ type: 'PaymentRefunded', event })),
       ),
-      on(
+      onBatch(
         orderExpired,
         registry,
         notify((event: OrderExpired) => ({ type: 'OrderExpired', event })),

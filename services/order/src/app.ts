@@ -7,6 +7,7 @@ import {
   createLogger,
   createRedis,
   createServiceRuntime,
+  databasePool,
   type AssembledService,
   type ServiceAppOptions,
   type StartedService,
@@ -29,6 +30,8 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
   const validator = OpenApiValidator.fromFile(config.openApiPath);
   const prisma = createDb(config.databaseUrl, config.databasePoolSize);
+  // POST /orders writes on its own pool: a backlog of saga events never holds a customer's request.
+  const writes = databasePool(config.databaseUrl, { poolSize: config.writePoolSize, logger });
   const redis = createRedis(config.redisUrl);
   // ioredis reconnects by itself; without a listener every failed attempt would be an unhandled error.
   redis.on('error', (err: Error) => logger.warn({ err, component: 'redis' }, 'redis connection error'));
@@ -50,7 +53,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
       );
   }
 
-  const deps = { prisma, cache, orderCreated: publishes.orderCreated, validator };
+  const deps = { prisma, writes, cache, orderCreated: publishes.orderCreated, validator };
   const runtime = createServiceRuntime<OrderTx>({
     name: 'order',
     config,
@@ -101,6 +104,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
       stop: async () => {
         await sweeper.stop();
         await running.stop();
+        await writes.end();
       },
     };
   };

@@ -13,8 +13,10 @@ const spec = {
   openApiPath: str('ORDER_OPENAPI_PATH', {
     default: path.resolve(__dirname, '../../../schemas/openapi/order-api.yaml'),
   }),
-  /** Database connections per process: each POST and each saga event holds one for its transaction. */
+  /** Database connections per process for the saga consumer's transactions, the sweeper and reads. */
   databasePoolSize: int('ORDER_DATABASE_POOL_SIZE', { default: 20, min: 1, max: 200 }),
+  /** Connections of POST /orders' own pool (one statement per order; the saga's consumer uses the other pool). */
+  writePoolSize: int('ORDER_WRITE_POOL_SIZE', { default: 8, min: 1, max: 200 }),
   /** Kafka consumer group of the saga tracker; also the inbox's `consumer` column. */
   consumerGroup: str('ORDER_CONSUMER_GROUP', { default: 'order-service' }),
   /** How long an order may take to reach a final status; past it, it ends EXPIRED and is compensated. */

@@ -28,4 +28,9 @@ export class OrderCache {
   invalidate(id: string): Promise<void> {
     return this.cache.invalidate(id);
   }
+
+  /** {@link invalidate} for several orders in one round trip. */
+  invalidateMany(ids: Iterable<string>): Promise<void> {
+    return this.cache.invalidateMany(ids);
+  }
 }

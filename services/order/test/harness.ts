@@ -2,8 +2,7 @@
 // deadline its tests choose, and places orders whose ids the other harnesses accept (testOrderId).
 import { randomUUID } from 'node:crypto';
 import { Topics, orderCreatedCodec, type OrderCreated } from '@orderflow/contracts';
-import { SchemaRegistryClient } from '@orderflow/codec';
-import { enqueueOutbox, eventHeaders } from '@orderflow/platform';
+import { enqueueOutbox, eventHeaders, wakeOutboxRelays } from '@orderflow/platform';
 import { startServiceHarness, type ServiceHarness } from '../../../tests/support/service-harness';
 import { testOrderId } from '../../../tests/support/topic-probe';
 import { createApp, type OrderService } from '../src/app';
@@ -42,7 +41,7 @@ export async function placeTestOrder(
   harness: OrderHarness,
   order: Pick<OrderCreated, 'customer' | 'lines' | 'currency' | 'paymentToken'> & { amountMinor?: number },
 ): Promise<OrderCreated> {
-  const codec = orderCreatedCodec(new SchemaRegistryClient({ url: 'http://127.0.0.1:9/unused' }));
+  const codec = orderCreatedCodec(harness.registry);
   const now = new Date(Math.floor(Date.now()));
   const event: OrderCreated = {
     eventId: randomUUID(),
@@ -87,5 +86,6 @@ export async function placeTestOrder(
     });
     await enqueueOutbox(tx, codec, event, eventHeaders());
   });
+  wakeOutboxRelays();
   return event;
 }

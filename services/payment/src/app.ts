@@ -11,11 +11,12 @@ import {
   createLogger,
   createServiceRuntime,
   on,
+  onBatch,
   type AssembledService,
   type ServiceAppOptions,
   type StartedService,
 } from '@orderflow/platform';
-import { capturePayment } from './capturing-payment/handler';
+import { capturePayments } from './capturing-payment/handler';
 import type { PaymentConfig } from './config';
 import { createDb, transactions, type Db, type Tx } from './db';
 import { gettingPaymentRoute } from './getting-payment/route';
@@ -49,7 +50,7 @@ export function createApp(config: PaymentConfig, opts: PaymentAppOptions = {}): 
     db,
     transaction: transactions(db),
     subscriptions: [
-      on(orderCreated, registry, capturePayment(publishes, { limitMinor: config.paymentLimitMinor })),
+      onBatch(orderCreated, registry, capturePayments(publishes, { limitMinor: config.paymentLimitMinor })),
       on(inventoryUpdated, registry, refundPayment(publishes.paymentRefunded)),
       on(orderExpired, registry, refundExpiredOrder(publishes.paymentRefunded)),
     ],

@@ -1,6 +1,6 @@
 // The payment database: its own Prisma client (generated from prisma/payment/schema.prisma), the
 // transaction runner the consumer and routes share, and the per-order lock.
-import { prismaAdapter, type TransactionRunner } from '@orderflow/platform';
+import { lockKeys, prismaAdapter, type TransactionRunner } from '@orderflow/platform';
 import { PrismaClient, type Prisma } from './generated/prisma/client';
 
 /** The payment database client. */
@@ -25,5 +25,13 @@ export function transactions(db: Db): TransactionRunner<Tx> {
  * each could miss the other's uncommitted row, and a charge made as the order expired would never be refunded.
  */
 export async function lockOrder(tx: Tx, orderId: string): Promise<void> {
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, `payment:${orderId}`);
+  await lockKeys(tx, [`payment:${orderId.toLowerCase()}`]);
+}
+
+/** Takes {@link lockOrder}'s lock for each order of a chunk, in one statement and one fixed order (no deadlocks). */
+export function lockOrders(tx: Tx, orderIds: readonly string[]): Promise<void> {
+  return lockKeys(
+    tx,
+    orderIds.map((id) => `payment:${id.toLowerCase()}`),
+  );
 }

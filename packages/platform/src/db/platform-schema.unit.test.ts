@@ -37,4 +37,15 @@ describe('prisma/platform (the outbox and inbox every service has)', () => {
     const sql = initSql(service);
     for (const step of platformSteps()) expect(sql).toContain(step);
   });
+
+  it.each(SERVICES)('%s has every later platform migration, unchanged and under the same name', (service) => {
+    const later = readdirSync(join(PRISMA, 'platform', 'migrations')).filter(
+      (d) => /^\d+_/.test(d) && !d.endsWith('_init'),
+    );
+    expect(later.length).toBeGreaterThan(0);
+    for (const dir of later)
+      expect(read(service, 'migrations', dir, 'migration.sql')).toBe(
+        read('platform', 'migrations', dir, 'migration.sql'),
+      );
+  });
 });

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec, orderExpiredCodec, Topics } from '@orderflow/contracts';
-import { createLogger, eventHeaders, type EventContext } from '@orderflow/platform';
+import { createLogger, databasePool, eventHeaders, type EventContext } from '@orderflow/platform';
+import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
 import { createDb, transactions, type OrderDb } from '../db';
 import type { OrderCache } from '../order-cache';
@@ -15,34 +16,38 @@ import { trackEvent } from '../tracking-saga/handler';
 import { expireOverdueOrders, type ExpiryDeps } from './sweeper';
 
 const logger = createLogger({ service: 'order-test', level: 'silent' });
-// The outbox write only renders events as Avro JSON: the codecs never call this (unreachable) registry.
-const registry = new SchemaRegistryClient({ url: 'http://127.0.0.1:9/unused' });
+// The outbox stores encoded events: the codecs resolve their schema ids from the real registry.
+const registry = new SchemaRegistryClient({ url: REGISTRY_URL });
 const orderCreated = orderCreatedCodec(registry);
 const orderExpired = orderExpiredCodec(registry);
 const invalidated: string[] = [];
 const cache = {
   invalidate: (id: string) => Promise.resolve(void invalidated.push(id)),
+  invalidateMany: (ids: Iterable<string>) => Promise.resolve(void invalidated.push(...ids)),
 } as unknown as OrderCache;
 const DEADLINE_MS = 60_000;
 let db: { url: string; drop: () => Promise<void> };
 let prisma: OrderDb;
+let writes: ReturnType<typeof databasePool>;
 let deps: ExpiryDeps;
 
 beforeAll(async () => {
   db = await scratchDatabase('order', 'expiry_test');
   prisma = createDb(db.url);
+  writes = databasePool(db.url, { poolSize: 2 });
   deps = { prisma, cache, orderExpired, logger };
 });
 
 afterAll(async () => {
   await prisma.$disconnect();
+  await writes.end();
   await db.drop();
 });
 
 /** Places an order and backdates it by `ageMs`, with `status` set as the saga would have. */
 async function order(ageMs: number, status = 'PENDING'): Promise<string> {
   const placed = await placeOrder(
-    { prisma, orderCreated },
+    { prisma, writes, orderCreated },
     {
       customer: { id: 'c-1', email: 'ada@example.com', name: 'Ada' },
       lines: [{ sku: 'SKU-1', quantity: 2, unitPriceMinor: 1999 }],
@@ -74,7 +79,10 @@ test('a PAID order past its deadline: EXPIRED, the reason in its timeline, one o
   expect(last?.detail).toMatch(/^not final 60 s after it was placed \(still PAID\): SAGA_DEADLINE_EXCEEDED/);
   const rows = await outboxOf(orderId);
   expect(rows.map((r) => r.topic)).toEqual([Topics.OrderCreated, Topics.OrderExpired]);
-  const payload = orderExpired.schema.fromString(JSON.stringify(rows[1]!.payload)) as Record<string, unknown>;
+  const payload = (await orderExpired.decode(Buffer.from(rows[1]!.value!))) as unknown as Record<
+    string,
+    unknown
+  >;
   expect(payload).toMatchObject({
     orderId,
     eventId: last?.eventId,

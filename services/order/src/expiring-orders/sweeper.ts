@@ -5,7 +5,13 @@
 // event, so a late event sees EXPIRED and records itself without moving it (tracking-saga/decide.ts).
 import { randomUUID } from 'node:crypto';
 import type { OrderExpired } from '@orderflow/contracts';
-import { enqueueOutbox, eventHeaders, type EventCodec, type Logger } from '@orderflow/platform';
+import {
+  enqueueOutbox,
+  eventHeaders,
+  wakeOutboxRelays,
+  type EventCodec,
+  type Logger,
+} from '@orderflow/platform';
 import type { OrderDb } from '../db';
 import type { OrderStatus } from '../tracking-saga/decide';
 import type { OrderCache } from '../order-cache';
@@ -102,6 +108,7 @@ export async function expireOverdueOrders(
     },
     { maxWait: 10_000, timeout: 15_000 },
   );
+  if (expired.length > 0) wakeOutboxRelays();
   // Dropped only after the commit: a read in between would otherwise cache the old status again.
   for (const id of expired) await deps.cache.invalidate(id);
   return expired;

@@ -3,7 +3,14 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec } from '@orderflow/contracts';
-import { createHttpApp, createLogger, createMetricsRegistry, listen } from '@orderflow/platform';
+import {
+  createHttpApp,
+  createLogger,
+  createMetricsRegistry,
+  databasePool,
+  listen,
+} from '@orderflow/platform';
+import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { createDb } from '../db';
 import { placingOrderRoute } from '../placing-order/route';
 import { OpenApiValidator } from './openapi-validator';
@@ -32,6 +39,7 @@ const server = startingUpPostgres();
 let prisma: ReturnType<typeof createDb>;
 let base: string;
 let close: () => Promise<void>;
+let writes: ReturnType<typeof databasePool>;
 
 beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -40,13 +48,15 @@ beforeAll(async () => {
   const validator = OpenApiValidator.fromFile(
     resolve(__dirname, '../../../../schemas/openapi/order-api.yaml'),
   );
-  const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: 'http://127.0.0.1:1' }));
+  // The real registry: the event is encoded before the write, which then meets the starting database.
+  const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
+  writes = databasePool(`postgresql://postgres@127.0.0.1:${port}/orders`, { poolSize: 2 });
   const app = createHttpApp({
     logger: createLogger({ service: 'order-test', level: 'silent' }),
     metrics: createMetricsRegistry('order-outage-test', { defaultMetrics: false }),
     readiness: [],
     // Mounted as app.ts mounts it; the platform's error handler maps the outage.
-    routes: (a) => placingOrderRoute(a, { prisma, orderCreated, validator }),
+    routes: (a) => placingOrderRoute(a, { prisma, writes, orderCreated, validator }),
   });
   const s = await listen(app, 0);
   base = `http://127.0.0.1:${s.port}`;
@@ -56,6 +66,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await close();
   await prisma.$disconnect();
+  await writes.end();
   await new Promise((r) => server.close(r));
 });
 

@@ -1,23 +1,23 @@
-// PlaceOrder: persist the order, its lines, its first timeline entry and its order_created event in ONE
-// transaction (the outbox), honouring Idempotency-Key through the database's unique key so concurrent
-// duplicates create one order however many processes serve them.
+// PlaceOrder: persist the idempotency key, the order, its lines, its first timeline entry and its
+// order_created event (the outbox) in ONE statement — one round trip, one commit — on the POST path's own
+// pool, honouring Idempotency-Key through the database's unique key so concurrent duplicates create one
+// order however many processes serve them.
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import type { OrderCreated } from '@orderflow/contracts';
-import { ApiError, enqueueOutbox, type EventCodec, type EventHeaders } from '@orderflow/platform';
+import { ApiError, wakeOutboxRelays, type EventCodec, type EventHeaders } from '@orderflow/platform';
 import type { ApiOrder } from '@orderflow/contracts';
 import type { OrderDb } from '../db';
 import { orderTotal, requestFingerprint, type PlaceOrder } from './decide';
 import { describeOrderCreated } from '../tracking-saga/describe';
-import { Prisma } from '../generated/prisma/client';
 import { asCreated, ORDER_VIEW_INCLUDE, toOrderView, type OrderRow } from '../order-view';
-
-// Prisma's default maxWait (2 s) turns a burst of concurrent POSTs into P2028 500s while they queue
-// for the pool; the other services wait 10 s too (tests/faults/last-units: 100 concurrent orders).
-const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
 
 /** What placing an order needs. */
 export interface PlaceOrderDeps {
+  /** Reads an Idempotency-Key replay's order. */
   prisma: OrderDb;
+  /** The POST path's own pool: a backlog of saga events never makes a customer wait for a connection. */
+  writes: pg.Pool;
   orderCreated: EventCodec<OrderCreated>;
 }
 
@@ -26,6 +26,33 @@ export interface PlacedOrder {
   order: ApiOrder;
   created: boolean;
 }
+
+// Data-modifying CTEs run once each on one snapshot; each insert after the key's reads the one before
+// it, so nothing is written when the key was taken. A concurrent insert of the same key waits for the
+// other transaction, then inserts nothing (the replay is read after it).
+const PLACE_ORDER = `
+WITH key AS (
+  INSERT INTO "idempotency_keys" ("key", "request_hash", "order_id")
+  SELECT $1::text, $2::text, $3::uuid WHERE $1::text IS NOT NULL
+  ON CONFLICT ("key") DO NOTHING RETURNING "order_id"
+), placed AS (
+  INSERT INTO "orders" ("id", "customer_id", "customer_email", "customer_name", "status", "total_amount",
+                        "currency", "correlation_id", "created_at", "updated_at")
+  SELECT $3::uuid, $4, $5, $6, 'PENDING', $7::bigint, $8, $9, $10, $10
+  WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM key)
+  RETURNING "id"
+), lines AS (
+  INSERT INTO "order_lines" ("order_id", "line_no", "sku", "quantity", "unit_price_minor")
+  SELECT p.id, l.n, l.sku, l.quantity, l.price
+  FROM placed p, unnest($11::text[], $12::int[], $13::bigint[]) WITH ORDINALITY AS l(sku, quantity, price, n)
+), timeline AS (
+  INSERT INTO "order_events" ("order_id", "event_id", "type", "status", "detail", "occurred_at")
+  SELECT id, $14::uuid, $15, 'PENDING', $16::jsonb, $10 FROM placed
+), outbox AS (
+  INSERT INTO "outbox" ("event_id", "topic", "key", "value", "headers")
+  SELECT $14::uuid, $15, $3::text, $17::bytea, $18::jsonb FROM placed
+)
+SELECT count(*)::int AS created FROM placed`;
 
 /** Places `request` (already validated against the OpenAPI schema). */
 export async function placeOrder(
@@ -47,42 +74,31 @@ export async function placeOrder(
     currency: request.currency,
     paymentToken: request.paymentToken ?? null,
   };
-
-  const outcome = await deps.prisma.$transaction(async (tx) => {
-    const key = opts.idempotencyKey;
-    if (key !== undefined) {
-      const fingerprint = requestFingerprint(request);
-      // A concurrent insert of the same key waits here for the other transaction, then finds its row.
-      const inserted = await tx.$executeRawUnsafe(
-        `INSERT INTO "idempotency_keys" ("key", "request_hash", "order_id") VALUES ($1, $2, $3::uuid) ON CONFLICT ("key") DO NOTHING`,
-        key,
-        fingerprint,
-        orderId,
-      );
-      if (inserted === 0) {
-        const existing = await tx.idempotencyKey.findUnique({ where: { key } });
-        if (!existing)
-          throw new Error(`idempotency key ${JSON.stringify(key)} conflicted but cannot be read`);
-        if (existing.requestHash !== fingerprint) {
-          throw new ApiError(
-            'IDEMPOTENCY_KEY_REUSED',
-            `Idempotency-Key ${JSON.stringify(key)} was already used for a different request (order ${existing.orderId})`,
-            {
-              orderId: existing.orderId,
-            },
-          );
-        }
-        const row = await tx.order.findUnique({
-          where: { id: existing.orderId },
-          include: ORDER_VIEW_INCLUDE,
-        });
-        if (!row)
-          throw new Error(
-            `idempotency key ${JSON.stringify(key)} points at order ${existing.orderId}, which does not exist`,
-          );
-        return { order: asCreated(row), created: false };
-      }
-    }
+  const key = opts.idempotencyKey;
+  const fingerprint = key === undefined ? null : requestFingerprint(request);
+  const detail = describeOrderCreated(event);
+  const { rows } = await deps.writes.query<{ created: number }>(PLACE_ORDER, [
+    key ?? null,
+    fingerprint,
+    orderId,
+    request.customer.id,
+    request.customer.email,
+    request.customer.name ?? null,
+    String(amountMinor),
+    request.currency,
+    opts.headers['correlation-id'],
+    now,
+    request.lines.map((l) => l.sku),
+    request.lines.map((l) => l.quantity),
+    request.lines.map((l) => String(l.unitPriceMinor)),
+    event.eventId,
+    deps.orderCreated.topic,
+    JSON.stringify(detail),
+    await deps.orderCreated.encode(event),
+    JSON.stringify(opts.headers),
+  ]);
+  if (rows[0]?.created === 1) {
+    wakeOutboxRelays();
     const row: OrderRow = {
       id: orderId,
       customerId: request.customer.id,
@@ -109,29 +125,38 @@ export async function placeOrder(
           eventId: event.eventId,
           type: deps.orderCreated.topic,
           status: 'PENDING',
-          detail: describeOrderCreated(event),
+          detail,
           occurredAt: now,
           recordedAt: now,
         },
       ],
     };
-    const { lines, events, ...order } = row;
-    // Written field by field and answered from memory: no read-back round trips inside the transaction.
-    await tx.order.create({
-      data: {
-        ...order,
-        lines: { createMany: { data: lines.map(({ orderId: _o, ...l }) => l) } },
-        events: {
-          create: events.map(({ id: _id, orderId: _o, recordedAt: _r, ...e }) => ({
-            ...e,
-            detail: e.detail ?? Prisma.JsonNull,
-          })),
-        },
-      },
-      select: { id: true },
-    });
-    await enqueueOutbox(tx, deps.orderCreated, event, opts.headers);
+    // Answered from memory: the statement wrote exactly this.
     return { order: toOrderView(row), created: true };
-  }, TRANSACTION_OPTIONS);
-  return outcome;
+  }
+  if (key === undefined)
+    throw new Error(`order ${orderId} was not inserted and no Idempotency-Key explains it`);
+  return replay(deps, key, fingerprint!);
+}
+
+/** The order an Idempotency-Key already placed, when the request is the same one. */
+async function replay(deps: PlaceOrderDeps, key: string, fingerprint: string): Promise<PlacedOrder> {
+  const existing = await deps.prisma.idempotencyKey.findUnique({ where: { key } });
+  if (!existing) throw new Error(`idempotency key ${JSON.stringify(key)} conflicted but cannot be read`);
+  if (existing.requestHash !== fingerprint) {
+    throw new ApiError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency-Key ${JSON.stringify(key)} was already used for a different request (order ${existing.orderId})`,
+      { orderId: existing.orderId },
+    );
+  }
+  const row = await deps.prisma.order.findUnique({
+    where: { id: existing.orderId },
+    include: ORDER_VIEW_INCLUDE,
+  });
+  if (!row)
+    throw new Error(
+      `idempotency key ${JSON.stringify(key)} points at order ${existing.orderId}, which does not exist`,
+    );
+  return { order: asCreated(row), created: false };
 }

@@ -2,7 +2,8 @@
 // in any order across topics end in the same state, a redelivered event adds nothing, and a terminal
 // status is never regressed.
 import { randomUUID } from 'node:crypto';
-import { createLogger, eventHeaders, type EventContext } from '@orderflow/platform';
+import { createLogger, databasePool, eventHeaders, type EventContext } from '@orderflow/platform';
+import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec } from '@orderflow/contracts';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
@@ -17,25 +18,29 @@ const logger = createLogger({ service: 'order-test', level: 'silent' });
 const invalidated: string[] = [];
 const cache = {
   invalidate: (id: string) => Promise.resolve(void invalidated.push(id)),
+  invalidateMany: (ids: Iterable<string>) => Promise.resolve(void invalidated.push(...ids)),
 } as unknown as OrderCache;
-// The outbox write only renders the event as Avro JSON: the codec never calls this (unreachable) registry.
-const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: 'http://127.0.0.1:9/unused' }));
+// The outbox stores the encoded event: the codec resolves its schema id from the real registry.
+const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
 let db: { url: string; drop: () => Promise<void> };
 let prisma: OrderDb;
+let writes: ReturnType<typeof databasePool>;
 
 beforeAll(async () => {
   db = await scratchDatabase('order', 'track_test');
   prisma = createDb(db.url);
+  writes = databasePool(db.url, { poolSize: 2 });
 });
 
 afterAll(async () => {
   await prisma.$disconnect();
+  await writes.end();
   await db.drop();
 });
 
 async function newOrder(): Promise<string> {
   const placed = await placeOrder(
-    { prisma, orderCreated },
+    { prisma, writes, orderCreated },
     {
       customer: { id: 'c-1', email: 'ada@example.com' },
       lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],

@@ -1,7 +1,7 @@
 import type { OrderCreated, PaymentFailed, PaymentSuccessful } from '@orderflow/contracts';
-import { outgoing, type EventCodec, type EventHandler, type Outgoing } from '@orderflow/platform';
+import { outgoing, type BatchEventHandler, type EventCodec, type Outgoing } from '@orderflow/platform';
 import { randomUUID } from 'node:crypto';
-import { lockOrder, type Tx } from '../db';
+import { lockOrders, type Tx } from '../db';
 import { decideCapture } from './decide';
 
 /** The codecs the capture handler publishes with. */
@@ -10,61 +10,95 @@ export interface CaptureCodecs {
   paymentFailed: EventCodec<PaymentFailed>;
 }
 
-/** Handles order_created: charges through the simulator, stores the payment and returns its outcome (payment_successful or payment_failed) to publish. */
-export function capturePayment(
+interface PaymentRow {
+  id: string;
+  orderId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  amount: string;
+  currency: string;
+  failureReason: string | null;
+}
+
+/**
+ * Handles a chunk of order_created set-based: locks the chunk's orders, reads which were charged or
+ * expired in one query, decides each order in partition order (a second order_created of one order in
+ * the chunk sees the first's charge), stores the payments in one INSERT and returns each order's outcome
+ * (payment_successful or payment_failed) to publish.
+ */
+export function capturePayments(
   codecs: CaptureCodecs,
   opts: { limitMinor: number },
-): EventHandler<OrderCreated, Tx> {
-  return async (order, tx, ctx) => {
+): BatchEventHandler<OrderCreated, Tx> {
+  return async (items, tx) => {
+    const orderIds = [...new Set(items.map((i) => i.event.orderId))];
     // Serialised with order_expired's handler: an expiry either is seen here or sees this charge.
-    await lockOrder(tx, order.orderId);
-    const existing = await tx.payment.findUnique({ where: { orderId: order.orderId }, select: { id: true } });
-    const expired = await tx.expiredOrder.count({ where: { orderId: order.orderId } });
-    if (expired > 0) ctx.log.info('order expired before it was charged; not charging it');
-    const events = decideCapture(
-      order,
-      { alreadyCharged: existing !== null, orderExpired: expired > 0 },
-      { limitMinor: opts.limitMinor, newId: randomUUID, now: new Date() },
+    await lockOrders(tx, orderIds);
+    const known = await tx.$queryRawUnsafe<{ order_id: string; charged: boolean; expired: boolean }[]>(
+      `SELECT o::text AS order_id,
+              EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o) AS charged,
+              EXISTS (SELECT 1 FROM expired_orders e WHERE e.order_id = o) AS expired
+       FROM unnest($1::uuid[]) AS o`,
+      orderIds,
     );
-    if (events.length === 0) ctx.log.info('order already charged; nothing to do');
-    const published: Outgoing[] = [];
-    for (const decided of events) {
-      const { event } = decided;
-      const failureReason = decided.type === 'PaymentFailed' ? decided.event.reason : null;
-      // The unique orderId is the last word: a concurrent duplicate inserts nothing and publishes nothing.
-      const { count } = await tx.payment.createMany({
-        data: [
-          {
-            id: event.paymentId,
-            orderId: event.orderId,
-            status: failureReason === null ? 'SUCCEEDED' : 'FAILED',
-            amount: BigInt(event.amountMinor),
-            currency: event.currency,
-            failureReason,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      if (count === 0) {
-        ctx.log.info('order already charged; nothing to do');
-        continue;
-      }
-      published.push(
-        decided.type === 'PaymentSuccessful'
-          ? outgoing(codecs.paymentSuccessful, decided.event)
-          : outgoing(codecs.paymentFailed, decided.event),
+    const charged = new Set(known.filter((k) => k.charged).map((k) => k.order_id));
+    const expired = new Set(known.filter((k) => k.expired).map((k) => k.order_id));
+    const now = new Date();
+    const rows: PaymentRow[] = [];
+    const decided = items.map(({ event: order, ctx }) => {
+      const orderId = order.orderId.toLowerCase();
+      if (expired.has(orderId)) ctx.log.debug('order expired before it was charged; not charging it');
+      const events = decideCapture(
+        order,
+        { alreadyCharged: charged.has(orderId), orderExpired: expired.has(orderId) },
+        { limitMinor: opts.limitMinor, newId: randomUUID, now },
       );
-      ctx.log.info(
-        {
-          paymentId: event.paymentId,
-          outcome: decided.type,
-          failureReason,
-          amountMinor: event.amountMinor,
+      if (events.length === 0) ctx.log.debug('order already charged or expired; nothing to do');
+      for (const { type, event } of events) {
+        charged.add(orderId);
+        rows.push({
+          id: event.paymentId,
+          orderId: event.orderId,
+          status: type === 'PaymentSuccessful' ? 'SUCCEEDED' : 'FAILED',
+          amount: String(event.amountMinor),
           currency: event.currency,
-        },
-        'payment decided',
-      );
-    }
-    return published;
+          failureReason: type === 'PaymentFailed' ? event.reason : null,
+        });
+        ctx.log.debug(
+          {
+            paymentId: event.paymentId,
+            outcome: type,
+            amountMinor: event.amountMinor,
+            currency: event.currency,
+          },
+          'payment decided',
+        );
+      }
+      return events;
+    });
+    if (rows.length === 0) return decided.map(() => []);
+    // The unique orderId is the last word: a payment another transaction stored first is not published.
+    const stored = await tx.$queryRawUnsafe<{ id: string }[]>(
+      `INSERT INTO payments (id, order_id, status, amount, currency, failure_reason, updated_at)
+       SELECT id, order_id, status::payment_status, amount, currency, failure_reason, now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+         AS t(id, order_id, status, amount, currency, failure_reason)
+       ON CONFLICT (order_id) DO NOTHING RETURNING id::text`,
+      rows.map((r) => r.id),
+      rows.map((r) => r.orderId),
+      rows.map((r) => r.status),
+      rows.map((r) => r.amount),
+      rows.map((r) => r.currency),
+      rows.map((r) => r.failureReason),
+    );
+    const storedIds = new Set(stored.map((s) => s.id));
+    return decided.map((events) =>
+      events
+        .filter(({ event }) => storedIds.has(event.paymentId.toLowerCase()))
+        .map((d): Outgoing =>
+          d.type === 'PaymentSuccessful'
+            ? outgoing(codecs.paymentSuccessful, d.event)
+            : outgoing(codecs.paymentFailed, d.event),
+        ),
+    );
   };
 }
