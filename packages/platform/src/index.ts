@@ -20,6 +20,8 @@ export { Pruner } from './pruning';
 export type { PruneRule } from './pruning';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export { lockKeys } from './locks';
+export { prismaTransactions, sqlTransactions } from './sql-transaction';
+export type { PrismaTransactional, SqlTransaction } from './sql-transaction';
 export { recordInbox, recordInboxBatch } from './inbox';
 export { enqueueOutbox, enqueueOutgoing, onOutboxWake, outgoing, wakeOutboxRelays } from './outbox';
 export type { Outgoing, OutgoingGroup } from './outbox';

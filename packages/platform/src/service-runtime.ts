@@ -14,7 +14,9 @@ import { createMetricsRegistry } from './metrics';
 import { OutboxRelay, type OutboxCodec } from './outbox-relay';
 import { Pruner, type PruneRule } from './pruning';
 import { consumerCheck, databaseCheck, kafkaCheck, redisCheck, registryCheck, relayCheck } from './readiness';
-import type { SqlExecutor, TransactionRunner } from './sql';
+import { databasePool } from './prisma';
+import type { SqlExecutor } from './sql';
+import { sqlTransactions, type SqlTransaction } from './sql-transaction';
 
 /** The settings the runtime reads (every `platformSettings(...)` config has them). */
 export interface ServiceRuntimeConfig {
@@ -40,17 +42,16 @@ export interface ServiceDb extends SqlExecutor {
 }
 
 /** What a service hands the runtime: its config, its clients, its subscriptions, its routes and the codecs it publishes. */
-export interface ServiceRuntimeOptions<Tx extends SqlExecutor> {
+export interface ServiceRuntimeOptions {
   /** Names the service in its log lines (`<name> service listening`); config.serviceName may be overridden per instance. */
   name: string;
   config: ServiceRuntimeConfig;
   logger: Logger;
   db: ServiceDb;
-  /** The consumer's transaction: the inbox row, the effect and the outbox rows commit in it. */
-  transaction: TransactionRunner<Tx>;
   /** When the service uses Redis: checked by /ready and quit after the producer, before the database. */
   redis?: Redis | undefined;
-  subscriptions: readonly Subscription<Tx>[];
+  /** Handled in the runtime's consumer transactions (pg, on their own pool: the consumer's partitions + 2 connections). */
+  subscriptions: readonly Subscription<SqlTransaction>[];
   routes: HttpAppOptions['routes'];
   /** Published by the outbox relay; each schema id is resolved before anything else starts, so a missing schema fails start-up. */
   publishes: readonly PublishedCodec[];
@@ -149,6 +150,8 @@ export interface StopTargets {
   admin: { disconnect: () => Promise<void> };
   redis: { quit: () => Promise<unknown> } | undefined;
   db: { $disconnect: () => Promise<void> };
+  /** The consumer transactions' pool, closed after the database client. */
+  consumerPool?: { end: () => Promise<void> } | undefined;
 }
 
 /**
@@ -167,6 +170,8 @@ export function stopSteps(t: StopTargets): StopStep[] {
   ];
   if (redis !== undefined) steps.push(['redis', () => redis.quit()]);
   steps.push(['database', () => t.db.$disconnect()]);
+  const { consumerPool } = t;
+  if (consumerPool !== undefined) steps.push(['consumer database pool', () => consumerPool.end()]);
   return steps;
 }
 
@@ -175,14 +180,15 @@ export function stopSteps(t: StopTargets): StopStep[] {
  * with /ready checks (database, Redis when given, Kafka, registry), and on `start()` the producer, the
  * outbox relay, the consumer and the listener; `stop()` closes them in `stopSteps` order.
  */
-export function createServiceRuntime<Tx extends SqlExecutor>(
-  opts: ServiceRuntimeOptions<Tx>,
-): ServiceRuntime {
+export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntime {
   const { config, logger, db, redis } = opts;
   const metrics = createMetricsRegistry(config.serviceName);
   const kafka = createKafka({ clientId: config.serviceName, brokers: config.kafkaBrokers, logger });
   const admin = kafka.admin();
-  let consumer: ConsumerRunner<Tx> | undefined;
+  let consumer: ConsumerRunner<SqlTransaction> | undefined;
+  // The consumer's transactions run on their own pool: a burst of events never starves HTTP reads.
+  const concurrency = opts.concurrency ?? 3;
+  const consumerPool = databasePool(config.databaseUrl, { poolSize: concurrency + 2, logger });
   let relay: OutboxRelay | undefined;
   const http = createHttpApp({
     logger,
@@ -252,16 +258,16 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
     });
     await relay.start();
     step('outbox relay started');
-    consumer = new ConsumerRunner<Tx>({
+    consumer = new ConsumerRunner<SqlTransaction>({
       kafka,
       groupId: opts.groupId ?? config.serviceName,
       subscriptions,
-      transaction: opts.transaction,
+      transaction: sqlTransactions(consumerPool),
       producer,
       logger,
       metrics,
       maxAttempts: config.consumerMaxAttempts ?? 5,
-      ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
+      concurrency,
     });
     await consumer.start();
     step('consumer subscribed (joining its group)');
@@ -292,6 +298,7 @@ export function createServiceRuntime<Tx extends SqlExecutor>(
             admin,
             redis,
             db,
+            consumerPool,
           }),
         ),
     };

@@ -4,6 +4,7 @@ import {
   createLogger,
   createRedis,
   createServiceRuntime,
+  prismaTransactions,
   on,
   onBatch,
   type AssembledService,
@@ -11,7 +12,7 @@ import {
   type StartedService,
 } from '@orderflow/platform';
 import type { InventoryConfig } from './config';
-import { createDb, transactions, type Db, type Tx } from './db';
+import { createDb, type Db } from './db';
 import { gettingStockRoute } from './getting-stock/route';
 import { releaseStock } from './releasing-stock/handler';
 import { reserveStock } from './reserving-stock/handler';
@@ -41,15 +42,14 @@ export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {
   const publishes = {
     inventoryUpdated: inventoryUpdated.codec(registry, { autoRegister: config.environment !== 'production' }),
   };
-  // Stock levels touched by a transaction are dropped from the cache once it committed.
-  const transaction = transactions(db, cache);
-  const runtime = createServiceRuntime<Tx>({
+  // The restock route's transactions; stock levels a transaction touched are dropped from the cache once it committed.
+  const transaction = prismaTransactions(db);
+  const runtime = createServiceRuntime({
     name: 'inventory',
     config,
     logger,
     db,
     redis,
-    transaction,
     subscriptions: [
       onBatch(paymentSuccessful, registry, reserveStock(publishes.inventoryUpdated, cache)),
       on(orderExpired, registry, releaseStock(cache)),

@@ -42,15 +42,16 @@ export class StockCache {
     });
   }
 
-  /** Notes that `tx` changed these SKUs; they are invalidated when it commits (a transaction of `transactions`). */
+  /** Notes that `tx` changed these SKUs: they are dropped from the cache once it committed (never before). */
   touch(tx: Tx, skus: Iterable<string>): void {
-    const set = this.changed.get(tx);
-    if (set) for (const sku of skus) set.add(sku);
-  }
-
-  /** Records the SKUs `tx` touches into `touched` (see `transactions` in db.ts). */
-  track(tx: Tx, touched: Set<string>): void {
-    this.changed.set(tx, touched);
+    let set = this.changed.get(tx);
+    if (!set) {
+      const touched = new Set<string>();
+      this.changed.set(tx, touched);
+      tx.afterCommit(() => this.invalidate(touched));
+      set = touched;
+    }
+    for (const sku of skus) set.add(sku);
   }
 
   /** Drops the cached levels of `skus`; call it once the transaction that changed them committed. */

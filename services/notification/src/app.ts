@@ -19,7 +19,7 @@ import {
   type StartedService,
 } from '@orderflow/platform';
 import type { NotificationConfig } from './config';
-import { createDb, transactions, type Db, type Tx } from './db';
+import { createDb, type Db } from './db';
 import { listingNotificationsRoute } from './listing-notifications/route';
 import { LogChannel, WebhookChannel, type NotificationChannel } from './notifying-customer/channels';
 import type { Trigger } from './notifying-customer/decide';
@@ -56,12 +56,11 @@ export function createApp(
   };
   const notify = <T extends Trigger['event']>(toTrigger: (event: T) => Trigger) =>
     notifyCustomer(toTrigger, channel, publishes.notificationSent);
-  const runtime = createServiceRuntime<Tx>({
+  const runtime = createServiceRuntime({
     name: 'notification',
     config,
     logger,
     db,
-    transaction: transactions(db),
     subscriptions: [
       onBatch(
         paymentFailed,

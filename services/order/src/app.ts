@@ -13,7 +13,7 @@ import {
   type StartedService,
 } from '@orderflow/platform';
 import type { OrderConfig } from './config';
-import { createDb, transactions, type OrderDb, type OrderTx } from './db';
+import { createDb, type OrderDb } from './db';
 import { OrderExpirySweeper } from './expiring-orders/sweeper';
 import { gettingOrderRoute } from './getting-order/route';
 import { OpenApiValidator } from './http/openapi-validator';
@@ -54,14 +54,12 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   }
 
   const deps = { prisma, writes, cache, orderCreated: publishes.orderCreated, validator };
-  const runtime = createServiceRuntime<OrderTx>({
+  const runtime = createServiceRuntime({
     name: 'order',
     config,
     logger,
     db: prisma,
     redis,
-    // Saga handlers drop cache entries only after their transaction committed (see transactions).
-    transaction: transactions(prisma),
     subscriptions,
     routes: (app) => {
       placingOrderRoute(app, deps);

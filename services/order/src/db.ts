@@ -1,7 +1,7 @@
 // The order service's database: its own Prisma client (generated from prisma/order/schema.prisma) and
 // the transaction handle the saga handlers get.
-import { prismaAdapter, type SqlExecutor, type TransactionRunner } from '@orderflow/platform';
-import { PrismaClient, type Prisma } from './generated/prisma/client';
+import { prismaAdapter, type SqlTransaction } from '@orderflow/platform';
+import { PrismaClient } from './generated/prisma/client';
 
 /** The order database's client. */
 export type OrderDb = PrismaClient;
@@ -12,31 +12,8 @@ export function createDb(databaseUrl: string, poolSize = 10): OrderDb {
 }
 
 /**
- * What a saga handler works with: the open transaction, plus hooks that run only once it committed
- * (dropping a cache entry before the commit would let a concurrent read cache the old state again).
+ * What a saga handler works with: the consumer's transaction (the platform's, on pg), with hooks that
+ * run only once it committed (dropping a cache entry before the commit would let a concurrent read
+ * cache the old state again).
  */
-export interface OrderTx extends SqlExecutor {
-  readonly db: Prisma.TransactionClient;
-  afterCommit(hook: () => Promise<void>): void;
-}
-
-/** Runs `fn` in one transaction, then its after-commit hooks (their failures are the hooks' to handle). */
-export function transactions(prisma: OrderDb): TransactionRunner<OrderTx> {
-  return async (fn) => {
-    const hooks: (() => Promise<void>)[] = [];
-    const result = await prisma.$transaction(
-      async (db) =>
-        fn({
-          db,
-          afterCommit: (hook) => hooks.push(hook),
-          $executeRawUnsafe: (query, ...values) => db.$executeRawUnsafe(query, ...values),
-          $queryRawUnsafe: <T>(query: string, ...values: unknown[]) =>
-            db.$queryRawUnsafe<T>(query, ...values),
-        }),
-      // A burst of events waits for a pooled connection instead of failing (and retrying) after 2 s.
-      { maxWait: 10_000, timeout: 15_000 },
-    );
-    for (const hook of hooks) await hook();
-    return result;
-  };
-}
+export type OrderTx = SqlTransaction;

@@ -18,7 +18,7 @@ import {
 } from '@orderflow/platform';
 import { capturePayments } from './capturing-payment/handler';
 import type { PaymentConfig } from './config';
-import { createDb, transactions, type Db, type Tx } from './db';
+import { createDb, type Db } from './db';
 import { gettingPaymentRoute } from './getting-payment/route';
 import { refundExpiredOrder, refundPayment } from './refunding-payment/handler';
 
@@ -43,12 +43,11 @@ export function createApp(config: PaymentConfig, opts: PaymentAppOptions = {}): 
     paymentFailed: paymentFailed.codec(registry, { autoRegister }),
     paymentRefunded: paymentRefunded.codec(registry, { autoRegister }),
   };
-  const runtime = createServiceRuntime<Tx>({
+  const runtime = createServiceRuntime({
     name: 'payment',
     config,
     logger,
     db,
-    transaction: transactions(db),
     subscriptions: [
       onBatch(orderCreated, registry, capturePayments(publishes, { limitMinor: config.paymentLimitMinor })),
       on(inventoryUpdated, registry, refundPayment(publishes.paymentRefunded)),

@@ -23,10 +23,10 @@ export function releaseStock(cache: StockCache): EventHandler<OrderExpired, Tx> 
       row &&
       ({
         ...row,
-        lines: await tx.reservationLine.findMany({
-          where: { reservationId: row.id },
-          select: { sku: true, quantity: true },
-        }),
+        lines: await tx.$queryRawUnsafe<{ sku: string; quantity: number }[]>(
+          `SELECT sku, quantity FROM reservation_lines WHERE reservation_id = $1::uuid ORDER BY sku`,
+          row.id,
+        ),
       } satisfies RecordedReservation);
     const decision = decideRelease(expired, reservation);
     switch (decision.kind) {
@@ -34,9 +34,11 @@ export function releaseStock(cache: StockCache): EventHandler<OrderExpired, Tx> 
         ctx.log.info({ status: reservation?.status }, `order expired; nothing to release: ${decision.why}`);
         return;
       case 'block':
-        await tx.reservation.create({
-          data: { id: randomUUID(), orderId: decision.orderId, status: 'EXPIRED' },
-        });
+        await tx.$executeRawUnsafe(
+          `INSERT INTO reservations (id, order_id, status) VALUES ($1::uuid, $2::uuid, 'EXPIRED')`,
+          randomUUID(),
+          decision.orderId,
+        );
         ctx.log.info('order expired before any reservation; a late payment_successful will reserve nothing');
         return;
       case 'release':
@@ -48,7 +50,10 @@ export function releaseStock(cache: StockCache): EventHandler<OrderExpired, Tx> 
             line.quantity,
           );
         }
-        await tx.reservation.update({ where: { id: decision.reservationId }, data: { status: 'RELEASED' } });
+        await tx.$executeRawUnsafe(
+          `UPDATE reservations SET status = 'RELEASED' WHERE id = $1::uuid`,
+          decision.reservationId,
+        );
         cache.touch(
           tx,
           decision.lines.map((l) => l.sku),

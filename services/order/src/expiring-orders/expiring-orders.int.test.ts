@@ -5,10 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec, orderExpiredCodec, Topics } from '@orderflow/contracts';
-import { createLogger, databasePool, eventHeaders, type EventContext } from '@orderflow/platform';
+import {
+  createLogger,
+  databasePool,
+  prismaTransactions,
+  eventHeaders,
+  type EventContext,
+} from '@orderflow/platform';
 import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
-import { createDb, transactions, type OrderDb } from '../db';
+import { createDb, type OrderDb } from '../db';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
@@ -150,7 +156,7 @@ test('late saga events are recorded in the timeline but never move an expired or
       log: logger,
       outgoingHeaders: () => eventHeaders(),
     } satisfies EventContext;
-    await transactions(prisma)((tx) =>
+    await prismaTransactions(prisma)((tx) =>
       trackEvent(
         cache as never,
         tx,

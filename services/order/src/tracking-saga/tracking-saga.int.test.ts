@@ -2,12 +2,18 @@
 // in any order across topics end in the same state, a redelivered event adds nothing, and a terminal
 // status is never regressed.
 import { randomUUID } from 'node:crypto';
-import { createLogger, databasePool, eventHeaders, type EventContext } from '@orderflow/platform';
+import {
+  createLogger,
+  databasePool,
+  prismaTransactions,
+  eventHeaders,
+  type EventContext,
+} from '@orderflow/platform';
 import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec } from '@orderflow/contracts';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
-import { createDb, transactions, type OrderDb } from '../db';
+import { createDb, type OrderDb } from '../db';
 import type { SagaFact } from './decide';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
@@ -70,7 +76,7 @@ async function deliver(orderId: string, d: Delivery): Promise<void> {
     log: logger,
     outgoingHeaders: () => eventHeaders(),
   } satisfies EventContext;
-  await transactions(prisma)((tx) =>
+  await prismaTransactions(prisma)((tx) =>
     trackEvent(
       cache,
       tx,

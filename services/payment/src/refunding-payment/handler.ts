@@ -13,13 +13,22 @@ import { decideExpiryRefund, decideRefund, type RefundState } from './decide';
 /** The order's payment (row-locked: its status and the refund change together) and whether it was refunded. */
 async function refundState(tx: Tx, orderId: string): Promise<RefundState> {
   const rows = await tx.$queryRawUnsafe<
-    { id: string; status: 'SUCCEEDED' | 'FAILED' | 'REFUNDED'; amount: bigint; currency: string }[]
+    {
+      id: string;
+      status: 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
+      amount: string;
+      currency: string;
+      refunded: boolean;
+    }[]
   >(
-    `SELECT id::text, status::text AS status, amount, currency FROM payments WHERE order_id = $1::uuid FOR UPDATE`,
+    `SELECT id::text, status::text AS status, amount::text, currency,
+            EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = p.order_id) AS refunded
+     FROM payments p WHERE order_id = $1::uuid FOR UPDATE`,
     orderId,
   );
   const row = rows[0];
-  const refunded = (await tx.refund.count({ where: { orderId } })) > 0;
+  // No payment row means no refund either (a refund references its payment).
+  const refunded = row?.refunded ?? false;
   const payment = row && {
     id: row.id,
     status: row.status,
@@ -41,21 +50,21 @@ async function applyRefunds(
     ctx.log.info({ paymentStatus: state.payment?.status, refunded: state.refunded }, 'nothing to refund');
   const published: Outgoing[] = [];
   for (const event of events) {
-    const { count } = await tx.refund.createMany({
-      data: [
-        {
-          id: event.refundId,
-          orderId: event.orderId,
-          paymentId: event.paymentId,
-          amount: BigInt(event.amountMinor),
-          currency: event.currency,
-          reason: event.reason,
-        },
-      ],
-      skipDuplicates: true,
-    });
+    const count = await tx.$executeRawUnsafe(
+      `INSERT INTO refunds (id, order_id, payment_id, amount, currency, reason)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5, $6) ON CONFLICT DO NOTHING`,
+      event.refundId,
+      event.orderId,
+      event.paymentId,
+      String(event.amountMinor),
+      event.currency,
+      event.reason,
+    );
     if (count === 0) continue;
-    await tx.payment.update({ where: { id: event.paymentId }, data: { status: 'REFUNDED' } });
+    await tx.$executeRawUnsafe(
+      `UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = $1::uuid`,
+      event.paymentId,
+    );
     published.push(outgoing(codec, event));
     ctx.log.info(
       {
@@ -89,10 +98,12 @@ export function refundPayment(codec: EventCodec<PaymentRefunded>): EventHandler<
 export function refundExpiredOrder(codec: EventCodec<PaymentRefunded>): EventHandler<OrderExpired, Tx> {
   return async (expired, tx, ctx) => {
     await lockOrder(tx, expired.orderId);
-    await tx.expiredOrder.createMany({
-      data: [{ orderId: expired.orderId, reason: expired.reason, expiredAt: expired.occurredAt }],
-      skipDuplicates: true,
-    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO expired_orders (order_id, reason, expired_at) VALUES ($1::uuid, $2, $3) ON CONFLICT DO NOTHING`,
+      expired.orderId,
+      expired.reason,
+      expired.occurredAt,
+    );
     const state = await refundState(tx, expired.orderId);
     const events = decideExpiryRefund(expired, state, { newId: randomUUID, now: new Date() });
     return applyRefunds(tx, ctx, codec, state, events);
