@@ -9,76 +9,35 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startService, stopService, waitReady, killService } from '@orderflow/stack';
-import { DECLINING_TOKEN, orderRequest, setStock } from '../e2e/support/saga';
-import { crashService, restartService, ROOT } from '../e2e/support/services';
+import { isReady, killService, startService, stopService, waitReady } from '@orderflow/stack';
+import { setStock } from '../e2e/support/saga';
+import { crashService, restartService } from '../e2e/support/services';
 import { probeKafka } from '../support/topic-probe';
 import { closeDbs, dbQuery } from './support/fault-kit';
-import { expectOracle, LoadGenerator, sagaOracle, type OracleReport } from './support/oracle';
+import {
+  FOUR_SERVICES,
+  pidsOf,
+  sleep,
+  stackPid,
+  stackUp,
+  underLoad as underLoadFor,
+  watchReadiness,
+  type Instance,
+} from './support/under-load';
 
 jest.setTimeout(600_000);
 
-// Orders per second: well under the saga's measured ceiling on a 2-core machine (~20/s), so a case
-// measures recovery from the fault, not a backlog the platform could never drain.
-const RATE = 4;
+const run = promisify(execFile);
+
 const sku = `FAULT-INFRA-${randomUUID().slice(0, 8).toUpperCase()}`;
 
-function stackPid(component: 'kafka' | 'registry' | 'zookeeper'): number {
-  const file = path.join(ROOT, '.stack', 'pids', `${component}.json`);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-// Asynchronous, so the load generator keeps placing orders while the command runs.
-const run = promisify(execFile);
-async function stackUp(): Promise<void> {
-  try {
-    await run('npm', ['run', '--silent', 'stack', '--', 'up'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm run stack -- up failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
-
-/** Places orders at RATE/s for `beforeMs`, runs the fault, keeps placing for `afterMs`, then asserts the oracle. */
+/** Places orders around `fault`, then asserts the oracle (nothing dead-lettered) and prints the figures. */
 async function underLoad(
   name: string,
   fault: () => Promise<void>,
   opts: { beforeMs?: number; afterMs?: number } = {},
-): Promise<OracleReport> {
-  const load = new LoadGenerator(
-    (i) =>
-      orderRequest({
-        lines: [{ sku, quantity: 1, unitPriceMinor: 1500 }],
-        ...(i % 5 === 4 ? { paymentToken: DECLINING_TOKEN } : {}),
-      }),
-    RATE,
-  );
-  load.start();
-  let faultMs = 0;
-  let faultAt = Date.now();
-  let ids: string[];
-  try {
-    await sleep(opts.beforeMs ?? 3000);
-    faultAt = Date.now();
-    await fault();
-    faultMs = Date.now() - faultAt;
-    await sleep(opts.afterMs ?? 3000);
-  } finally {
-    // Also when the fault itself failed: the generator must not keep loading the next cases.
-    ids = await load.stop();
-  }
-  const report = await sagaOracle(ids, { since: faultAt, timeoutMs: 240_000 });
-  // The figures the closing note and the README quote.
-  console.log(
-    `[fault] ${name}: ${ids.length} orders accepted (${load.retries} POST retries ${JSON.stringify(load.failures)}), ` +
-      `fault lasted ${(faultMs / 1000).toFixed(1)} s, all final ${report.secondsToQuiescence.toFixed(1)} s after it began; ` +
-      `statuses ${JSON.stringify(report.byStatus)}; duplicates ${report.duplicates.length}`,
-  );
-  expect(ids.length).toBeGreaterThan(0);
-  expectOracle(report);
-  return report;
+): Promise<void> {
+  await underLoadFor(name, sku, fault, opts);
 }
 
 beforeAll(async () => {
@@ -151,18 +110,69 @@ async function withSecondPayment(body: () => Promise<void>): Promise<void> {
   }
 }
 
-test('PostgreSQL restarted under load, with two payment instances', async () => {
+/** The machine's PostgreSQL cluster (Debian postgresql-common): version, name and data directory. */
+function pgCluster(): { version: string; name: string; dataDir: string } {
   const cluster = spawnSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' });
-  const [version, name] = cluster.stdout.trim().split(/\s+/);
-  if (cluster.status !== 0 || !version || !name)
+  const [version, name, , , , dataDir] = cluster.stdout.trim().split(/\s+/);
+  if (cluster.status !== 0 || !version || !name || !dataDir)
     throw new Error(
-      'this case restarts the machine PostgreSQL with pg_ctlcluster (Debian postgresql-common)',
+      'this case drives the machine PostgreSQL with pg_lsclusters/pg_ctlcluster (Debian postgresql-common)',
     );
+  return { version, name, dataDir };
+}
+
+test('PostgreSQL restarted under load, with two payment instances', async () => {
+  const { version, name } = pgCluster();
   await withSecondPayment(() =>
     underLoad('PostgreSQL restart (2 payment instances)', async () => {
       await run('pg_ctlcluster', [version, name, 'restart', '-m', 'fast']);
     }).then(() => undefined),
   );
+});
+
+/** Every process of the PostgreSQL server: the postmaster (first line of postmaster.pid) and its children. */
+function postgresPids(dataDir: string): number[] {
+  const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' });
+  return [postmaster, ...children.stdout.split(/\s+/).filter(Boolean).map(Number)];
+}
+
+test('PostgreSQL hung (every server process SIGSTOPped) for 150 s under load, with two payment instances', async () => {
+  const { dataDir } = pgCluster();
+  const instances: Instance[] = [...FOUR_SERVICES, { service: 'payment', instance: 1 }];
+  await withSecondPayment(async () => {
+    const pidsBefore = pidsOf(instances);
+    let said: Record<string, string[]> = {};
+    await underLoad(
+      'PostgreSQL hung 150 s (2 payment instances)',
+      async () => {
+        const pids = postgresPids(dataDir);
+        const watch = watchReadiness(instances);
+        for (const pid of pids) process.kill(pid, 'SIGSTOP');
+        try {
+          await sleep(150_000);
+        } finally {
+          // Children first, then the postmaster, so nothing it supervises looks dead to it.
+          for (const pid of [...pids].reverse()) {
+            try {
+              process.kill(pid, 'SIGCONT');
+            } catch {
+              // gone meanwhile
+            }
+          }
+          said = await watch.stop();
+        }
+      },
+      { afterMs: 5000 },
+    );
+    console.log(`[fault] PostgreSQL hung: /ready answers during the hang ${JSON.stringify(said)}`);
+    // No instance died or was restarted; each said "not ready" (503) while the database was hung and
+    // never left /ready unanswered; each is ready again now.
+    expect(pidsOf(instances)).toEqual(pidsBefore);
+    for (const [who, outcomes] of Object.entries(said))
+      expect({ who, outcomes: outcomes.filter((o) => o !== '200') }).toEqual({ who, outcomes: ['503'] });
+    for (const { service, instance } of instances) expect(await isReady(service, instance)).toBe(true);
+  });
 });
 
 test('a payment instance SIGKILLed while its sibling takes over', async () => {

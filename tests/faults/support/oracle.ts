@@ -257,6 +257,8 @@ export function expectOracle(report: OracleReport, dlt: Record<string, string[]>
 /** A client placing orders at a steady rate through a fault; a failed POST is retried with its Idempotency-Key. */
 export class LoadGenerator {
   readonly accepted: string[] = [];
+  /** When each order was accepted (ms since the epoch): cases that split orders by phase read it. */
+  readonly acceptedAt = new Map<string, number>();
   /** POST attempts that failed and were retried (503s, refused connections…). */
   retries = 0;
   /** Statuses of failed attempts, e.g. { 503: 12, network: 3 }. */
@@ -309,7 +311,10 @@ export class LoadGenerator {
         // 201 created; 200 the same order again (an earlier attempt was accepted but its answer lost).
         if (res.status === 201 || res.status === 200) {
           const { id } = (await res.json()) as { id: string };
-          if (!this.accepted.includes(id)) this.accepted.push(id);
+          if (!this.accepted.includes(id)) {
+            this.accepted.push(id);
+            this.acceptedAt.set(id, Date.now());
+          }
           return;
         }
         outcome = String(res.status);
