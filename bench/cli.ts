@@ -8,10 +8,14 @@ benchmarks:
   codec   generated codec vs JSON vs @kafkajs/confluent-schema-registry, per topic (needs the registry)
           --messages N   events per measured round (default 10000)
           --rounds N     measured rounds, median reported (default 3)
-  saga    orders at fixed arrival rates through the four services (needs the stack; starts missing services)
-          --rates a,b,c  orders/s, one after another (default 10,50,150,300; stops once one saturates)
-          --seconds N    seconds of arrivals per rate (default 20)
-          --no-baselines skip the raw kafkajs and plain pg baselines
+  saga    an open-loop order mix at fixed rates through the four services (needs the stack; starts missing services)
+          --rates a,b,c    orders/s (default 50,150,300); run interleaved: a,b,c,a,b,c,…
+          --seconds N      seconds of arrivals per run (default 60; sustained needs ≥ 60)
+          --repeat N       repetitions per rate, interleaved (default 3)
+          --soak S         after the rates, S seconds at --soak-rate (e.g. --soak 600 --soak-rate 150)
+          --soak-rate R    orders/s of the soak (default 150)
+          --quick          smoke run: --rates 20 --seconds 15 --repeat 1 (explicit options still win)
+          --skip-baselines skip the pg and kafkajs baselines (also --no-baselines)
 environment: SCHEMA_REGISTRY_URL (default http://localhost:8081/apis/ccompat/v7)`;
 
 function intFlag(args: string[], name: string, fallback: number): number {
@@ -21,6 +25,17 @@ function intFlag(args: string[], name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1)
     throw new Error(`${name} needs a positive integer, got ${JSON.stringify(args[i + 1])}`);
   return value;
+}
+
+function listFlag(args: string[], name: string, fallback: number[]): number[] {
+  const i = args.indexOf(name);
+  if (i === -1) return fallback;
+  const values = (args[i + 1] ?? '').split(',').map(Number);
+  if (values.length === 0 || values.some((r) => !Number.isInteger(r) || r < 1 || r > 5000))
+    throw new Error(
+      `${name} needs comma-separated integers from 1 to 5000, got ${JSON.stringify(args[i + 1])}`,
+    );
+  return values;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -45,27 +60,29 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'saga': {
-      const i = rest.indexOf('--rates');
-      const rates = i === -1 ? [10, 50, 150, 300] : (rest[i + 1] ?? '').split(',').map(Number);
-      if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r < 1 || r > 2000))
-        throw new Error(
-          `--rates needs comma-separated integers from 1 to 2000, got ${JSON.stringify(rest[i + 1])}`,
-        );
-      const seconds = intFlag(rest, '--seconds', 20);
-      if (seconds > 120) throw new Error(`--seconds is at most 120, got ${seconds}`);
+      const quick = rest.includes('--quick');
+      const rates = listFlag(rest, '--rates', quick ? [20] : [50, 150, 300]);
+      const seconds = intFlag(rest, '--seconds', quick ? 15 : 60);
+      if (seconds > 3600) throw new Error(`--seconds is at most 3600, got ${seconds}`);
+      const repeat = intFlag(rest, '--repeat', quick ? 1 : 3);
+      const soakSeconds = rest.includes('--soak') ? intFlag(rest, '--soak', 600) : undefined;
+      const soakRate = intFlag(rest, '--soak-rate', 150);
       const report = await runSagaBench({
         rates,
         seconds,
+        repeat,
+        ...(soakSeconds === undefined ? {} : { soak: { seconds: soakSeconds, rate: soakRate } }),
         drainSeconds: 60,
         maxInFlight: 2000,
         brokers: (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(','),
         root: path.join(__dirname, '..'),
         reportDir,
-        skipBaselines: rest.includes('--no-baselines'),
+        skipBaselines: rest.includes('--skip-baselines') || rest.includes('--no-baselines'),
+        command: ['npm run bench --', ...argv].join(' '),
         log: (l) => console.log(l),
       });
       console.log(
-        `report: ${path.relative(process.cwd(), path.join(reportDir, 'saga.md'))} and saga.json (${report.rates.length} rates)`,
+        `report: ${path.relative(process.cwd(), path.join(reportDir, 'saga.md'))} and saga.json (${report.runs.length} runs)`,
       );
       return 0;
     }

@@ -1,85 +1,159 @@
-// CPU accounting from /proc (Linux): which processes a benchmark window kept busy, in cores
-// (CPU-seconds per wall-second), so "what bounds the saga" is a measurement, not a guess.
+// CPU accounting from /proc (Linux): CPU time per component of the saga (each service, PostgreSQL
+// per database, Kafka, the registry, Redis, the generator itself) and of the whole machine (busy,
+// steal), sampled every few seconds so connections that come and go are counted while they live.
 import { readdirSync, readFileSync } from 'node:fs';
 
-const TICKS_PER_SECOND = 100;
+/** Clock ticks per second of /proc's utime/stime (USER_HZ; 100 on every Linux we run on). */
+export const TICKS_PER_SECOND = 100;
 
-/** A named group of processes whose CPU time is summed (e.g. one service, or every postgres backend). */
-export interface ProcessGroup {
-  name: string;
-  /** Picks the group's processes by pid and command line. */
-  match: (pid: number, cmdline: string) => boolean;
+/** utime+stime and start time (ticks) of one /proc/<pid>/stat line; undefined when unreadable. */
+export function parseProcStat(stat: string): { ticks: number; start: number } | undefined {
+  // Fields after the parenthesised comm (which may contain spaces and parentheses): utime is the 14th
+  // field of the line, stime the 15th, starttime the 22nd.
+  const close = stat.lastIndexOf(')');
+  if (close === -1) return undefined;
+  const rest = stat.slice(close + 2).split(' ');
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  const start = Number(rest[19]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return { ticks: utime + stime, start };
 }
 
-/** CPU ticks per group and of the whole machine at one instant. */
+/** The machine's counters from /proc/stat's first line. */
+export interface MachineTicks {
+  busy: number;
+  steal: number;
+  total: number;
+}
+
+/** Parses the aggregate `cpu` line of /proc/stat: busy excludes idle, iowait and steal. */
+export function parseCpuLine(line: string): MachineTicks {
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  return {
+    busy: user + nice + system + irq + softirq,
+    steal,
+    total: user + nice + system + idle + iowait + irq + softirq + steal,
+  };
+}
+
+/** Names the component a process belongs to, or undefined to ignore it. */
+export type Classifier = (pid: number, cmdline: string) => string | undefined;
+
+/** CPU ticks per pid (with the component it was counted under) and the machine's counters, at one instant. */
 export interface CpuSnapshot {
   at: number;
-  /** group → pid → ticks (per pid, so processes that start or end in between never count negative). */
-  groups: Record<string, Map<number, number>>;
-  machineBusy: number;
-  machineTotal: number;
+  pids: Map<number, { component: string; ticks: number; start: number }>;
+  machine: MachineTicks;
 }
 
-function processTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised comm (which may contain spaces): utime is the 14th field, stime the 15th.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[11]) + Number(rest[12]);
-  } catch {
-    return 0; // the process ended between listing and reading
+/** Per-component ticks between two snapshots; a pid counts only when both saw the same process. */
+export function tickDeltas(a: CpuSnapshot, b: CpuSnapshot): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [pid, now] of b.pids) {
+    const before = a.pids.get(pid);
+    // A process born between the two snapshots counts from zero only if it started after `a`; a pid
+    // reused by another process (different start time) counts from zero too.
+    const base = before !== undefined && before.start === now.start ? before.ticks : 0;
+    const d = Math.max(0, now.ticks - base);
+    if (d > 0 || !out.has(now.component)) out.set(now.component, (out.get(now.component) ?? 0) + d);
   }
+  return out;
 }
 
-function cmdlineOf(pid: number): string {
+const cmdlineCache = new Map<string, string>();
+
+function cmdlineOf(pid: number, start: number): string {
+  const key = `${pid}:${start}`;
+  const cached = cmdlineCache.get(key);
+  if (cached !== undefined) return cached;
+  let cmd = '';
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
   } catch {
-    return '';
+    // ended between listing and reading
   }
+  cmdlineCache.set(key, cmd);
+  return cmd;
 }
 
-/** Reads every group's CPU ticks and the machine's busy/total ticks now. */
-export function snapshot(groups: readonly ProcessGroup[]): CpuSnapshot {
-  const sums: Record<string, Map<number, number>> = Object.fromEntries(
-    groups.map((g) => [g.name, new Map<number, number>()]),
-  );
+/** Reads every classified process's ticks and the machine's counters now. */
+export function snapshot(classify: Classifier): CpuSnapshot {
+  const pids = new Map<number, { component: string; ticks: number; start: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    const cmd = cmdlineOf(pid);
-    const group = groups.find((g) => g.match(pid, cmd));
-    if (group) sums[group.name]?.set(pid, processTicks(pid));
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const parsed = parseProcStat(stat);
+    if (!parsed) continue;
+    const component = classify(pid, cmdlineOf(pid, parsed.start));
+    if (component !== undefined) pids.set(pid, { component, ...parsed });
   }
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
-  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { at: Date.now(), groups: sums, machineBusy: total - idle, machineTotal: total };
+  const machine = parseCpuLine(readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? 'cpu');
+  return { at: performance.now(), pids, machine };
 }
 
-/** Cores used per group between two snapshots, plus the whole machine's busy cores and its core count. */
-export function coresBetween(
-  a: CpuSnapshot,
-  b: CpuSnapshot,
-  cores: number,
-): { groups: Record<string, number>; machine: number } {
-  const wall = (b.at - a.at) / 1000;
-  const groups: Record<string, number> = {};
-  let accounted = 0;
-  for (const [name, pids] of Object.entries(b.groups)) {
-    let ticks = 0;
-    // A process born in between counts from zero; one that died in between is lost (an undercount).
-    for (const [pid, t] of pids) ticks += Math.max(0, t - (a.groups[name]?.get(pid) ?? 0));
-    accounted += ticks;
-    groups[name] = round2(ticks / TICKS_PER_SECOND / wall);
-  }
-  const machine = round2(
-    ((b.machineBusy - a.machineBusy) / Math.max(1, b.machineTotal - a.machineTotal)) * cores,
-  );
-  groups['everything else'] = round2(Math.max(0, machine - accounted / TICKS_PER_SECOND / wall));
-  return { groups, machine };
+/** CPU totals of a window: seconds per component and of the machine. */
+export interface CpuWindow {
+  wallSeconds: number;
+  /** CPU-seconds per component. */
+  components: Record<string, number>;
+  /** Machine CPU-seconds busy (all cores, steal excluded) and stolen. */
+  machineBusySeconds: number;
+  machineStealSeconds: number;
+  /** The machine's busy share of its cores (0–1) and its steal share. */
+  busyShare: number;
+  stealShare: number;
 }
 
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
+/** Accumulates CPU per component over windows, from snapshots taken by `sample()`. */
+export class CpuMeter {
+  private last: CpuSnapshot | undefined;
+  private readonly open = new Set<{ acc: Map<string, number>; first: CpuSnapshot }>();
+
+  constructor(private readonly classify: () => Classifier) {}
+
+  /** Takes a snapshot and adds its deltas to every open window. */
+  sample(): CpuSnapshot {
+    const snap = snapshot(this.classify());
+    if (this.last) {
+      const d = tickDeltas(this.last, snap);
+      for (const w of this.open) for (const [c, t] of d) w.acc.set(c, (w.acc.get(c) ?? 0) + t);
+    }
+    this.last = snap;
+    return snap;
+  }
+
+  /** Opens a window now; `end` closes it. */
+  begin(): { acc: Map<string, number>; first: CpuSnapshot } {
+    const first = this.sample();
+    const w = { acc: new Map<string, number>(), first };
+    this.open.add(w);
+    return w;
+  }
+
+  /** Closes a window (after one last sample) and returns its totals. */
+  end(w: { acc: Map<string, number>; first: CpuSnapshot }): CpuWindow {
+    const lastSnap = this.sample();
+    this.open.delete(w);
+    const total = Math.max(1, lastSnap.machine.total - w.first.machine.total);
+    const busy = lastSnap.machine.busy - w.first.machine.busy;
+    const steal = lastSnap.machine.steal - w.first.machine.steal;
+    return {
+      wallSeconds: (lastSnap.at - w.first.at) / 1000,
+      components: Object.fromEntries(
+        [...w.acc].map(([c, t]) => [c, Math.round((t / TICKS_PER_SECOND) * 1000) / 1000]),
+      ),
+      machineBusySeconds: busy / TICKS_PER_SECOND,
+      machineStealSeconds: steal / TICKS_PER_SECOND,
+      busyShare: Math.round((busy / total) * 1000) / 1000,
+      stealShare: Math.round((steal / total) * 1000) / 1000,
+    };
+  }
 }

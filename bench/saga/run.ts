@@ -1,14 +1,16 @@
-// The saga benchmark: orders POSTed at fixed arrival rates (open loop: the schedule does not wait for
-// answers), each timed from POST to its notification_sent on Kafka; completed sagas per second; CPU per
-// process group and per-event handler time from the services' own /metrics; and the machine's
-// baselines (raw kafkajs, plain pg) measured in the same run. Traffic goes to localhost only; every
-// loop is bounded in count and time; services this run started are stopped at the end.
+// The saga benchmark (issue 8, "a benchmark that cannot flatter"): an open-loop generator offers a
+// realistic order mix at fixed rates, repeated and interleaved; a saga counts as complete when
+// GET /orders/{id} shows it final and completed; backlogs (consumer lag, unpublished outbox rows) are
+// sampled to decide whether a rate is sustained; CPU per component and the work per saga (commits,
+// WAL, messages per transaction and per sendBatch) are measured over the arrival window; correctness
+// is checked after every rate; baselines are measured in the same run. Traffic goes to localhost only;
+// every loop is bounded in count and time; services this run started are stopped at the end.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createOrderApiClient, Topics, type ApiCreateOrderRequest } from '@orderflow/contracts';
+import { Topics } from '@orderflow/contracts';
 import {
   SERVICES,
   isAnswering,
@@ -17,78 +19,138 @@ import {
   waitReady,
   type ServiceName,
 } from '@orderflow/stack';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { positionGroupAtEnd } from '../../tests/support/topic-probe';
-import { BATCH, kafkaBaseline, pgBaseline, type KafkaBaseline, type PgBaseline } from './baselines';
-import { coresBetween, snapshot, type ProcessGroup } from './cpu';
-import { percentile } from './stats';
+import { kafkaBaselines, pgBaselines, type BaselineFigure } from './baselines';
+import { dltPositions, runChecks, type Check } from './checks';
+import { CpuMeter, type Classifier } from './cpu';
+import { LoadRun, type KafkaSeen } from './generator';
+import { planOrder, prng, skuSet, type SkuSet } from './mix';
+import {
+  LagProbe,
+  PgProbe,
+  SERVICE_DATABASES,
+  SERVICE_GROUPS,
+  kafkaDurability,
+  scrapeMetrics,
+  type PgCounters,
+  type ServiceMetrics,
+} from './probes';
+import { renderMarkdown } from './report';
+import {
+  distribution,
+  histogramMean,
+  interleave,
+  msPerSaga,
+  round1,
+  round2,
+  trend,
+  verdict,
+  type Distribution,
+  type Point,
+  type Trend,
+  type Verdict,
+} from './stats';
 
 /** Options of the saga benchmark. */
 export interface SagaBenchOptions {
-  /** Arrival rates in orders/s, run one after another. */
   rates: number[];
-  /** Seconds of arrivals per rate. */
   seconds: number;
-  /** Longest wait for the last orders of a rate to finish after arrivals stop. */
+  repeat: number;
+  /** A soak after the rates: `seconds` at `rate` (omitted: no soak). */
+  soak?: { seconds: number; rate: number };
   drainSeconds: number;
-  /** Cap on POSTs in flight; arrivals beyond it are counted as shed, not sent (keeps the loop bounded). */
   maxInFlight: number;
   brokers: string[];
   root: string;
   reportDir: string;
   skipBaselines: boolean;
+  /** The command line, printed in the report. */
+  command: string;
   log: (line: string) => void;
 }
 
-/** One arrival rate's figures. */
-export interface RateResult {
+/** One run of one rate (one repetition, or the soak). */
+export interface RunResult {
   rate: number;
+  repetition: number;
+  soak: boolean;
+  runTag: string;
   seconds: number;
-  posted: number;
+  arrivals: number;
   accepted: number;
-  rejected: Record<string, number>;
-  shed: number;
-  completed: number;
-  /** Completions per second while arrivals ran (after a 3 s warm-up): what the saga sustains. */
+  /** Arrivals that got no order: shed by the in-flight cap, or the POST's status/error code. */
+  failures: Record<string, number>;
+  duplicatePosts: number;
+  maxInFlight: number;
+  /** Completed (view) between the first arrival and the last, per second after the warm-up. */
   completedPerSec: number;
-  /** Completions per second from the first POST to the last completion. */
-  overallPerSec: number;
-  postP50Ms: number;
-  postP99Ms: number;
-  /** POST sent → notification_sent seen on Kafka. */
-  sagaP50Ms: number;
-  sagaP99Ms: number;
-  sagaMaxMs: number;
+  completedInView: number;
+  unfinished: number;
+  /** Scheduled arrival → GET shows final and completed. */
+  saga: Distribution;
+  /** Scheduled arrival → notification_sent seen on Kafka. */
+  sagaKafka: Distribution;
+  /** notification_sent on Kafka → GET shows completion (includes up to one poll interval). */
+  viewLag: Distribution;
+  /** Scheduled arrival → POST answered. */
+  post: Distribution;
+  /** The generator's lateness: actual send − scheduled send. */
+  lateness: Distribution;
+  pollerGets: number;
+  getsPerSaga: number;
+  /** Order-service time answering the poller's GETs, ms per saga (wall time in its handler, from /metrics). */
+  orderGetMsPerSaga: number;
   drainMs: number;
-  /** 1-minute load average when the rate ended (other work on the machine shows here). */
-  loadAverage: number;
-  /** Cores used while arrivals ran, per process group, and by the whole machine. */
-  cores: Record<string, number>;
-  machineCores: number;
-  /** CPU milliseconds per saga completed while arrivals ran, per process group (and the machine). */
-  cpuMsPerSaga: Record<string, number>;
-  /** Mean handler time per consumed event (ms) and events handled, per service and topic (from /metrics). */
-  handlers: { service: string; topic: string; events: number; meanMs: number }[];
+  backlog: { lag: Record<string, Trend>; outbox: Record<string, Trend>; backlogAtStart: number };
+  verdict: Verdict;
+  verdictReasons: string[];
+  cpu: {
+    windowSeconds: number;
+    msPerSaga: Record<string, number>;
+    /** Sum over the components. */
+    componentsMsPerSaga: number;
+    machineBusyMsPerSaga: number;
+    busyShare: number;
+    stealShare: number;
+    loadAverage: number[];
+  };
+  work: {
+    commitsPerSaga: Record<string, number>;
+    walBytesPerSaga: number;
+    /** Per service: consumer transactions per saga and messages per transaction. */
+    consumer: Record<string, { txPerSaga: number; messagesPerTx: number }>;
+    /** Per service: sendBatch calls (Kafka produce requests) per saga and rows per sendBatch. */
+    relay: Record<string, { sendBatchesPerSaga: number; rowsPerSendBatch: number }>;
+  };
+  checks: Check[];
+  /** Samples every few seconds (t from the first arrival): total lag and total unpublished rows. */
+  series: { t: number; lag: number; outbox: number }[];
 }
 
 /** The whole report. */
 export interface SagaBenchReport {
   generatedAt: string;
-  node: string;
-  cpus: number;
-  cpuModel: string;
-  loadAverageAtStart: number[];
+  command: string;
+  machine: { node: string; cpus: number; cpuModel: string; loadAverageAtStart: number[]; memoryGb: number };
+  options: { rates: number[]; seconds: number; repeat: number; soak?: { seconds: number; rate: number } };
+  durability: Record<string, string>;
   servicesStartedByBench: ServiceName[];
-  baselines?: { kafka: KafkaBaseline; pg: PgBaseline };
-  rates: RateResult[];
-  /** Rates not run because a lower one already saturated the saga (p99 above 10 s, or orders left unfinished). */
-  skippedRates: number[];
+  baselines?: { pg: BaselineFigure[]; kafka: BaselineFigure[] };
+  mix: string;
+  runs: RunResult[];
+  skipped: { rate: number; repetition: number; reason: string }[];
 }
 
 const ORDER_API = 'http://localhost:8001';
 const INVENTORY_API = 'http://localhost:8003';
-const SATURATED_P99_MS = 10_000;
-const SKU_COUNT = 50;
+const PG_URL = 'postgresql://postgres@127.0.0.1:5432';
+const PLENTIFUL_SKUS = 60;
+const SCARCE_SKUS = 5;
+/** Units of each scarce SKU at the start of every run: a few orders get them, the rest are cancelled and refunded. */
+const SCARCE_STOCK = 6;
+const SAMPLE_EVERY_MS = 2_000;
+const SETTLE_SECONDS = 60;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function listeningPid(port: number): number | undefined {
@@ -97,42 +159,28 @@ function listeningPid(port: number): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function processGroups(): ProcessGroup[] {
-  const servicePids = new Map(SERVICES.map((s) => [s.name, listeningPid(s.port)]));
-  return [
-    ...SERVICES.map((s) => ({ name: s.name, match: (pid: number) => pid === servicePids.get(s.name) })),
-    { name: 'bench (this process)', match: (pid: number) => pid === process.pid },
-    { name: 'kafka', match: (_: number, cmd: string) => cmd.includes('-Dorderflow.stack=kafka') },
-    { name: 'registry', match: (_: number, cmd: string) => cmd.includes('-Dorderflow.stack=registry') },
-    {
-      name: 'postgres',
-      match: (_: number, cmd: string) => cmd.startsWith('postgres') || cmd.includes('/postgresql/'),
-    },
-    {
-      name: 'redis',
-      match: (_: number, cmd: string) => cmd.startsWith('redis-server') || cmd.includes('/redis-server'),
-    },
-  ];
-}
-
-async function handlerTotals(): Promise<Map<string, { sum: number; count: number }>> {
-  const out = new Map<string, { sum: number; count: number }>();
+/** Names each process's component: services by their listening port, PostgreSQL backends by database. */
+function classifier(pg: PgProbe): Classifier {
+  const servicePids = new Map<number, string>();
   for (const s of SERVICES) {
-    const text = await fetch(`http://localhost:${s.port}/metrics`, { signal: AbortSignal.timeout(5000) })
-      .then((r) => r.text())
-      .catch(() => '');
-    for (const m of text.matchAll(
-      /^orderflow_event_handler_duration_seconds_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/gm,
-    )) {
-      const topic = /topic="([^"]+)"/.exec(m[2]!)?.[1] ?? '?';
-      const key = `${s.name} ${topic}`;
-      const entry = out.get(key) ?? { sum: 0, count: 0 };
-      if (m[1] === 'sum') entry.sum = Number(m[3]);
-      else entry.count = Number(m[3]);
-      out.set(key, entry);
-    }
+    const pid = listeningPid(s.port);
+    if (pid !== undefined) servicePids.set(pid, s.name);
   }
-  return out;
+  return (pid, cmd) => {
+    if (pid === process.pid) return 'generator (bench)';
+    const svc = servicePids.get(pid);
+    if (svc !== undefined) return svc;
+    if (cmd.includes('-Dorderflow.stack=kafka')) return 'kafka';
+    if (cmd.includes('-Dorderflow.stack=zookeeper')) return 'zookeeper';
+    if (cmd.includes('-Dorderflow.stack=registry')) return 'registry';
+    if (cmd.startsWith('redis-server') || cmd.includes('/redis-server')) return 'redis';
+    if (cmd.startsWith('postgres') || cmd.includes('/postgresql/')) {
+      if (pg.ownBackends.has(pid)) return 'generator (bench) postgres probes';
+      const db = pg.backendDb.get(pid) ?? /^postgres: [^:]+: \S+ (\S+) /.exec(cmd)?.[1];
+      return db ? `postgres ${db}` : 'postgres (other)';
+    }
+    return undefined;
+  };
 }
 
 async function ensureServices(opts: SagaBenchOptions): Promise<ServiceName[]> {
@@ -164,332 +212,381 @@ async function setStock(sku: string, available: number): Promise<void> {
   if (!res.ok) throw new Error(`PUT /inventory/${sku} answered ${res.status}: ${await res.text()}`);
 }
 
-async function runRate(
-  rate: number,
-  skus: readonly string[],
-  opts: SagaBenchOptions,
-  completedAt: Map<string, number>,
-): Promise<RateResult> {
-  const api = createOrderApiClient(ORDER_API);
-  const total = Math.round(rate * opts.seconds);
-  const postedAt = new Map<string, number>();
-  const postLatency: number[] = [];
-  const rejected: Record<string, number> = {};
-  let shed = 0;
-  let inFlight = 0;
-  const body = (i: number): ApiCreateOrderRequest => ({
-    customer: { id: `bench-${rate}-${i}`, email: 'bench@example.com', name: 'Bench' },
-    lines: [{ sku: skus[i % skus.length]!, quantity: 1, unitPriceMinor: 1999 }],
-    currency: 'EUR',
-  });
-  const groups = processGroups();
-  const handlersBefore = await handlerTotals();
-  const cpuBefore = snapshot(groups);
-  const t0 = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = t0 + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
-    if (inFlight >= opts.maxInFlight) {
-      shed++;
-      continue;
-    }
-    inFlight++;
-    const sent = performance.now();
-    pending.push(
-      api
-        .POST('/orders', { body: body(i) })
-        .then(({ data, response }) => {
-          postLatency.push(performance.now() - sent);
-          if (response.status === 201 && data) postedAt.set(data.id, sent);
-          else rejected[String(response.status)] = (rejected[String(response.status)] ?? 0) + 1;
-        })
-        .catch((err: unknown) => {
-          // fetch failures are TypeErrors; the cause says which (e.g. UND_ERR_CONNECT_TIMEOUT, ECONNRESET).
-          const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
-          const key = cause?.code ?? (err instanceof Error ? err.name : 'error');
-          rejected[key] = (rejected[key] ?? 0) + 1;
-        })
-        .finally(() => inFlight--),
-    );
-  }
-  const arrivalsEnd = performance.now();
-  const cpuAfter = snapshot(groups);
-  const handlersAfter = await handlerTotals();
-  await Promise.all(pending);
-  const drainDeadline = Date.now() + opts.drainSeconds * 1000;
-  const done = (): number => [...postedAt.keys()].filter((id) => completedAt.has(id)).length;
-  while (done() < postedAt.size && Date.now() < drainDeadline) await sleep(50);
-  const drainMs = Math.max(
-    0,
-    Math.max(...[...postedAt.keys()].map((id) => completedAt.get(id) ?? 0)) - arrivalsEnd,
-  );
+/** Everything a run needs from the bench's shared connections. */
+interface Context {
+  opts: SagaBenchOptions;
+  kafka: Kafka;
+  admin: Admin;
+  pg: PgProbe;
+  lagProbe: LagProbe;
+  meter: CpuMeter;
+  skus: SkuSet;
+  kafkaSeen: KafkaSeen;
+  current: { run: LoadRun | undefined };
+}
 
-  const saga = [...postedAt.entries()].flatMap(([id, t]) =>
-    completedAt.has(id) ? [completedAt.get(id)! - t] : [],
-  );
-  const warm = t0 + 3000;
-  const inWindow = [...postedAt.keys()].filter((id) => {
-    const c = completedAt.get(id);
-    return c !== undefined && c >= warm && c <= arrivalsEnd;
-  }).length;
-  const lastCompletion = Math.max(t0, ...[...postedAt.keys()].map((id) => completedAt.get(id) ?? 0));
-  const usage = coresBetween(cpuBefore, cpuAfter, os.cpus().length);
-  const windowSeconds = (arrivalsEnd - t0) / 1000;
-  const completionsInWindow = [...completedAt.values()].filter((c) => c >= t0 && c <= arrivalsEnd).length;
-  const cpuMsPerSaga = Object.fromEntries(
-    Object.entries({ ...usage.groups, machine: usage.machine }).map(([g, cores]) => [
-      g,
-      completionsInWindow > 0 ? Math.round((cores * windowSeconds * 1000) / completionsInWindow) : 0,
-    ]),
-  );
-  const handlers = [...handlersAfter.entries()]
-    .map(([key, after]) => {
-      const before = handlersBefore.get(key) ?? { sum: 0, count: 0 };
-      const [service = '?', topic = '?'] = key.split(' ');
-      const events = after.count - before.count;
-      return {
-        service,
-        topic,
-        events,
-        meanMs: events > 0 ? Math.round(((after.sum - before.sum) / events) * 10_000) / 10 : 0,
-      };
-    })
-    .filter((h) => h.events > 0);
-  return {
+async function backlogNow(
+  ctx: Context,
+): Promise<{ lag: Record<string, number>; outbox: Record<string, number> }> {
+  const [lag, outbox] = await Promise.all([
+    ctx.lagProbe.lag(Object.values(SERVICE_GROUPS)),
+    ctx.pg.unpublished(),
+  ]);
+  return { lag, outbox };
+}
+
+const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+
+async function runOne(
+  ctx: Context,
+  rate: number,
+  repetition: number,
+  seconds: number,
+  soak: boolean,
+): Promise<RunResult> {
+  const { opts, pg } = ctx;
+  const runTag = `${randomUUID().slice(0, 8)}-${rate}-${soak ? 'soak' : repetition}`;
+  const warmSeconds = Math.min(5, seconds / 5);
+  for (const sku of ctx.skus.scarce) await setStock(sku, SCARCE_STOCK);
+  const random = prng(rate * 1000 + repetition);
+  const run = new LoadRun({
+    orderApi: ORDER_API,
     rate,
-    seconds: opts.seconds,
-    posted: total - shed,
-    accepted: postedAt.size,
-    rejected,
-    shed,
-    completed: saga.length,
-    completedPerSec: Math.round((inWindow / Math.max(0.001, (arrivalsEnd - warm) / 1000)) * 10) / 10,
-    overallPerSec: Math.round((saga.length / Math.max(0.001, (lastCompletion - t0) / 1000)) * 10) / 10,
-    postP50Ms: round1(percentile(postLatency, 50)),
-    postP99Ms: round1(percentile(postLatency, 99)),
-    sagaP50Ms: round1(percentile(saga, 50)),
-    sagaP99Ms: round1(percentile(saga, 99)),
-    sagaMaxMs: round1(Math.max(0, ...saga)),
-    drainMs: Math.round(drainMs),
-    loadAverage: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
-    cores: usage.groups,
-    machineCores: usage.machine,
-    cpuMsPerSaga,
-    handlers,
+    seconds,
+    maxInFlight: opts.maxInFlight,
+    plan: (i) => planOrder(i, runTag, ctx.skus, random),
+    kafkaSeen: ctx.kafkaSeen,
+  });
+  ctx.current.run = run;
+  const dltBefore = await dltPositions(ctx.admin);
+  const start = await backlogNow(ctx);
+  const samples: { t: number; lag: Record<string, number>; outbox: Record<string, number> }[] = [];
+  await pg.backends();
+  const counters0: PgCounters = await pg.counters();
+  const own0 = new Map(pg.ownQueries);
+  const metrics0: ServiceMetrics = await scrapeMetrics();
+  const window = ctx.meter.begin();
+  let sampling = true;
+  let lastLog = performance.now();
+  const sampler = (async () => {
+    while (sampling) {
+      await sleep(SAMPLE_EVERY_MS);
+      if (!sampling) break;
+      try {
+        await pg.backends();
+        if (run.arrivalsEnd === 0) ctx.meter.sample();
+        const b = await backlogNow(ctx);
+        const t = (performance.now() - run.t0) / 1000;
+        samples.push({ t, ...b });
+        if (performance.now() - lastLog >= 10_000) {
+          lastLog = performance.now();
+          const sent = run.arrivals.length;
+          const done = [...run.byOrder.values()].filter((a) => a.viewAt !== undefined).length;
+          opts.log(
+            `    ${Math.round(t)} s: ${sent} arrived, ${run.byOrder.size} accepted, ${done} complete in the view, ${run.inFlight} POSTs in flight; lag ${sum(b.lag)}, unpublished outbox ${sum(b.outbox)}`,
+          );
+        }
+      } catch (err) {
+        opts.log(`    sample failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  })();
+  await run.arrive(() => undefined);
+  const cpu = ctx.meter.end(window);
+  const counters1 = await pg.counters();
+  const metrics1 = await scrapeMetrics();
+  const own1 = new Map(pg.ownQueries);
+  const loadAverage = os.loadavg().map((x) => round2(x));
+  await run.answered();
+  opts.log(`    arrivals done; draining (at most ${opts.drainSeconds} s) …`);
+  await run.drain(Date.now() + opts.drainSeconds * 1000, (left) =>
+    opts.log(`    draining: ${left} orders not yet complete in the view`),
+  );
+  const lastCompletion = Math.max(run.arrivalsEnd, ...[...run.byOrder.values()].map((a) => a.viewAt ?? 0));
+  // Settle: wait for every backlog to empty before checking (bounded), so the next run starts clean.
+  for (const end = Date.now() + SETTLE_SECONDS * 1000; Date.now() < end;) {
+    const b = await backlogNow(ctx);
+    if (sum(b.lag) === 0 && sum(b.outbox) === 0) break;
+    await sleep(1000);
+  }
+  sampling = false;
+  await sampler;
+  ctx.current.run = undefined;
+
+  const accepted = [...run.byOrder.values()];
+  const failures: Record<string, number> = {};
+  for (const a of run.arrivals)
+    if (a.orderId === undefined) failures[a.failure ?? '?'] = (failures[a.failure ?? '?'] ?? 0) + 1;
+  const inWindow = accepted.filter(
+    (a) => a.viewAt !== undefined && a.viewAt >= run.t0 && a.viewAt <= run.arrivalsEnd,
+  ).length;
+  const warmEnd = run.t0 + warmSeconds * 1000;
+  const afterWarm = accepted.filter(
+    (a) => a.viewAt !== undefined && a.viewAt >= warmEnd && a.viewAt <= run.arrivalsEnd,
+  ).length;
+  const windowSeconds = (run.arrivalsEnd - run.t0) / 1000;
+  const completedPerSec = round1(afterWarm / Math.max(0.001, (run.arrivalsEnd - warmEnd) / 1000));
+  const arrivalWindow = (key: 'lag' | 'outbox', name: string): Point[] =>
+    samples
+      .filter((s) => s.t >= warmSeconds && s.t <= windowSeconds + 0.5)
+      .map((s) => ({ t: s.t, v: s[key][name] ?? 0 }));
+  const lag = Object.fromEntries(
+    Object.values(SERVICE_GROUPS).map((g) => [g, trend(arrivalWindow('lag', g), rate)]),
+  );
+  const outbox = Object.fromEntries(
+    SERVICE_DATABASES.map((db) => [db, trend(arrivalWindow('outbox', db), rate)]),
+  );
+  const unfinished = run.unfinished().length;
+  const failed = sum(failures);
+  const v = verdict({
+    windowSeconds,
+    backlogsFlat: [...Object.values(lag), ...Object.values(outbox)].every((t) => t.flat),
+    completedPerSec,
+    offeredPerSec: rate,
+    failedArrivals: failed,
+    unfinished,
+  });
+
+  const componentsMs = Object.fromEntries(
+    Object.entries(cpu.components)
+      .map(([c, s]) => [c, msPerSaga(s, inWindow)] as const)
+      .sort((a, b) => b[1] - a[1]),
+  );
+  const commitsPerSaga: Record<string, number> = {};
+  for (const db of [...SERVICE_DATABASES, 'orderflow_registry', 'postgres']) {
+    const own = (own1.get(db) ?? 0) - (own0.get(db) ?? 0);
+    const commits = (counters1.commits[db] ?? 0) - (counters0.commits[db] ?? 0) - own;
+    if (commits > 0 || SERVICE_DATABASES.includes(db))
+      commitsPerSaga[db] = inWindow > 0 ? round2(commits / inWindow) : 0;
+  }
+  const consumer: RunResult['work']['consumer'] = {};
+  const relay: RunResult['work']['relay'] = {};
+  for (const s of SERVICES) {
+    const c = histogramMean(metrics0.chunks[s.name], metrics1.chunks[s.name]);
+    consumer[s.name] = { txPerSaga: inWindow > 0 ? round2(c.count / inWindow) : 0, messagesPerTx: c.mean };
+    const r = histogramMean(metrics0.relay[s.name], metrics1.relay[s.name]);
+    relay[s.name] = {
+      sendBatchesPerSaga: inWindow > 0 ? round2(r.count / inWindow) : 0,
+      rowsPerSendBatch: r.mean,
+    };
+  }
+  const gets = histogramMean(metrics0.orderGets, metrics1.orderGets);
+  const viewDone = accepted.filter((a) => a.viewAt !== undefined);
+  const result: RunResult = {
+    rate,
+    repetition,
+    soak,
+    runTag,
+    seconds,
+    arrivals: run.arrivals.length,
+    accepted: accepted.length,
+    failures,
+    duplicatePosts: run.duplicates.sent,
+    maxInFlight: run.maxInFlightSeen,
+    completedPerSec,
+    completedInView: viewDone.length,
+    unfinished,
+    saga: distribution(viewDone.map((a) => a.viewAt! - a.scheduledAt)),
+    sagaKafka: distribution(
+      accepted.flatMap((a) => (a.kafkaAt === undefined ? [] : [a.kafkaAt - a.scheduledAt])),
+    ),
+    viewLag: distribution(
+      viewDone.flatMap((a) => (a.kafkaAt === undefined ? [] : [Math.max(0, a.viewAt! - a.kafkaAt)])),
+    ),
+    post: distribution(
+      run.arrivals.flatMap((a) => (a.answeredAt === undefined ? [] : [a.answeredAt - a.scheduledAt])),
+    ),
+    lateness: distribution(
+      run.arrivals.flatMap((a) => (a.sentAt === undefined ? [] : [a.sentAt - a.scheduledAt])),
+    ),
+    pollerGets: run.gets,
+    getsPerSaga: round2(run.gets / Math.max(1, viewDone.length)),
+    orderGetMsPerSaga: inWindow > 0 ? round2((gets.sum * 1000) / inWindow) : 0,
+    drainMs: Math.round(Math.max(0, lastCompletion - run.arrivalsEnd)),
+    backlog: { lag, outbox, backlogAtStart: sum(start.lag) + sum(start.outbox) },
+    verdict: v.verdict,
+    verdictReasons: v.reasons,
+    cpu: {
+      windowSeconds: round2(cpu.wallSeconds),
+      msPerSaga: componentsMs,
+      componentsMsPerSaga: round2(Object.values(componentsMs).reduce((a, b) => a + b, 0)),
+      machineBusyMsPerSaga: msPerSaga(cpu.machineBusySeconds, inWindow),
+      busyShare: cpu.busyShare,
+      stealShare: cpu.stealShare,
+      loadAverage,
+    },
+    work: {
+      commitsPerSaga,
+      walBytesPerSaga: inWindow > 0 ? Math.round((counters1.walBytes - counters0.walBytes) / inWindow) : 0,
+      consumer,
+      relay,
+    },
+    checks: await runChecks({
+      arrivals: run.arrivals,
+      duplicates: run.duplicates,
+      runTag,
+      pg,
+      kafka: ctx.kafka,
+      admin: ctx.admin,
+      dltBefore,
+    }),
+    series: samples.map((s) => ({ t: round1(s.t), lag: sum(s.lag), outbox: sum(s.outbox) })),
   };
+  return result;
+}
+
+function logRun(log: (l: string) => void, r: RunResult): void {
+  const failed = Object.entries(r.failures)
+    .map(([k, n]) => `${n}×${k}`)
+    .join(' ');
+  log(
+    `  ${r.verdict.toUpperCase()}${r.verdictReasons.length ? ` (${r.verdictReasons.join('; ')})` : ''}: ${r.completedPerSec}/s completed of ${r.rate}/s offered; ${r.completedInView}/${r.accepted} complete in the view${failed ? `; failed arrivals ${failed}` : ''}`,
+  );
+  log(
+    `  saga (scheduled → view) p50 ${r.saga.p50} p90 ${r.saga.p90} p99 ${r.saga.p99} p99.9 ${r.saga.p999} max ${r.saga.max} ms; view lag p50 ${r.viewLag.p50} p99 ${r.viewLag.p99} ms; generator lateness p99 ${r.lateness.p99} max ${r.lateness.max} ms`,
+  );
+  log(
+    `  CPU ${r.cpu.componentsMsPerSaga} ms per saga over the components (machine ${r.cpu.machineBusyMsPerSaga}); busy ${Math.round(r.cpu.busyShare * 100)} %, steal ${Math.round(r.cpu.stealShare * 100)} %; WAL ${r.work.walBytesPerSaga} B per saga`,
+  );
+  for (const c of r.checks) log(`  ${c.pass ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
 }
 
 /** Runs the benchmark and writes saga.md and saga.json to `reportDir`. */
 export async function runSagaBench(opts: SagaBenchOptions): Promise<SagaBenchReport> {
   const report: SagaBenchReport = {
     generatedAt: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    command: opts.command,
+    machine: {
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      loadAverageAtStart: os.loadavg().map((x) => round2(x)),
+      memoryGb: round1(os.totalmem() / 2 ** 30),
+    },
+    options: {
+      rates: opts.rates,
+      seconds: opts.seconds,
+      repeat: opts.repeat,
+      ...(opts.soak ? { soak: opts.soak } : {}),
+    },
+    durability: {},
     servicesStartedByBench: [],
-    rates: [],
-    skippedRates: [],
+    mix: `${PLENTIFUL_SKUS} plentiful SKUs + ${SCARCE_SKUS} scarce ones (${SCARCE_STOCK} units each at the start of every run); 10 % declined (test tokens), 5 % with a scarce SKU (CONFIRMED while stock lasts, then CANCELLED and refunded), 30 % with 2–4 lines, 50 % with an Idempotency-Key (10 % of those retried after the answer, 4 % sent twice at once)`,
+    runs: [],
+    skipped: [],
   };
-  if (!opts.skipBaselines) {
-    opts.log('baseline: raw kafkajs produce+consume …');
-    const kafka = await kafkaBaseline({
-      brokers: opts.brokers,
-      bulkMessages: 20_000,
-      rate: 300,
-      seconds: 5,
-      partitions: 3,
-    });
-    opts.log(
-      `  bulk ${kafka.bulkMessagesPerSec} msg/s; at ${kafka.rate}/s p50 ${kafka.latencyP50Ms} ms p99 ${kafka.latencyP99Ms} ms`,
-    );
-    opts.log('baseline: the order transaction as plain pg …');
-    const pgb = await pgBaseline({
-      serverUrl: 'postgresql://postgres@127.0.0.1:5432',
-      root: opts.root,
-      transactions: 3000,
-      concurrency: 10,
-    });
-    opts.log(
-      `  ${pgb.txPerSec} tx/s (p50 ${pgb.latencyP50Ms} ms, p99 ${pgb.latencyP99Ms} ms, ${pgb.concurrency} at once)`,
-    );
-    report.baselines = { kafka, pg: pgb };
-  }
-
-  const started = await ensureServices(opts);
-  report.servicesStartedByBench = started;
+  const pg = new PgProbe(PG_URL);
+  await pg.connect();
   const kafka = new Kafka({ clientId: 'bench-saga', brokers: opts.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const started: ServiceName[] = [];
   const groupId = `bench-saga-${randomUUID()}`;
-  const completedAt = new Map<string, number>();
-  await positionGroupAtEnd(kafka, groupId, [Topics.NotificationSent]);
   const consumer = kafka.consumer({ groupId });
   try {
+    report.durability = {
+      ...(await pg.durability()),
+      ...(await kafkaDurability(admin, opts.root, Topics.OrderCreated)),
+    };
+    opts.log(
+      `durability: ${Object.entries(report.durability)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
+    if (!opts.skipBaselines) {
+      opts.log('baselines (same run): the outbox insert on a scratch database …');
+      const pgFigures = await pgBaselines({
+        serverUrl: PG_URL,
+        root: opts.root,
+        concurrency: 16,
+        seconds: 4,
+        log: opts.log,
+      });
+      opts.log('baselines: kafkajs produce+consume …');
+      const kafkaFigures = await kafkaBaselines({
+        brokers: opts.brokers,
+        partitions: 3,
+        seconds: 4,
+        log: opts.log,
+      });
+      report.baselines = { pg: pgFigures, kafka: kafkaFigures };
+    }
+    started.push(...(await ensureServices(opts)));
+    report.servicesStartedByBench = started;
+
+    const kafkaSeen: KafkaSeen = new Map();
+    const current: Context['current'] = { run: undefined };
+    await positionGroupAtEnd(kafka, groupId, [Topics.NotificationSent]);
     await consumer.connect();
-    await consumer.subscribe({ topics: [Topics.NotificationSent] });
+    await consumer.subscribe({ topics: [Topics.NotificationSent], fromBeginning: false });
     await consumer.run({
-      eachMessage: ({ message }) => {
-        const key = message.key?.toString();
-        if (key !== undefined && !completedAt.has(key)) completedAt.set(key, performance.now());
+      eachBatch: ({ batch }) => {
+        const at = performance.now();
+        for (const m of batch.messages) {
+          const key = m.key?.toString();
+          if (key === undefined || kafkaSeen.has(key)) continue;
+          kafkaSeen.set(key, at);
+          current.run?.onNotification(key, at);
+        }
         return Promise.resolve();
       },
     });
-    // Orders spread over SKU_COUNT SKUs: one hot SKU would serialise every reservation on its row lock
-    // and measure that lock, not the saga.
     const prefix = `BENCH-${randomUUID().slice(0, 8).toUpperCase()}`;
-    const skus = Array.from({ length: SKU_COUNT }, (_, i) => `${prefix}-${i}`);
-    for (const sku of skus) await setStock(sku, 100_000_000);
-    // Warm-up: JIT, connection pools, schema ids; not measured.
-    await runRate(20, skus, { ...opts, seconds: 3, drainSeconds: 15 }, completedAt);
-    for (const rate of opts.rates) {
-      const previous = report.rates.at(-1);
-      if (previous && (previous.sagaP99Ms > SATURATED_P99_MS || previous.completed < previous.accepted)) {
-        // A higher rate on a saturated saga only piles up backlog and time; it measures nothing new.
-        report.skippedRates.push(rate);
+    const skus = skuSet(prefix, PLENTIFUL_SKUS, SCARCE_SKUS);
+    opts.log(`stocking ${skus.plentiful.length + skus.scarce.length} SKUs (${prefix}-*) …`);
+    for (const sku of skus.plentiful) await setStock(sku, 100_000_000);
+    const ctx: Context = {
+      opts,
+      kafka,
+      admin,
+      pg,
+      lagProbe: new LagProbe(admin),
+      meter: new CpuMeter(() => classifier(pg)),
+      skus,
+      kafkaSeen,
+      current,
+    };
+    // Warm-up (JIT, pools, schema ids, the consumer's assignment); not reported.
+    opts.log('warm-up: 20 orders/s for 5 s (not reported) …');
+    await runOne(ctx, 20, 0, 5, false);
+
+    let ceiling = Number.POSITIVE_INFINITY;
+    const plan = interleave(opts.rates, opts.repeat);
+    for (const [i, step] of plan.entries()) {
+      if (step.rate > ceiling) {
+        report.skipped.push({
+          rate: step.rate,
+          repetition: step.repetition,
+          reason: `${ceiling}/s left orders unfinished`,
+        });
         opts.log(
-          `skipping ${rate} orders/s: ${previous.rate}/s already saturated the saga (p99 ${previous.sagaP99Ms} ms)`,
+          `[${i + 1}/${plan.length}] skipping ${step.rate}/s (repetition ${step.repetition}): ${ceiling}/s already left orders unfinished`,
         );
         continue;
       }
-      opts.log(`saga at ${rate} orders/s for ${opts.seconds} s …`);
-      const r = await runRate(rate, skus, opts, completedAt);
-      report.rates.push(r);
       opts.log(
-        `  completed ${r.completed}/${r.accepted} (${r.completedPerSec}/s sustained, ${r.overallPerSec}/s overall); saga p50 ${r.sagaP50Ms} ms p99 ${r.sagaP99Ms} ms; POST p99 ${r.postP99Ms} ms; machine ${r.machineCores} cores busy`,
+        `[${i + 1}/${plan.length}] ${step.rate} orders/s for ${opts.seconds} s (repetition ${step.repetition}) …`,
       );
-      await sleep(2000);
+      const r = await runOne(ctx, step.rate, step.repetition, opts.seconds, false);
+      report.runs.push(r);
+      logRun(opts.log, r);
+      // A higher rate on a saga that could not finish this one only piles up backlog for the next run.
+      if (r.unfinished > 0) ceiling = Math.min(ceiling, step.rate);
+    }
+    if (opts.soak) {
+      opts.log(`soak: ${opts.soak.rate} orders/s for ${opts.soak.seconds} s …`);
+      const r = await runOne(ctx, opts.soak.rate, 1, opts.soak.seconds, true);
+      report.runs.push(r);
+      logRun(opts.log, r);
     }
   } finally {
     await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await pg.close();
     for (const name of [...started].reverse()) await stopService(name);
   }
   mkdirSync(opts.reportDir, { recursive: true });
   writeFileSync(path.join(opts.reportDir, 'saga.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(opts.reportDir, 'saga.md'), renderMarkdown(report));
   return report;
-}
-
-function renderMarkdown(r: SagaBenchReport): string {
-  const lines: string[] = [];
-  lines.push('# Saga benchmark', '');
-  lines.push(
-    `Generated ${r.generatedAt} by \`npm run bench -- saga\` · Node ${r.node} · ${r.cpus} × ${r.cpuModel} · load average at start ${r.loadAverageAtStart.join(' / ')}`,
-  );
-  lines.push(
-    '',
-    'Open loop: orders are POSTed on a fixed schedule whatever the answers; a saga is complete when its `notification_sent` is on Kafka. Latency = POST sent → `notification_sent` consumed by the bench. "Sustained" counts completions while arrivals ran, after a 3 s warm-up.',
-    '',
-  );
-  if (r.baselines) {
-    const { kafka, pg } = r.baselines;
-    lines.push('## Baselines (same run, same machine)', '');
-    lines.push('| baseline | figure |', '| --- | --- |');
-    lines.push(
-      `| raw kafkajs, batches of 500 (${kafka.partitions} partitions, idempotent, acks=all) | ${kafka.bulkMessagesPerSec} msg/s produced+consumed |`,
-    );
-    lines.push(
-      `| raw kafkajs at ${kafka.rate} msg/s, batched like the outbox relay | enqueue → consume p50 ${kafka.latencyP50Ms} ms, p99 ${kafka.latencyP99Ms} ms |`,
-    );
-    lines.push(
-      `| the order's write tx as plain \`pg\` (order + line + timeline + outbox + NOTIFY), ${pg.concurrency} at once | ${pg.txPerSec} tx/s (p50 ${pg.latencyP50Ms} ms, p99 ${pg.latencyP99Ms} ms) |`,
-    );
-    lines.push(
-      `| one \`SELECT 1\` round trip, sequential | p50 ${pg.roundTripP50Ms} ms, p99 ${pg.roundTripP99Ms} ms |`,
-    );
-    lines.push(`| the same, ${BATCH} orders per transaction | ${pg.batchedOrdersPerSec} orders/s |`);
-    lines.push(
-      `| the one-order tx with \`synchronous_commit = off\` (measures the WAL flush's share; not a recommendation) | ${pg.asyncCommitTxPerSec} tx/s |`,
-    );
-    lines.push('');
-  }
-  lines.push('## The saga at fixed arrival rates', '');
-  lines.push(
-    '| rate (orders/s) | accepted | rejected | shed | completed | sustained /s | overall /s | saga p50 ms | saga p99 ms | POST p50 / p99 ms | drain ms | machine cores busy | load avg |',
-  );
-  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const x of r.rates) {
-    const rej = Object.entries(x.rejected)
-      .map(([k, v]) => `${v}×${k}`)
-      .join(' ');
-    lines.push(
-      `| ${x.rate} | ${x.accepted} | ${rej || 0} | ${x.shed} | ${x.completed} | ${x.completedPerSec} | ${x.overallPerSec} | ${x.sagaP50Ms} | ${x.sagaP99Ms} | ${x.postP50Ms} / ${x.postP99Ms} | ${x.drainMs} | ${x.machineCores} / ${r.cpus} | ${x.loadAverage} |`,
-    );
-  }
-  if (r.baselines) {
-    if (r.skippedRates.length > 0)
-      lines.push(
-        `Skipped because a lower rate already saturated the saga: ${r.skippedRates.join(', ')} orders/s.`,
-        '',
-      );
-    lines.push('', '### Ratios to the baselines', '');
-    for (const x of r.rates) {
-      lines.push(
-        `- ${x.rate}/s: sustained sagas ÷ plain-pg order tx/s = ${(x.completedPerSec / r.baselines.pg.txPerSec).toFixed(3)}; sustained sagas ÷ raw Kafka msg/s = ${(x.completedPerSec / r.baselines.kafka.bulkMessagesPerSec).toFixed(4)}; saga p50 ÷ one raw Kafka hop p50 = ${(x.sagaP50Ms / r.baselines.kafka.latencyP50Ms).toFixed(1)}`,
-      );
-    }
-  }
-  lines.push('', '## Where the CPU went (cores, while arrivals ran)', '');
-  const names = Object.keys(r.rates[0]?.cores ?? {});
-  lines.push(
-    `| rate | ${names.join(' | ')} | machine |`,
-    `| --- | ${names.map(() => '---').join(' | ')} | --- |`,
-  );
-  for (const x of r.rates)
-    lines.push(`| ${x.rate} | ${names.map((n) => x.cores[n] ?? 0).join(' | ')} | ${x.machineCores} |`);
-  lines.push('', '### CPU milliseconds per completed saga (while arrivals ran)', '');
-  lines.push(
-    `| rate | ${names.join(' | ')} | machine |`,
-    `| --- | ${names.map(() => '---').join(' | ')} | --- |`,
-  );
-  for (const x of r.rates)
-    lines.push(
-      `| ${x.rate} | ${names.map((n) => x.cpuMsPerSaga[n] ?? 0).join(' | ')} | ${x.cpuMsPerSaga.machine ?? 0} |`,
-    );
-  lines.push(
-    '',
-    `At the machine's CPU cost per saga, ${r.cpus} fully busy cores complete at most ${r.rates.map((x) => (x.cpuMsPerSaga.machine ? `${Math.round((r.cpus * 1000) / x.cpuMsPerSaga.machine)}/s (at ${x.rate}/s)` : '-')).join(', ')}; counting only the saga's own processes (four services + postgres + kafka + registry + redis), ${r.rates
-      .map((x) => {
-        const own = [
-          'order',
-          'payment',
-          'inventory',
-          'notification',
-          'postgres',
-          'kafka',
-          'registry',
-          'redis',
-        ].reduce((a, n) => a + (x.cpuMsPerSaga[n] ?? 0), 0);
-        return own ? `${Math.round((r.cpus * 1000) / own)}/s` : '-';
-      })
-      .join(', ')}.`,
-  );
-  lines.push(
-    '',
-    '## Mean handler time per event (ms, from each service’s /metrics: decode + Prisma interactive transaction + inbox + outbox)',
-    '',
-  );
-  for (const x of r.rates) {
-    lines.push(
-      `- ${x.rate}/s: ${x.handlers.map((h) => `${h.service}/${h.topic} ${h.meanMs} (${h.events})`).join(', ')}`,
-    );
-  }
-  lines.push(
-    '',
-    '## Handlers busy at once (handler-seconds per second, per service, while arrivals ran)',
-    '',
-    'A service whose figure sits at its consumer concurrency (kafkajs `partitionsConsumedConcurrently`: 3 by default, 6 in order; never more than the partitions it reads) is bound by sequential per-partition handling, not by its CPU.',
-    '',
-  );
-  for (const x of r.rates) {
-    const busy = new Map<string, number>();
-    for (const h of x.handlers)
-      busy.set(h.service, (busy.get(h.service) ?? 0) + (h.events * h.meanMs) / 1000 / x.seconds);
-    lines.push(`- ${x.rate}/s: ${[...busy].map(([svc, b]) => `${svc} ${b.toFixed(2)}`).join(', ')}`);
-  }
-  lines.push('');
-  return `${lines.join('\n')}\n`;
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }

@@ -1,0 +1,271 @@
+// The open-loop generator: arrivals on a fixed schedule whatever the answers (no coordinated
+// omission: every latency is measured from the arrival's *scheduled* time), an in-flight cap whose
+// shed arrivals count as failures, a watcher of notification_sent on Kafka, and a poller of
+// GET /orders/{id} that declares a saga complete when the user can see it (final status and
+// `completed`). The poller only asks about orders whose notification_sent was seen, with backoff,
+// so it costs about one or two GETs per saga.
+import { createOrderApiClient, type ApiOrder } from '@orderflow/contracts';
+import { FINAL_STATUSES, type PlannedOrder } from './mix';
+
+/** What the generator knows of one arrival. */
+export interface Arrival {
+  plan: PlannedOrder;
+  scheduledAt: number;
+  sentAt?: number;
+  answeredAt?: number;
+  /** 201/200 → the order id; otherwise why it failed (status code or error code, or 'shed'). */
+  orderId?: string;
+  failure?: string | undefined;
+  /** notification_sent seen on Kafka. */
+  kafkaAt?: number;
+  /** GET /orders/{id} first showed it final and completed. */
+  viewAt?: number;
+  status?: string;
+  /** Polls made for this order, and when the next is due. */
+  polls: number;
+  nextPollAt?: number | undefined;
+}
+
+/** Idempotency-Key duplicates: sent, answered with the same order, answered otherwise. */
+export interface DuplicateTally {
+  sent: number;
+  sameOrder: number;
+  mismatched: string[];
+}
+
+/** Backoff of the view poller after a GET that did not yet show completion (ms). */
+export const POLL_BACKOFF_MS = [20, 40, 80, 160, 320, 500] as const;
+/** The poller's first GET waits this long after notification_sent is seen on Kafka (ms). */
+export const FIRST_POLL_DELAY_MS = 10;
+const POLL_CONCURRENCY = 16;
+const TICK_MS = 5;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Shared between runs: every notification_sent the bench's consumer saw, by order id. */
+export type KafkaSeen = Map<string, number>;
+
+/** One rate's load: schedule, send, watch, poll. */
+export class LoadRun {
+  readonly arrivals: Arrival[] = [];
+  readonly byOrder = new Map<string, Arrival>();
+  readonly duplicates: DuplicateTally = { sent: 0, sameOrder: 0, mismatched: [] };
+  gets = 0;
+  inFlight = 0;
+  maxInFlightSeen = 0;
+  t0 = 0;
+  arrivalsEnd = 0;
+  private readonly api;
+  private readonly pending = new Set<Promise<unknown>>();
+  private polling = false;
+  /** Orders with a poll scheduled (only sagas whose notification_sent was seen and not yet complete). */
+  private readonly due = new Set<Arrival>();
+  private pollers = 0;
+  private poller: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly opts: {
+      orderApi: string;
+      rate: number;
+      seconds: number;
+      maxInFlight: number;
+      plan: (index: number) => PlannedOrder;
+      kafkaSeen: KafkaSeen;
+    },
+  ) {
+    this.api = createOrderApiClient(opts.orderApi);
+  }
+
+  /** Called by the Kafka watcher for each notification_sent. */
+  onNotification(orderId: string, at: number): void {
+    const a = this.byOrder.get(orderId);
+    if (a && a.kafkaAt === undefined) {
+      a.kafkaAt = at;
+      if (a.viewAt === undefined) this.schedule(a, at + FIRST_POLL_DELAY_MS);
+    }
+  }
+
+  /** Runs the arrival schedule to its end (answers may still be outstanding). */
+  async arrive(onProgress: (sent: number, total: number) => void): Promise<void> {
+    const total = Math.round(this.opts.rate * this.opts.seconds);
+    const interval = 1000 / this.opts.rate;
+    this.polling = true;
+    this.poller = this.pollLoop();
+    this.t0 = performance.now();
+    let next = 0;
+    let lastProgress = this.t0;
+    while (next < total) {
+      const now = performance.now();
+      // Every arrival whose time has come goes now, however late the loop woke.
+      while (next < total && this.t0 + next * interval <= now) {
+        this.send(next, this.t0 + next * interval);
+        next++;
+      }
+      if (now - lastProgress >= 10_000) {
+        lastProgress = now;
+        onProgress(next, total);
+      }
+      const wait = this.t0 + next * interval - performance.now();
+      await sleep(Math.max(0, Math.min(TICK_MS, wait)));
+    }
+    this.arrivalsEnd = performance.now();
+  }
+
+  private send(index: number, scheduledAt: number): void {
+    const plan = this.opts.plan(index);
+    const a: Arrival = { plan, scheduledAt, polls: 0 };
+    this.arrivals.push(a);
+    if (this.inFlight >= this.opts.maxInFlight) {
+      a.failure = 'shed';
+      return;
+    }
+    a.sentAt = performance.now();
+    const first = this.post(plan);
+    this.track(
+      first.then((r) => {
+        a.answeredAt = performance.now();
+        if (r.orderId !== undefined) {
+          a.orderId = r.orderId;
+          this.byOrder.set(r.orderId, a);
+          const seen = this.opts.kafkaSeen.get(r.orderId);
+          if (seen !== undefined) this.onNotification(r.orderId, seen);
+        } else a.failure = r.failure;
+        if (plan.duplicate === 'retry' && r.orderId !== undefined) this.duplicate(plan, r.orderId);
+      }),
+    );
+    if (plan.duplicate === 'double') {
+      // Sent together with the first: both must end up naming the same order.
+      const second = this.post(plan);
+      this.duplicates.sent++;
+      this.track(
+        Promise.all([first, second]).then(([r1, r2]) => {
+          if (r1.orderId !== undefined && r1.orderId === r2.orderId) this.duplicates.sameOrder++;
+          else
+            this.duplicates.mismatched.push(
+              `double ${plan.index}: ${r1.orderId ?? r1.failure} vs ${r2.orderId ?? r2.failure}`,
+            );
+        }),
+      );
+    }
+  }
+
+  private duplicate(plan: PlannedOrder, orderId: string): void {
+    this.duplicates.sent++;
+    this.track(
+      this.post(plan).then((r) => {
+        if (r.orderId === orderId) this.duplicates.sameOrder++;
+        else this.duplicates.mismatched.push(`retry ${plan.index}: ${orderId} vs ${r.orderId ?? r.failure}`);
+      }),
+    );
+  }
+
+  private async post(plan: PlannedOrder): Promise<{ orderId?: string; failure?: string }> {
+    this.inFlight++;
+    this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlight);
+    try {
+      const { data, response } = await this.api.POST('/orders', {
+        body: plan.body,
+        ...(plan.idempotencyKey === undefined
+          ? {}
+          : { params: { header: { 'Idempotency-Key': plan.idempotencyKey } } }),
+      });
+      if ((response.status === 201 || response.status === 200) && data) return { orderId: data.id };
+      return { failure: String(response.status) };
+    } catch (err) {
+      // fetch failures are TypeErrors; the cause says which (e.g. UND_ERR_CONNECT_TIMEOUT, ECONNRESET).
+      const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
+      return { failure: cause?.code ?? (err instanceof Error ? err.name : 'error') };
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.catch(() => undefined).finally(() => this.pending.delete(t));
+    this.pending.add(t);
+  }
+
+  /** Waits for every outstanding POST. */
+  async answered(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private schedule(a: Arrival, at: number): void {
+    a.nextPollAt = at;
+    this.due.add(a);
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (this.polling) {
+      const now = performance.now();
+      for (const a of this.due) {
+        if (this.pollers >= POLL_CONCURRENCY) break;
+        if (a.viewAt !== undefined) this.due.delete(a);
+        if (a.viewAt !== undefined || a.nextPollAt === undefined || a.nextPollAt > now) continue;
+        a.nextPollAt = undefined;
+        this.due.delete(a);
+        this.pollers++;
+        void this.pollOne(a).finally(() => this.pollers--);
+      }
+      await sleep(TICK_MS);
+    }
+  }
+
+  private async pollOne(a: Arrival): Promise<void> {
+    const order = await this.getOrder(a.orderId!);
+    a.polls++;
+    if (order && FINAL_STATUSES.has(order.status) && order.completed) {
+      a.viewAt = performance.now();
+      a.status = order.status;
+      return;
+    }
+    if (order) a.status = order.status;
+    this.schedule(a, performance.now() + POLL_BACKOFF_MS[Math.min(a.polls - 1, POLL_BACKOFF_MS.length - 1)]!);
+  }
+
+  /** GET /orders/{id} (counted); undefined when it fails. */
+  async getOrder(orderId: string): Promise<ApiOrder | undefined> {
+    this.gets++;
+    try {
+      const { data } = await this.api.GET('/orders/{orderId}', { params: { path: { orderId } } });
+      return data;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Accepted orders not yet seen complete in the view. */
+  unfinished(): Arrival[] {
+    return [...this.byOrder.values()].filter((a) => a.viewAt === undefined);
+  }
+
+  /**
+   * Waits until every accepted order is complete in the view or `deadline` passes; then asks once for
+   * every order still unfinished (those whose notification_sent never came), so their status is known.
+   */
+  async drain(deadline: number, onProgress: (left: number) => void): Promise<void> {
+    let lastProgress = performance.now();
+    let lastSweep = performance.now();
+    while (this.unfinished().length > 0 && Date.now() < deadline) {
+      await sleep(50);
+      const now = performance.now();
+      if (now - lastProgress > 10_000) {
+        lastProgress = now;
+        onProgress(this.unfinished().length);
+      }
+      // An order whose notification_sent the watcher missed (e.g. seen before its POST answered and
+      // evicted) is still polled, rarely: every 5 s.
+      if (now - lastSweep > 5_000) {
+        lastSweep = now;
+        for (const a of this.unfinished())
+          if (!this.due.has(a) && a.kafkaAt === undefined) this.schedule(a, now);
+      }
+    }
+    this.polling = false;
+    await this.poller;
+    for (const a of this.unfinished()) {
+      const order = await this.getOrder(a.orderId!);
+      if (order) a.status = order.status;
+      if (order && FINAL_STATUSES.has(order.status) && order.completed) a.viewAt = performance.now();
+    }
+  }
+}
