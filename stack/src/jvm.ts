@@ -133,6 +133,14 @@ export function launchSpec(
               APICURIO_DATASOURCE_URL: storage.jdbcUrl,
               APICURIO_DATASOURCE_USERNAME: 'postgres',
               APICURIO_DATASOURCE_PASSWORD: 'postgres',
+              // Apicurio's default holds 20 of PostgreSQL's 100 connections idle; the local stack needs few.
+              APICURIO_DATASOURCE_JDBC_INITIAL_SIZE: '2',
+              APICURIO_DATASOURCE_JDBC_MIN_SIZE: '2',
+              APICURIO_DATASOURCE_JDBC_MAX_SIZE: '10',
+              // A connection PostgreSQL closed (restart, failover) is dropped when borrowed, instead of failing
+              // one request per dead pooled connection with 500 after the database is back.
+              QUARKUS_DATASOURCE_POSTGRESQL_JDBC_VALIDATE_ON_BORROW: 'true',
+              QUARKUS_DATASOURCE_POSTGRESQL_JDBC_VALIDATION_QUERY_SQL: 'SELECT 1',
             }
           : { APICURIO_STORAGE_KIND: 'sql', APICURIO_STORAGE_SQL_KIND: 'h2' };
       return {

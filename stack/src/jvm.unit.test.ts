@@ -51,6 +51,13 @@ test('the registry runs quarkus-run.jar on 8081 with the chosen Java and storage
   });
   expect(pg.env['APICURIO_STORAGE_SQL_KIND']).toBe('postgresql');
   expect(pg.env['APICURIO_DATASOURCE_URL']).toBe('jdbc:postgresql://127.0.0.1:5432/orderflow_registry');
+  // A small pool (PostgreSQL allows 100 connections in all) whose dead connections are dropped when
+  // borrowed: after a database restart the registry answers 200 at once, not 500 per stale connection.
+  expect(pg.env).toMatchObject({
+    APICURIO_DATASOURCE_JDBC_MIN_SIZE: '2',
+    APICURIO_DATASOURCE_JDBC_MAX_SIZE: '10',
+    QUARKUS_DATASOURCE_POSTGRESQL_JDBC_VALIDATE_ON_BORROW: 'true',
+  });
 });
 
 test('every JVM is tagged with its component and this checkout’s stack folder', () => {
