@@ -99,10 +99,7 @@ export class PgProbe {
     const out: Record<string, number> = {};
     await Promise.all(
       SERVICE_DATABASES.map(async (db) => {
-        const rows = await this.query<{ n: number }>(
-          db,
-          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
-        );
+        const rows = await this.query<{ n: number }>(db, 'SELECT count(*)::int AS n FROM outbox');
         out[db] = Number(rows[0]?.n ?? 0);
       }),
     );

@@ -13,7 +13,8 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './retry';
 import type { SqlExecutor, TransactionRunner } from './sql';
 import { eventHeaders, headersToRecord, type EventHeaders } from './tracing';
 
-const COMMIT_EVERY_MS = 200;
+/** Handled offsets are committed at most this often (and when the consumer stops): one OffsetCommit for every partition. */
+const COMMIT_EVERY_MS = 1000;
 
 /** What a handler knows about the message it handles. */
 export interface EventContext {
@@ -155,6 +156,8 @@ export interface ConsumerRunnerOptions<Tx extends SqlExecutor> {
   backoff?: BackoffOptions;
   /** Attempts of a message whose failure is neither permanent nor an outage, before it is dead-lettered. Default 5. */
   maxAttempts?: number;
+  /** How long a fetch waits for data to accumulate (kafkajs maxWaitTimeInMs). Default 50 ms. */
+  fetchWaitMs?: number;
   /** Messages of a partition handled in one transaction at most. Default 200. */
   chunkSize?: number;
   /** Partitions handled at once (order within a partition is kept). Default 3. */
@@ -202,6 +205,9 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   private readonly maxAttempts: number;
   private readonly chunkSize: number;
   private readonly retries = new Map<string, RetryState>();
+  /** The next offset to commit per partition, handled but not committed yet. */
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
@@ -221,6 +227,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   /** Connects, subscribes and starts handling messages in the background. */
   async start(): Promise<void> {
     this.setState('starting');
+    this.commitTimer ??= setInterval(() => void this.flushCommits(), COMMIT_EVERY_MS);
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [...this.byTopic.keys()],
@@ -248,7 +255,10 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   /** Finishes the messages in flight (a waiting retry is abandoned; its message stays uncommitted) and disconnects. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.commitTimer);
     clearTimeout(this.restartTimer);
+    // Committed while still a member; a batch in flight commits its own tail as it finishes.
+    await this.flushCommits();
     for (const r of this.retries.values()) clearTimeout(r.timer);
     this.retries.clear();
     await this.consumer.disconnect();
@@ -286,8 +296,12 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       allowAutoTopicCreation: false,
       sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
-      // A resumed partition is fetched again only when the fetch in flight returns: keep that wait short.
-      maxWaitTimeInMs: 1_000,
+      // Each fetch waits up to fetchWaitMs for data to pile up (minBytes is never reached): under load a
+      // fetch returns tens of messages per partition (one transaction each) instead of one, and an idle
+      // consumer sends a few requests a second instead of hundreds. A resumed partition is fetched
+      // again when the fetch in flight returns, so the wait also bounds a retry's extra delay.
+      maxWaitTimeInMs: this.opts.fetchWaitMs ?? 50,
+      minBytes: 1_048_576,
       // kafkajs retries its own broker calls before CRASH; a crash with restart=false is ours to handle.
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
@@ -343,20 +357,11 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
 
   // A partition's fetched messages are handled in order, in chunks of up to `chunkSize`, each chunk in
   // one transaction (inbox rows, effects, outbox rows); the offset after the last handled message is
-  // committed at the end of the batch and at least every COMMIT_EVERY_MS within it. Everything up to a
-  // committed offset is durable; a crash redelivers the uncommitted tail, which the inbox drops.
+  // committed within COMMIT_EVERY_MS (all partitions in one request) and when the consumer stops.
+  // Everything up to a committed offset is durable; a crash redelivers the uncommitted tail, which the
+  // inbox drops.
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { topic, partition } = payload.batch;
-    let uncommitted: string | undefined;
-    let lastCommit = Date.now();
-    const commit = async (): Promise<void> => {
-      if (uncommitted === undefined) return;
-      await this.consumer.commitOffsets([
-        { topic, partition, offset: (BigInt(uncommitted) + 1n).toString() },
-      ]);
-      uncommitted = undefined;
-      lastCommit = Date.now();
-    };
     const highWatermark = BigInt(payload.batch.highWatermark);
     const messages = payload.batch.messages;
     try {
@@ -368,7 +373,11 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         if (done > 0) {
           const last = chunk[done - 1]!.offset;
           payload.resolveOffset(last);
-          uncommitted = last;
+          this.pendingCommits.set(retryKey(topic, partition), {
+            topic,
+            partition,
+            offset: (BigInt(last) + 1n).toString(),
+          });
           next += done;
           this.metrics.consumerLag.set(
             { topic, partition: String(partition) },
@@ -381,12 +390,28 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
           payload.pause();
           break;
         }
-        if (Date.now() - lastCommit >= COMMIT_EVERY_MS) await commit();
         await payload.heartbeat();
       }
     } finally {
-      // Also when stopping mid-batch: what was handled stays handled.
-      await commit();
+      // Stopping mid-batch: what was handled stays handled.
+      if (this.stopping || !payload.isRunning()) await this.flushCommits();
+    }
+  }
+
+  /** Commits every partition's handled offsets in one request; a failure (e.g. a rebalance) leaves them to the inbox. */
+  private async flushCommits(): Promise<void> {
+    if (this.pendingCommits.size === 0) return;
+    const offsets = [...this.pendingCommits.values()];
+    this.pendingCommits.clear();
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (err) {
+      // Not lost: the partitions' next owner (or this consumer, after a rejoin) redelivers from the last
+      // committed offset, and the inbox drops what was handled.
+      this.log.warn(
+        { err, partitions: offsets.length },
+        'committing offsets failed; the inbox absorbs the redelivery',
+      );
     }
   }
 

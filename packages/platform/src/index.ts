@@ -20,6 +20,7 @@ export { Pruner } from './pruning';
 export type { PruneRule } from './pruning';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export { lockKeys } from './locks';
+export { newId } from './ids';
 export { prismaTransactions, sqlTransactions } from './sql-transaction';
 export type { PrismaTransactional, SqlTransaction } from './sql-transaction';
 export { recordInbox, recordInboxBatch } from './inbox';

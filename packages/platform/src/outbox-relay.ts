@@ -35,8 +35,6 @@ export interface OutboxRelayOptions {
   metrics: Registry;
   /** Rows taken per send at most (everything queued, up to this). */
   batchSize?: number;
-  /** Published rows older than this are deleted (checked once a minute); default one day. */
-  retainPublishedMs?: number;
   /**
    * Safety poll: rows no wake announced (a sibling instance's, a crashed process's) are found within
    * this; and a standby relay tries for the lead this often.
@@ -46,8 +44,8 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes committed outbox rows in id order and marks them published, one batch per send, holding no
- * row lock across the send. Of several instances on one database, the one holding a session advisory
+ * Publishes committed outbox rows in id order and deletes them once sent, one batch per send, holding
+ * no row lock across the send. Of several instances on one database, the one holding a session advisory
  * lock relays and the others stand by, so rows are sent once and in order; when the leader's session
  * ends (crash, lost connection) another takes over at its next poll.
  *
@@ -73,7 +71,6 @@ export class OutboxRelay {
   private unsubscribe: (() => void) | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
-  private lastPrune = 0;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.log = opts.logger.child({ component: 'outbox-relay' });
@@ -99,9 +96,7 @@ export class OutboxRelay {
       () => this.oldestUnpublishedAgeSeconds(),
     );
     asyncGauge(opts.metrics, 'orderflow_outbox_pending', 'Unpublished outbox rows', async () => {
-      const r = await this.pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM "outbox" WHERE published_at IS NULL`,
-      );
+      const r = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "outbox"`);
       return r.rows[0]?.n ?? 0;
     });
   }
@@ -126,7 +121,7 @@ export class OutboxRelay {
   /** Age in seconds of the oldest unpublished outbox row (0 when none). */
   async oldestUnpublishedAgeSeconds(): Promise<number> {
     const r = await this.pool.query<{ lag: number | null }>(
-      `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox" WHERE published_at IS NULL`,
+      `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox"`,
     );
     return r.rows[0]?.lag ?? 0;
   }
@@ -147,7 +142,7 @@ export class OutboxRelay {
     if (!(await this.lead())) return 0;
     const { rows } = await this.pool.query<OutboxRow>(
       `SELECT id::text, topic, key, value, CASE WHEN value IS NULL THEN payload END AS payload, headers
-       FROM "outbox" WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+       FROM "outbox" ORDER BY id LIMIT $1`,
       [this.batchSize],
     );
     if (rows.length === 0) return 0;
@@ -165,9 +160,8 @@ export class OutboxRelay {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
-    await this.pool.query(`UPDATE "outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-      rows.map((r) => r.id),
-    ]);
+    // Sent: the rows go (a crash before this resends them, and consumers drop the duplicates).
+    await this.pool.query(`DELETE FROM "outbox" WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
     for (const [topic, messages] of byTopic) this.produced.inc({ topic }, messages.length);
     this.batchRows.observe(rows.length);
     return rows.length;
@@ -222,7 +216,6 @@ export class OutboxRelay {
         failures = 0;
         this.failingSinceMs = undefined;
         this.lastError = undefined;
-        await this.prune();
         // Rows were sent: more may have been queued meanwhile, go again at once.
         if (published > 0) continue;
         await this.idle(this.pollIntervalMs);
@@ -239,15 +232,6 @@ export class OutboxRelay {
         await sleep(delay, this.stopped.signal);
       }
     }
-  }
-
-  private async prune(): Promise<void> {
-    if (Date.now() - this.lastPrune < 60_000) return;
-    this.lastPrune = Date.now();
-    const retainMs = this.opts.retainPublishedMs ?? 86_400_000;
-    await this.pool.query(`DELETE FROM "outbox" WHERE published_at < now() - make_interval(secs => $1)`, [
-      retainMs / 1000,
-    ]);
   }
 
   private wakeUp(): void {

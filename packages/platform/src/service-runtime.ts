@@ -9,6 +9,7 @@ import { ConsumerRunner, type Subscription } from './consumer';
 import { createHttpApp, listen, type HttpAppOptions } from './http';
 import { createKafka, ensureTopics, ManagedProducer } from './kafka';
 import { runService, stopAll, type RunningService } from './lifecycle';
+import pino from 'pino';
 import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { OutboxRelay, type OutboxCodec } from './outbox-relay';
@@ -345,7 +346,14 @@ export function serviceMain<C extends { serviceName: string; logLevel: string; s
 ): void {
   const main = async (): Promise<void> => {
     const config = loadConfig();
-    const logger = createLogger({ service: config.serviceName, level: config.logLevel });
+    // Written asynchronously: lines logged while a write is in flight go out in one write, so a busy
+    // service does not pay a write(2) per line (about 0.13 ms of CPU each here, measured by
+    // bench/reports/profile.md); flushed on exit.
+    const logger = createLogger({
+      service: config.serviceName,
+      level: config.logLevel,
+      destination: pino.destination({ dest: 1, sync: false }),
+    });
     exitOnUnhandledErrors(logger);
     await runService({
       logger,

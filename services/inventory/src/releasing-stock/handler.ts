@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { OrderExpired } from '@orderflow/contracts';
+import { newId } from '@orderflow/platform';
 import type { EventHandler } from '@orderflow/platform';
 import { lockOrder, type Tx } from '../db';
 import type { StockCache } from '../stock-cache';
@@ -36,7 +36,7 @@ export function releaseStock(cache: StockCache): EventHandler<OrderExpired, Tx> 
       case 'block':
         await tx.$executeRawUnsafe(
           `INSERT INTO reservations (id, order_id, status) VALUES ($1::uuid, $2::uuid, 'EXPIRED')`,
-          randomUUID(),
+          newId(),
           decision.orderId,
         );
         ctx.log.info('order expired before any reservation; a late payment_successful will reserve nothing');

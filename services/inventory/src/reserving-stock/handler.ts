@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { InventoryUpdated, PaymentSuccessful } from '@orderflow/contracts';
-import { outgoing, type BatchEventHandler, type EventCodec } from '@orderflow/platform';
+import { outgoing, type BatchEventHandler, type EventCodec, newId } from '@orderflow/platform';
 import { lockOrders, type Tx } from '../db';
 import type { StockCache } from '../stock-cache';
 import { decideReservation, demandOf, type Demand } from './decide';
@@ -53,7 +52,7 @@ export function reserveStock(
       const events = decideReservation(
         payment,
         { alreadyDecided: decided.has(orderId), available },
-        { newId: randomUUID, now },
+        { newId: newId, now },
       );
       if (events.length === 0) ctx.log.debug('order already decided; nothing to do');
       for (const event of events) {
@@ -67,7 +66,7 @@ export function reserveStock(
           }
         const shortBy = new Map(event.shortLines.map((l) => [l.sku, l.requested - l.available]));
         rows.push({
-          id: event.reservationId ?? randomUUID(),
+          id: event.reservationId ?? newId(),
           orderId: event.orderId,
           status: reserved ? 'RESERVED' : 'OUT_OF_STOCK',
           lines: demand.map((d) => ({ ...d, shortBy: shortBy.get(d.sku) ?? 0 })),

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { NotificationSent } from '@orderflow/contracts';
-import { lockKeys, outgoing, type BatchEventHandler, type EventCodec } from '@orderflow/platform';
+import { lockKeys, outgoing, type BatchEventHandler, type EventCodec, newId } from '@orderflow/platform';
 import type { Tx } from '../db';
 import type { NotificationChannel } from './channels';
 import { decideNotification, outcomeOf, type Notice, type Trigger } from './decide';
@@ -82,7 +81,7 @@ export function notifyCustomer<T extends Trigger['event']>(
         await channel.deliver(notice);
         events.push(
           outgoing(codec, {
-            eventId: randomUUID(),
+            eventId: newId(),
             occurredAt: new Date(),
             orderId: notice.orderId,
             notificationId: notice.notificationId,

@@ -3,7 +3,6 @@
 // on a row the saga tracker holds), ends each one EXPIRED with a timeline entry saying why, and enqueues
 // order_expired in the same transaction (outbox). The saga tracker locks the same row before applying an
 // event, so a late event sees EXPIRED and records itself without moving it (tracking-saga/decide.ts).
-import { randomUUID } from 'node:crypto';
 import type { OrderExpired } from '@orderflow/contracts';
 import {
   enqueueOutbox,
@@ -11,6 +10,7 @@ import {
   wakeOutboxRelays,
   type EventCodec,
   type Logger,
+  newId,
 } from '@orderflow/platform';
 import type { OrderDb } from '../db';
 import type { OrderStatus } from '../tracking-saga/decide';
@@ -74,7 +74,7 @@ export async function expireOverdueOrders(
             currency: row.currency.trim(),
             customer: { id: row.customer_id, email: row.customer_email, name: row.customer_name },
           },
-          { deadlineMs: settings.deadlineMs, now, newId: randomUUID },
+          { deadlineMs: settings.deadlineMs, now, newId: newId },
         );
         if (expiry === undefined) continue;
         const { event, detail } = expiry;

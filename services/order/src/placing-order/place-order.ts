@@ -2,10 +2,9 @@
 // order_created event (the outbox) in ONE statement — one round trip, one commit — on the POST path's own
 // pool, honouring Idempotency-Key through the database's unique key so concurrent duplicates create one
 // order however many processes serve them.
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { OrderCreated } from '@orderflow/contracts';
-import { ApiError, wakeOutboxRelays, type EventCodec, type EventHeaders } from '@orderflow/platform';
+import { ApiError, wakeOutboxRelays, type EventCodec, type EventHeaders, newId } from '@orderflow/platform';
 import type { ApiOrder } from '@orderflow/contracts';
 import type { OrderDb } from '../db';
 import { orderTotal, requestFingerprint, type PlaceOrder } from './decide';
@@ -60,12 +59,12 @@ export async function placeOrder(
   request: PlaceOrder,
   opts: { idempotencyKey?: string | undefined; headers: EventHeaders },
 ): Promise<PlacedOrder> {
-  const orderId = randomUUID();
+  const orderId = newId();
   // Avro timestamp-millis: whole milliseconds, so the stored and published times are equal.
   const now = new Date(Math.floor(Date.now()));
   const amountMinor = orderTotal(request.lines);
   const event: OrderCreated = {
-    eventId: randomUUID(),
+    eventId: newId(),
     occurredAt: now,
     orderId,
     customer: { id: request.customer.id, email: request.customer.email, name: request.customer.name ?? null },

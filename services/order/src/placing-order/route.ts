@@ -22,7 +22,8 @@ export function placingOrderRoute(
       idempotencyKey,
       headers: eventHeaders({ correlationId: ctx.correlationId, traceparent: ctx.traceparent }),
     });
-    ctx.log.info(
+    // Per order at debug: the request line (info) already says POST /orders and its status.
+    ctx.log.debug(
       { orderId: placed.order.id, created: placed.created, idempotencyKey },
       placed.created ? 'order placed' : 'idempotent replay',
     );

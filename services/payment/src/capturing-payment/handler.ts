@@ -1,6 +1,5 @@
 import type { OrderCreated, PaymentFailed, PaymentSuccessful } from '@orderflow/contracts';
-import { outgoing, type BatchEventHandler, type EventCodec, type Outgoing } from '@orderflow/platform';
-import { randomUUID } from 'node:crypto';
+import { outgoing, type BatchEventHandler, type EventCodec, type Outgoing, newId } from '@orderflow/platform';
 import { lockOrders, type Tx } from '../db';
 import { decideCapture } from './decide';
 
@@ -50,7 +49,7 @@ export function capturePayments(
       const events = decideCapture(
         order,
         { alreadyCharged: charged.has(orderId), orderExpired: expired.has(orderId) },
-        { limitMinor: opts.limitMinor, newId: randomUUID, now },
+        { limitMinor: opts.limitMinor, newId: newId, now },
       );
       if (events.length === 0) ctx.log.debug('order already charged or expired; nothing to do');
       for (const { type, event } of events) {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { InventoryUpdated, OrderExpired, PaymentRefunded } from '@orderflow/contracts';
 import {
   outgoing,
@@ -6,6 +5,7 @@ import {
   type EventContext,
   type EventHandler,
   type Outgoing,
+  newId,
 } from '@orderflow/platform';
 import { lockOrder, type Tx } from '../db';
 import { decideExpiryRefund, decideRefund, type RefundState } from './decide';
@@ -85,7 +85,7 @@ export function refundPayment(codec: EventCodec<PaymentRefunded>): EventHandler<
   return async (update, tx, ctx) => {
     if (update.status !== 'OUT_OF_STOCK') return [];
     const state = await refundState(tx, update.orderId);
-    const events = decideRefund(update, state, { newId: randomUUID, now: new Date() });
+    const events = decideRefund(update, state, { newId: newId, now: new Date() });
     return applyRefunds(tx, ctx, codec, state, events);
   };
 }
@@ -105,7 +105,7 @@ export function refundExpiredOrder(codec: EventCodec<PaymentRefunded>): EventHan
       expired.occurredAt,
     );
     const state = await refundState(tx, expired.orderId);
-    const events = decideExpiryRefund(expired, state, { newId: randomUUID, now: new Date() });
+    const events = decideExpiryRefund(expired, state, { newId: newId, now: new Date() });
     return applyRefunds(tx, ctx, codec, state, events);
   };
 }

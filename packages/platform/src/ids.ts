@@ -1,0 +1,24 @@
+import { randomFillSync } from 'node:crypto';
+
+const pool = Buffer.alloc(16 * 256);
+let next = pool.length;
+
+/**
+ * A new UUID, version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids made one
+ * after another sort together, so a primary key or unique index on them grows at its right edge
+ * instead of touching a random leaf page per insert (and writing a full page image of it after each
+ * checkpoint): the ids of orders, events, payments, reservations and refunds.
+ */
+export function newId(now: number = Date.now()): string {
+  if (next === pool.length) {
+    randomFillSync(pool);
+    next = 0;
+  }
+  const b = pool.subarray(next, next + 16);
+  next += 16;
+  b.writeUIntBE(now, 0, 6);
+  b[6] = (b[6]! & 0x0f) | 0x70;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const x = b.toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
