@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { runCodecBench } from './codec/run';
 import { runSagaBench } from './saga/run';
+import { runSqlPathsBench } from './sql-paths/run';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
 benchmarks:
@@ -16,6 +17,7 @@ benchmarks:
           --soak-rate R    orders/s of the soak (default 150)
           --quick          smoke run: --rates 20 --seconds 15 --repeat 1 (explicit options still win)
           --skip-baselines skip the pg and kafkajs baselines (also --no-baselines)
+  sql-paths  the consumer's transaction through Prisma's interactive transaction vs pg directly (needs PostgreSQL)
 environment: SCHEMA_REGISTRY_URL (default http://localhost:8081/apis/ccompat/v7)`;
 
 function intFlag(args: string[], name: string, fallback: number): number {
@@ -84,6 +86,11 @@ async function main(argv: string[]): Promise<number> {
       console.log(
         `report: ${path.relative(process.cwd(), path.join(reportDir, 'saga.md'))} and saga.json (${report.runs.length} runs)`,
       );
+      return 0;
+    }
+    case 'sql-paths': {
+      await runSqlPathsBench({ reportDir, log: (l) => console.log(l) });
+      console.log(`report: ${path.relative(process.cwd(), path.join(reportDir, 'sql-paths.md'))}`);
       return 0;
     }
     case undefined:

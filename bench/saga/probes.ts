@@ -99,7 +99,10 @@ export class PgProbe {
     const out: Record<string, number> = {};
     await Promise.all(
       SERVICE_DATABASES.map(async (db) => {
-        const rows = await this.query<{ n: number }>(db, 'SELECT count(*)::int AS n FROM outbox');
+        const rows = await this.query<{ n: number }>(
+          db,
+          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+        );
         out[db] = Number(rows[0]?.n ?? 0);
       }),
     );

@@ -69,7 +69,8 @@ function takeOption(args: string[], name: string): string | undefined {
 
 /**
  * Database connections per instance when several run: PostgreSQL's default max_connections is 100, and
- * each instance also holds the outbox relay's 3. Explicit settings win.
+ * each instance also holds the outbox relay's 3 and its consumer's (partitions at once + 2). Explicit
+ * settings win.
  */
 function poolEnv(replicas: number): Record<string, string> {
   if (replicas <= 1) return {};
@@ -77,7 +78,9 @@ function poolEnv(replicas: number): Record<string, string> {
   if (!process.env['DATABASE_POOL_SIZE'])
     out['DATABASE_POOL_SIZE'] = String(Math.max(2, Math.floor(10 / replicas)));
   if (!process.env['ORDER_DATABASE_POOL_SIZE'])
-    out['ORDER_DATABASE_POOL_SIZE'] = String(Math.max(4, Math.floor(20 / replicas)));
+    out['ORDER_DATABASE_POOL_SIZE'] = String(Math.max(2, Math.floor(10 / replicas)));
+  if (!process.env['ORDER_WRITE_POOL_SIZE'])
+    out['ORDER_WRITE_POOL_SIZE'] = String(Math.max(2, Math.floor(8 / replicas)));
   return out;
 }
 

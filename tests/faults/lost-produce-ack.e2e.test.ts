@@ -51,7 +51,7 @@ test('produce answers lost after the broker appended the batches: the relay reco
     for (;;) {
       const [row] = await dbQuery<{ n: number }>(
         'order',
-        `SELECT count(*)::int AS n FROM outbox WHERE created_at < to_timestamp($1 / 1000.0)`,
+        `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND created_at < to_timestamp($1 / 1000.0)`,
         [off],
       );
       if (row?.n === 0) break;

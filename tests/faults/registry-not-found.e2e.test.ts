@@ -88,7 +88,7 @@ test('a registry answering 404 for known schema ids: bounded retries, then the D
           for (;;) {
             const [row] = await dbQuery<{ n: number }>(
               'payment',
-              'SELECT count(*)::int AS n FROM outbox WHERE key = ANY($1::text[])',
+              'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND key = ANY($1::text[])',
               [ids],
             );
             const lag = await consumerLag();

@@ -207,5 +207,7 @@ export function platformSettings(service: string, defaultPort: number) {
     readyStalledPartitionMs: int('READY_STALLED_PARTITION_MS', { default: 60_000, min: 0 }),
     /** Inbox rows (handled event ids) are kept this long; longer than the topics' retention so a replay from the earliest offset repeats nothing. */
     inboxRetentionMs: int('INBOX_RETENTION_MS', { default: 8 * 86_400_000, min: 60_000 }),
+    /** Published outbox rows are kept this long (a record of what was sent), then pruned. */
+    outboxRetainPublishedMs: int('OUTBOX_RETAIN_PUBLISHED_MS', { default: 3_600_000, min: 0 }),
   };
 }

@@ -35,6 +35,8 @@ export interface OutboxRelayOptions {
   metrics: Registry;
   /** Rows taken per send at most (everything queued, up to this). */
   batchSize?: number;
+  /** Published rows are kept this long (what was sent, for audits and tests), then pruned once a minute; default one hour. */
+  retainPublishedMs?: number;
   /**
    * Safety poll: rows no wake announced (a sibling instance's, a crashed process's) are found within
    * this; and a standby relay tries for the lead this often.
@@ -44,7 +46,7 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes committed outbox rows in id order and deletes them once sent, one batch per send, holding
+ * Publishes committed outbox rows in id order and marks them published, one batch per send, holding
  * no row lock across the send. Of several instances on one database, the one holding a session advisory
  * lock relays and the others stand by, so rows are sent once and in order; when the leader's session
  * ends (crash, lost connection) another takes over at its next poll.
@@ -71,6 +73,7 @@ export class OutboxRelay {
   private unsubscribe: (() => void) | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
+  private lastPrune = 0;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.log = opts.logger.child({ component: 'outbox-relay' });
@@ -96,7 +99,9 @@ export class OutboxRelay {
       () => this.oldestUnpublishedAgeSeconds(),
     );
     asyncGauge(opts.metrics, 'orderflow_outbox_pending', 'Unpublished outbox rows', async () => {
-      const r = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "outbox"`);
+      const r = await this.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "outbox" WHERE published_at IS NULL`,
+      );
       return r.rows[0]?.n ?? 0;
     });
   }
@@ -121,7 +126,7 @@ export class OutboxRelay {
   /** Age in seconds of the oldest unpublished outbox row (0 when none). */
   async oldestUnpublishedAgeSeconds(): Promise<number> {
     const r = await this.pool.query<{ lag: number | null }>(
-      `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox"`,
+      `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM "outbox" WHERE published_at IS NULL`,
     );
     return r.rows[0]?.lag ?? 0;
   }
@@ -142,7 +147,7 @@ export class OutboxRelay {
     if (!(await this.lead())) return 0;
     const { rows } = await this.pool.query<OutboxRow>(
       `SELECT id::text, topic, key, value, CASE WHEN value IS NULL THEN payload END AS payload, headers
-       FROM "outbox" ORDER BY id LIMIT $1`,
+       FROM "outbox" WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [this.batchSize],
     );
     if (rows.length === 0) return 0;
@@ -160,8 +165,10 @@ export class OutboxRelay {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
-    // Sent: the rows go (a crash before this resends them, and consumers drop the duplicates).
-    await this.pool.query(`DELETE FROM "outbox" WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+    // Sent (a crash before this mark resends them, and consumers drop the duplicates).
+    await this.pool.query(`UPDATE "outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+      rows.map((r) => r.id),
+    ]);
     for (const [topic, messages] of byTopic) this.produced.inc({ topic }, messages.length);
     this.batchRows.observe(rows.length);
     return rows.length;
@@ -216,6 +223,7 @@ export class OutboxRelay {
         failures = 0;
         this.failingSinceMs = undefined;
         this.lastError = undefined;
+        await this.prune();
         // Rows were sent: more may have been queued meanwhile, go again at once.
         if (published > 0) continue;
         await this.idle(this.pollIntervalMs);
@@ -231,6 +239,21 @@ export class OutboxRelay {
         // Wakes do not cut a backoff short: under load they come constantly.
         await sleep(delay, this.stopped.signal);
       }
+    }
+  }
+
+  /** Deletes published rows older than the retention, oldest first (they sit at the primary key's low end). */
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < 60_000) return;
+    this.lastPrune = Date.now();
+    const retainSeconds = (this.opts.retainPublishedMs ?? 3_600_000) / 1000;
+    for (;;) {
+      const { rowCount } = await this.pool.query(
+        `DELETE FROM "outbox" WHERE id IN (
+           SELECT id FROM "outbox" WHERE published_at < now() - make_interval(secs => $1) ORDER BY id LIMIT 5000)`,
+        [retainSeconds],
+      );
+      if ((rowCount ?? 0) < 5000) return;
     }
   }
 

@@ -32,6 +32,7 @@ export interface ServiceRuntimeConfig {
   readyOutboxAgeMs?: number;
   readyStalledPartitionMs?: number;
   inboxRetentionMs?: number;
+  outboxRetainPublishedMs?: number;
 }
 
 /** A codec of an event the service publishes: the relay sends it, and start-up resolves its schema id first. */
@@ -256,6 +257,9 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       codecs: opts.publishes,
       logger,
       metrics,
+      ...(config.outboxRetainPublishedMs === undefined
+        ? {}
+        : { retainPublishedMs: config.outboxRetainPublishedMs }),
     });
     await relay.start();
     step('outbox relay started');

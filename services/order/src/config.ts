@@ -14,7 +14,7 @@ const spec = {
     default: path.resolve(__dirname, '../../../schemas/openapi/order-api.yaml'),
   }),
   /** Database connections per process for the saga consumer's transactions, the sweeper and reads. */
-  databasePoolSize: int('ORDER_DATABASE_POOL_SIZE', { default: 20, min: 1, max: 200 }),
+  databasePoolSize: int('ORDER_DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
   /** Connections of POST /orders' own pool (one statement per order; the saga's consumer uses the other pool). */
   writePoolSize: int('ORDER_WRITE_POOL_SIZE', { default: 8, min: 1, max: 200 }),
   /** Kafka consumer group of the saga tracker; also the inbox's `consumer` column. */

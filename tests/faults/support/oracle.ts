@@ -94,7 +94,7 @@ async function unpublished(ids: readonly string[]): Promise<Record<string, numbe
   for (const owner of GROUPS) {
     const [row] = await dbQuery<{ n: number }>(
       owner,
-      'SELECT count(*)::int AS n FROM outbox WHERE key = ANY($1::text[])',
+      'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND key = ANY($1::text[])',
       [ids],
     );
     out[owner] = row?.n ?? 0;
