@@ -156,7 +156,7 @@ export interface ConsumerRunnerOptions<Tx extends SqlExecutor> {
   backoff?: BackoffOptions;
   /** Attempts of a message whose failure is neither permanent nor an outage, before it is dead-lettered. Default 5. */
   maxAttempts?: number;
-  /** How long a fetch waits for data to accumulate (kafkajs maxWaitTimeInMs). Default 50 ms. */
+  /** How long a fetch waits when no partition has data (kafkajs maxWaitTimeInMs). Default 1 s. */
   fetchWaitMs?: number;
   /** Messages of a partition handled in one transaction at most. Default 200. */
   chunkSize?: number;
@@ -296,12 +296,11 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       allowAutoTopicCreation: false,
       sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
-      // Each fetch waits up to fetchWaitMs for data to pile up (minBytes is never reached): under load a
-      // fetch returns tens of messages per partition (one transaction each) instead of one, and an idle
-      // consumer sends a few requests a second instead of hundreds. A resumed partition is fetched
-      // again when the fetch in flight returns, so the wait also bounds a retry's extra delay.
-      maxWaitTimeInMs: this.opts.fetchWaitMs ?? 50,
-      minBytes: 1_048_576,
+      // A fetch returns as soon as any partition has data, else after fetchWaitMs. (Holding fetches for
+      // data to pile up, minBytes 1 MiB with a 50 ms wait, left the payment consumer fetching nothing
+      // for minutes after the controller of a 3-broker cluster was killed: tests/faults/three-brokers.)
+      // A resumed partition is fetched again when the fetch in flight returns: keep the wait short.
+      maxWaitTimeInMs: this.opts.fetchWaitMs ?? 1_000,
       // kafkajs retries its own broker calls before CRASH; a crash with restart=false is ours to handle.
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
