@@ -23,7 +23,7 @@ export { lockKeys } from './locks';
 export { newId } from './ids';
 export { prismaTransactions, sqlTransactions } from './sql-transaction';
 export type { PrismaTransactional, SqlTransaction } from './sql-transaction';
-export { recordInbox, recordInboxBatch } from './inbox';
+export { recordInboxBatch } from './inbox';
 export { enqueueOutbox, enqueueOutgoing, onOutboxWake, outgoing, wakeOutboxRelays } from './outbox';
 export type { Outgoing, OutgoingGroup } from './outbox';
 export { OutboxRelay } from './outbox-relay';

@@ -129,12 +129,11 @@ export function scopeToOrders<Tx>(
     topic: subscription.topic,
     decode: (bytes) => subscription.decode(bytes),
     async handle(items, tx) {
-      const accepted = items.filter((i) => accept(i.event.orderId));
-      const results = accepted.length > 0 ? await subscription.handle(accepted, tx) : [];
-      return items.map((i) => {
-        const at = accepted.indexOf(i);
-        return at < 0 ? [] : results[at];
-      });
+      const accepted = items.map((i) => accept(i.event.orderId));
+      const handled = items.filter((_, n) => accepted[n]);
+      const results = handled.length > 0 ? await subscription.handle(handled, tx) : [];
+      let next = 0;
+      return items.map((_, n) => (accepted[n] ? results[next++] : []));
     },
   };
 }

@@ -55,7 +55,6 @@ describe('sqlTransactions (real PostgreSQL)', () => {
     expect(hookRan).toBe(false);
     // Every pooled connection still works (none was left inside an aborted transaction).
     for (let i = 0; i < 5; i++) await run(async (tx) => void (await tx.$queryRawUnsafe('SELECT 1')));
-    expect(pool.totalCount).toBeLessThanOrEqual(3);
   });
 
   it('a statement error fails the transaction with its SQLSTATE (what the failure classifier reads)', async () => {

@@ -18,8 +18,8 @@ export function createDb(databaseUrl: string, poolSize = 10): Db {
  * charge and order_expired's refund arrive on different partitions, so they may run at once): without it
  * each could miss the other's uncommitted row, and a charge made as the order expired would never be refunded.
  */
-export async function lockOrder(tx: Tx, orderId: string): Promise<void> {
-  await lockKeys(tx, [`payment:${orderId.toLowerCase()}`]);
+export function lockOrder(tx: Tx, orderId: string): Promise<void> {
+  return lockOrders(tx, [orderId]);
 }
 
 /** Takes {@link lockOrder}'s lock for each order of a chunk, in one statement and one fixed order (no deadlocks). */
