@@ -199,6 +199,8 @@ export function platformSettings(service: string, defaultPort: number) {
     databasePoolSize: int('DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
     /** Attempts of an event failing with an unknown (neither permanent nor outage) error before it is dead-lettered. */
     consumerMaxAttempts: int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1 }),
+    /** A consumer with unhandled messages on its partitions that has fetched nothing for this long is recreated. */
+    consumerStallAfterMs: int('CONSUMER_STALL_AFTER_MS', { default: 20_000, min: 1_000 }),
     /** /ready fails while the outbox relay has been failing for longer than this. */
     readyRelayFailingMs: int('READY_RELAY_FAILING_MS', { default: 30_000, min: 0 }),
     /** /ready fails while the oldest unpublished outbox row is older than this. */

@@ -57,7 +57,7 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
   async function setup(
     label: string,
     handler: (event: TestEvent, tx: Tx) => Promise<void>,
-    extra: { maxAttempts?: number } = {},
+    extra: { maxAttempts?: number; stallAfterMs?: number } = {},
   ) {
     const topic = await scratchTopic(kafkaAdmin, label);
     topics.push(topic);
@@ -327,6 +327,45 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     }
     expect(stuckAttempts).toBeGreaterThan(2);
     expect(await readTopic(kafkaAdmin, `${topic}.DLT`, 1, { timeoutMs: 2000, settleMs: 0 })).toHaveLength(0);
+  });
+
+  it('a member that stops fetching while its partitions hold unhandled messages is recreated by the watchdog, and every message is handled once; an idle member is left alone', async () => {
+    const { topic, codec, runner, metrics } = await setup('stall', () => Promise.resolve(), {
+      stallAfterMs: 2000,
+    });
+    const stallRestarts = async (): Promise<number> =>
+      (await metrics.getSingleMetric('orderflow_consumer_stall_restarts_total')?.get())?.values.reduce(
+        (sum, v) => sum + v.value,
+        0,
+      ) ?? 0;
+    const first = testEvent();
+    await producer.send({ topic, messages: [{ key: first.orderId, value: await codec.encode(first) }] });
+    await runner.start();
+    try {
+      await eventually(async () => (await countEffects(first.orderId)) === 1);
+      // Caught up and idle for three watchdog periods: nothing to recreate.
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(await stallRestarts()).toBe(0);
+      // kafkajs stops fetching (as after a controller failover) while messages arrive.
+      runner.kafkaConsumer.pause([{ topic }]);
+      const later = Array.from({ length: 6 }, () => testEvent());
+      await producer.send({
+        topic,
+        messages: await Promise.all(
+          later.map(async (e, i) => ({ partition: i % 3, key: e.orderId, value: await codec.encode(e) })),
+        ),
+      });
+      const keys = later.map((e) => e.orderId);
+      await eventually(
+        async () => (await db.prisma.outboxEvent.count({ where: { key: { in: keys } } })) === keys.length,
+        40_000,
+      );
+      expect(await stallRestarts()).toBe(1);
+      expect(runner.state.state).toBe('running');
+    } finally {
+      await runner.stop();
+    }
+    expect(await countEffects(first.orderId)).toBe(1);
   });
 
   it('handles a partition in chunks of one transaction each; a bad event inside a chunk is split out and dead-lettered alone, every other event applied once', async () => {

@@ -1,5 +1,5 @@
 import { formatIssues, type SchemaRegistryClient, type ValidationIssue } from '@orderflow/codec';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { EventCodec, EventEnvelope } from './codec';
 import { deadLetter, type DeadLetterProducer } from './dead-letter';
@@ -165,6 +165,12 @@ export interface ConsumerRunnerOptions<Tx extends SqlExecutor> {
   fromBeginning?: boolean;
   /** kafkajs session timeout (default 30 s); heartbeats keep going while a partition waits. */
   sessionTimeoutMs?: number;
+  /**
+   * A member whose assigned partitions have messages it has not handled, with no retry pending and
+   * nothing handled for this long, is recreated (kafkajs can go on heartbeating without fetching
+   * after a broker fails over). Default 20 s.
+   */
+  stallAfterMs?: number;
 }
 
 /** Where a consumer runner is: `/ready` fails unless it is `running`. */
@@ -213,6 +219,15 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   private restarts = 0;
   private currentState: ConsumerState = 'idle';
   private stateSince = Date.now();
+  /** Partitions assigned to this member at its last join. */
+  private assignment: Record<string, number[]> = {};
+  /** When a batch last returned, or the member joined (ms since the epoch). */
+  private lastProgressAt = Date.now();
+  private batchesInFlight = 0;
+  private readonly stallAfterMs: number;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private watchdogAdmin: Admin | undefined;
+  private watchdogChecking = false;
 
   constructor(private readonly opts: ConsumerRunnerOptions<Tx>) {
     this.byTopic = new Map(opts.subscriptions.map((s) => [s.topic, s]));
@@ -221,6 +236,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.maxAttempts = opts.maxAttempts ?? 5;
     this.chunkSize = opts.chunkSize ?? 200;
+    this.stallAfterMs = opts.stallAfterMs ?? 20_000;
     this.consumer = this.createConsumer();
   }
 
@@ -228,6 +244,10 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   async start(): Promise<void> {
     this.setState('starting');
     this.commitTimer ??= setInterval(() => void this.flushCommits(), COMMIT_EVERY_MS);
+    this.watchdogTimer ??= setInterval(
+      () => void this.checkStall(),
+      Math.max(250, Math.floor(this.stallAfterMs / 3)),
+    );
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [...this.byTopic.keys()],
@@ -256,12 +276,14 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.commitTimer);
+    clearInterval(this.watchdogTimer);
     clearTimeout(this.restartTimer);
     // Committed while still a member; a batch in flight commits its own tail as it finishes.
     await this.flushCommits();
     for (const r of this.retries.values()) clearTimeout(r.timer);
     this.retries.clear();
     await this.consumer.disconnect();
+    await this.watchdogAdmin?.disconnect().catch(() => undefined);
     this.setState('stopped');
   }
 
@@ -305,7 +327,9 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     const { CRASH, GROUP_JOIN, STOP } = consumer.events;
-    consumer.on(GROUP_JOIN, () => {
+    consumer.on(GROUP_JOIN, (event) => {
+      this.assignment = event.payload.memberAssignment;
+      this.lastProgressAt = Date.now();
       this.restarts = 0;
       this.setState('running');
     });
@@ -363,6 +387,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     const { topic, partition } = payload.batch;
     const highWatermark = BigInt(payload.batch.highWatermark);
     const messages = payload.batch.messages;
+    this.batchesInFlight++;
     try {
       let next = 0;
       while (next < messages.length) {
@@ -392,9 +417,74 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         await payload.heartbeat();
       }
     } finally {
+      this.batchesInFlight--;
+      this.lastProgressAt = Date.now();
       // Stopping mid-batch: what was handled stays handled.
       if (this.stopping || !payload.isRunning()) await this.flushCommits();
     }
+  }
+
+  /**
+   * The watchdog: a running member that has handled nothing for `stallAfterMs`, has no batch in flight
+   * and no partition waiting for a retry, but whose assigned partitions hold messages past the group's
+   * committed offsets, is stuck inside kafkajs (seen after the controller of a 3-broker cluster was
+   * killed: heartbeats went on, fetches returned nothing for minutes). It is recreated.
+   */
+  private async checkStall(): Promise<void> {
+    if (this.stopping || this.watchdogChecking || this.currentState !== 'running') return;
+    if (this.batchesInFlight > 0 || Date.now() - this.lastProgressAt < this.stallAfterMs) return;
+    this.watchdogChecking = true;
+    const consumer = this.consumer;
+    try {
+      const lagging = await this.laggingPartitions();
+      // Progress, a restart or a stop while the offsets were read: not stuck.
+      if (lagging.length === 0 || this.stopping || consumer !== this.consumer) return;
+      if (this.batchesInFlight > 0 || Date.now() - this.lastProgressAt < this.stallAfterMs) return;
+      this.metrics.consumerStallRestarts.inc({ group: this.opts.groupId });
+      this.log.error(
+        { idleMs: Date.now() - this.lastProgressAt, lagging },
+        'consumer has unhandled messages but fetched nothing for too long; recreating it',
+      );
+      this.setState('restarting');
+      await this.restart(0);
+    } catch (err) {
+      // The cluster cannot say (a broker outage): kafkajs's own retries are at work; look again later.
+      this.log.debug({ err }, 'consumer watchdog could not read offsets');
+      await this.watchdogAdmin?.disconnect().catch(() => undefined);
+      this.watchdogAdmin = undefined;
+    } finally {
+      this.watchdogChecking = false;
+    }
+  }
+
+  /** Assigned partitions, not waiting for a retry, whose committed offset is behind their end. */
+  private async laggingPartitions(): Promise<{ topic: string; partition: number; lag: number }[]> {
+    const topics = Object.keys(this.assignment).filter((t) => this.assignment[t]!.length > 0);
+    if (topics.length === 0) return [];
+    if (!this.watchdogAdmin) {
+      const admin = this.opts.kafka.admin();
+      await admin.connect();
+      this.watchdogAdmin = admin;
+    }
+    const admin = this.watchdogAdmin;
+    const committed = await admin.fetchOffsets({ groupId: this.opts.groupId, topics });
+    const lagging: { topic: string; partition: number; lag: number }[] = [];
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const partition of this.assignment[topic]!) {
+        if (this.retries.has(retryKey(topic, partition))) continue;
+        const end = ends.find((e) => e.partition === partition);
+        if (!end) continue;
+        const at = done.find((d) => d.partition === partition)?.offset ?? '-1';
+        // Nothing committed and not reading from the beginning: the member starts at the end.
+        if (at === '-1' && this.opts.fromBeginning === false) continue;
+        const from = BigInt(at === '-1' ? end.low : at);
+        const lag = BigInt(end.high) - from;
+        if (lag > 0n) lagging.push({ topic, partition, lag: Number(lag) });
+      }
+    }
+    return lagging;
   }
 
   /** Commits every partition's handled offsets in one request; a failure (e.g. a rebalance) leaves them to the inbox. */

@@ -94,6 +94,17 @@ export function platformMetrics(registry: Registry) {
           registers: [registry],
         }),
     ),
+    consumerStallRestarts: once(
+      registry,
+      'orderflow_consumer_stall_restarts_total',
+      () =>
+        new Counter({
+          name: 'orderflow_consumer_stall_restarts_total',
+          help: 'Consumers recreated by the watchdog: unhandled messages on assigned partitions, nothing fetched for too long',
+          labelNames: ['group'],
+          registers: [registry],
+        }),
+    ),
     consumerState: once(
       registry,
       'orderflow_consumer_state',

@@ -28,6 +28,7 @@ export interface ServiceRuntimeConfig {
   schemaRegistryUrl: string;
   /** See platformSettings for each of these; absent → its default there. */
   consumerMaxAttempts?: number;
+  consumerStallAfterMs?: number;
   readyRelayFailingMs?: number;
   readyOutboxAgeMs?: number;
   readyStalledPartitionMs?: number;
@@ -271,6 +272,7 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       logger,
       metrics,
       maxAttempts: config.consumerMaxAttempts ?? 5,
+      ...(config.consumerStallAfterMs === undefined ? {} : { stallAfterMs: config.consumerStallAfterMs }),
       concurrency,
     });
     await consumer.start();
