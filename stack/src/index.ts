@@ -1,6 +1,7 @@
 // The stack's reusable pieces, for tests and scripts (the CLI is src/cli.ts).
 export { addressOf, loadConfig, logFileOf, JVM_COMPONENTS, MACHINE_SERVICES } from './config';
 export type { Component, JvmComponent, MachineService, StackConfig } from './config';
+export { buildService, compiledEntry } from './build';
 export { StackError } from './errors';
 export type { StackErrorCode } from './errors';
 export { DLT_SUFFIX, readTopicTable, topicsFromTable } from './topics';

@@ -8,11 +8,13 @@
 //   status                  which services answer, which are ready, pids and logs
 //   restart <service>       down + up of one service
 //   kill <service>[-k]      SIGKILL one service instance (what a crash looks like): order, order-2…
+//   build [service...]      compile services to services/<name>/dist/main.js (start does it too)
 //
 // Instance i (0-based) of a service listens on its port + 100 × i (order 8001, 8101, 8201…) in the same
 // consumer group; its pid file and log are named `<service>-<i+1>` (`order-2`), the first keeps `<service>`.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { buildService } from './build';
 import { recordedBrokers } from './cluster';
 import { kafkaBrokers, loadConfig, withBrokers } from './config';
 import { Progress } from './progress';
@@ -215,6 +217,16 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'status':
       return status();
+    case 'build':
+      npm(progress, 'Prisma clients', ['run', '--silent', 'db', '--', 'generate', '--if-stale']);
+      for (const name of names(args)) {
+        progress.start(`compile ${name}`);
+        const built = await buildService(root, name);
+        progress.done(
+          `${relative(path.join(root, 'services', name, 'dist', 'main.js'))}, ${Math.round(built.bytes / 1024)} KiB in ${built.ms} ms`,
+        );
+      }
+      return 0;
     case 'restart': {
       const list = names(args);
       const counts = list.map((name) => Math.max(1, recordedInstances(name).length));
@@ -233,7 +245,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default:
       console.error(
-        'usage: npm run services -- start [--replicas N] [--brokers N] | stop | up [--replicas N] [service...] | down [service...] | status | restart <service> | kill <service>[-<n>]',
+        'usage: npm run services -- start [--replicas N] [--brokers N] | stop | up [--replicas N] [service...] | down [service...] | status | restart <service> | kill <service>[-<n>] | build [service...]',
       );
       return command === undefined ? 1 : 2;
   }

@@ -182,10 +182,12 @@ describe('postgres init script', () => {
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 
-  test('runs services/$SERVICE/src/main.ts with tsx, SERVICE coming from the build arg', () => {
+  test('compiles the services and runs services/$SERVICE/dist/main.js with node (no TypeScript loader), SERVICE coming from the build arg', () => {
     expect(dockerfile).toMatch(/^ARG SERVICE/m);
     expect(dockerfile).toMatch(/^ENV SERVICE=\$\{SERVICE\}/m);
-    expect(dockerfile).toContain('npx tsx services/$SERVICE/src/main.ts');
+    expect(dockerfile).toMatch(/^RUN .*npm run build/m);
+    expect(dockerfile).toContain('exec node --enable-source-maps services/$SERVICE/dist/main.js');
+    expect(dockerfile).not.toContain('tsx services/');
   });
 
   test('installs from the lock file', () => {

@@ -1,7 +1,8 @@
-// Runs a service's real entry point (`tsx services/<name>/src/main.ts`) as a child process, for tests of
+// Runs a service as it ships (`services/<name>/src/main.ts` compiled to `dist/main.js`) as a child process, for tests of
 // start-up, /health, /ready, /metrics and graceful shutdown on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { buildService, compiledEntry } from '@orderflow/stack';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -14,13 +15,14 @@ export interface ServiceProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `services/<name>/src/main.ts` with `env` added, and waits for its "started" log line. */
+/** Compiles and starts the service with `env` added, and waits for its "started" log line. */
 export async function runService(
   name: string,
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+  await buildService(ROOT, name);
+  const child = spawn(process.execPath, ['--enable-source-maps', compiledEntry(name)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
