@@ -324,7 +324,8 @@ async function runOne(
   const afterWarm = accepted.filter(
     (a) => a.viewAt !== undefined && a.viewAt >= warmEnd && a.viewAt <= run.arrivalsEnd,
   ).length;
-  const windowSeconds = (run.arrivalsEnd - run.t0) / 1000;
+  // N arrivals at `rate` span N / rate seconds: the last one's interval ends 1 / rate after it was sent.
+  const windowSeconds = (run.arrivalsEnd - run.t0) / 1000 + 1 / rate;
   const completedPerSec = round1(afterWarm / Math.max(0.001, (run.arrivalsEnd - warmEnd) / 1000));
   const arrivalWindow = (key: 'lag' | 'outbox', name: string): Point[] =>
     samples

@@ -92,18 +92,20 @@ export interface Trend {
   slopePerSec: number;
   /** slopePerSec × the window: how much the backlog grew by the fitted line. */
   fittedGrowth: number;
-  /** Allowed growth: half a second of arrivals, at least 20 messages. */
+  /** Allowed growth: a second and a half of arrivals, at least 20 messages. */
   tolerance: number;
   flat: boolean;
 }
 
 /**
  * Whether a backlog stays flat: its fitted growth over the window and its last-minus-first both stay
- * within half a second of arrivals (at least 20). A backlog that grows by less than that over a minute
- * is noise in batching; one that grows faster is a queue the system is not draining.
+ * within a second and a half of arrivals (at least 20). Consumer lag is read from the group's committed
+ * offsets, which consumers commit once a second, so it saw-tooths by up to a second of the group's
+ * messages; a backlog that grows by less than that over a minute is that noise, one that grows faster
+ * is a queue the system is not draining (an overloaded run grows by thousands).
  */
 export function trend(points: readonly Point[], arrivalsPerSec: number): Trend {
-  const tolerance = Math.max(20, Math.round(arrivalsPerSec * 0.5));
+  const tolerance = Math.max(20, Math.round(arrivalsPerSec * 1.5));
   if (points.length === 0)
     return { first: 0, last: 0, max: 0, slopePerSec: 0, fittedGrowth: 0, tolerance, flat: true };
   const s = slope(points);
