@@ -199,6 +199,10 @@ export function platformSettings(service: string, defaultPort: number) {
     databasePoolSize: int('DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
     /** Attempts of an event failing with an unknown (neither permanent nor outage) error before it is dead-lettered. */
     consumerMaxAttempts: int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1 }),
+    /** How long a consumer's fetch waits for data (kafkajs maxWaitTimeInMs). */
+    consumerFetchWaitMs: int('CONSUMER_FETCH_WAIT_MS', { default: 1_000, min: 1, max: 30_000 }),
+    /** Bytes a fetch waits for, up to CONSUMER_FETCH_WAIT_MS, before it returns (kafkajs minBytes; 1 = at the first data). */
+    consumerFetchMinBytes: int('CONSUMER_FETCH_MIN_BYTES', { default: 1, min: 1, max: 52_428_800 }),
     /** A consumer with unhandled messages on its partitions that has fetched nothing for this long is recreated. */
     consumerStallAfterMs: int('CONSUMER_STALL_AFTER_MS', { default: 20_000, min: 1_000 }),
     /** /ready fails while the outbox relay has been failing for longer than this. */

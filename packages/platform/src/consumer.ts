@@ -158,6 +158,8 @@ export interface ConsumerRunnerOptions<Tx extends SqlExecutor> {
   maxAttempts?: number;
   /** How long a fetch waits when no partition has data (kafkajs maxWaitTimeInMs). Default 1 s. */
   fetchWaitMs?: number;
+  /** Bytes a fetch waits for (up to fetchWaitMs) before it returns (kafkajs minBytes). Default 1: return at the first data. */
+  fetchMinBytes?: number;
   /** Messages of a partition handled in one transaction at most. Default 200. */
   chunkSize?: number;
   /** Partitions handled at once (order within a partition is kept). Default 3. */
@@ -323,6 +325,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       // for minutes after the controller of a 3-broker cluster was killed: tests/faults/three-brokers.)
       // A resumed partition is fetched again when the fetch in flight returns: keep the wait short.
       maxWaitTimeInMs: this.opts.fetchWaitMs ?? 1_000,
+      minBytes: this.opts.fetchMinBytes ?? 1,
       // kafkajs retries its own broker calls before CRASH; a crash with restart=false is ours to handle.
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });

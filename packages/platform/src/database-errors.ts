@@ -57,6 +57,8 @@ const SOCKET: ReadonlyMap<string, TransientDatabaseReason> = new Map([
   ['EHOSTUNREACH', 'unavailable'],
   ['ENETUNREACH', 'unavailable'],
   ['EAI_AGAIN', 'unavailable'],
+  // Not a socket error: our own pool shed the call (prisma.ts admit(): too many already wait for a connection).
+  ['POOL_QUEUE_FULL', 'busy'],
 ]);
 
 // node-postgres and pg-pool raise these as plain Errors without a code.

@@ -1,4 +1,5 @@
 import { isTransientDatabaseError, transientDatabaseReason } from './database-errors';
+import { PoolQueueFullError } from './prisma';
 
 const PROTOTYPE_NAMES = [...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__'])];
 
@@ -34,6 +35,7 @@ describe('isTransientDatabaseError: outages and overload', () => {
     ['ETIMEDOUT', named('Error', { code: 'ETIMEDOUT', syscall: 'connect', errno: -110 })],
     ['pg: Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
     ['pg-pool: connect timeout', new Error('timeout exceeded when trying to connect')],
+    ['shed by admit(): the pool queue is full', new PoolQueueFullError(64)],
     ['Prisma P1001', named('PrismaClientKnownRequestError', { code: 'P1001' })],
     ['Prisma P1002', named('PrismaClientKnownRequestError', { code: 'P1002' })],
     ['Prisma P1008', named('PrismaClientKnownRequestError', { code: 'P1008' })],

@@ -12,6 +12,7 @@ import { transientDatabaseReason } from './database-errors';
 import { ApiError, toProblem } from './errors';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
+import { PoolQueueFullError } from './prisma';
 import { nextTraceparent } from './tracing';
 
 /** A named dependency check for /ready: resolves when the dependency answers, throws otherwise. */
@@ -185,7 +186,10 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     // A database outage (e.g. 57P03 while PostgreSQL restarts) is the client's cue to retry, not a bug.
     const transient = mapped instanceof ApiError ? undefined : transientDatabaseReason(mapped);
     if (transient !== undefined) {
-      requestLog.warn({ err, reason: transient }, 'database unavailable; answering 503');
+      // Shedding is the overload's answer, one per refused request: no stack, not at warn.
+      if (err instanceof PoolQueueFullError)
+        requestLog.debug({ waiting: err.waiting }, 'shed; answering 503');
+      else requestLog.warn({ err, reason: transient }, 'database unavailable; answering 503');
       mapped = new ApiError('UNAVAILABLE', DATABASE_DETAIL[transient]);
       res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS[transient]));
     } else if (!(mapped instanceof ApiError)) requestLog.error({ err }, 'unhandled error');

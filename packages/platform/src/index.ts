@@ -72,5 +72,5 @@ export type {
 } from './service-runtime';
 export { MigrationError, applyMigrations, migrationChecksum, readMigrations } from './db/migrate';
 export type { MigrationErrorCode, MigrationFile, MigrationResult } from './db/migrate';
-export { databasePool, prismaAdapter } from './prisma';
+export { admit, databasePool, PoolQueueFullError, prismaAdapter } from './prisma';
 export type { DatabasePoolOptions } from './prisma';

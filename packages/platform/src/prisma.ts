@@ -39,6 +39,24 @@ export function databasePool(databaseUrl: string, opts: DatabasePoolOptions = {}
   return pool;
 }
 
+/** Raised by {@link admit}: the pool's queue is full; the HTTP kit answers 503 with Retry-After (a `busy` database). */
+export class PoolQueueFullError extends Error {
+  override readonly name = 'PoolQueueFullError';
+  readonly code = 'POOL_QUEUE_FULL';
+  constructor(readonly waiting: number) {
+    super(`${waiting} requests already wait for a database connection`);
+  }
+}
+
+/**
+ * Load shedding: refuses at once when `maxWaiting` callers already wait for one of `pool`'s connections.
+ * Past that queue a request would wait longer than a client should (and time out anyway), while the work
+ * spent on it (and on its retries piling up) takes the CPU that could finish the requests in the queue.
+ */
+export function admit(pool: pg.Pool, maxWaiting: number): void {
+  if (pool.waitingCount >= maxWaiting) throw new PoolQueueFullError(pool.waitingCount);
+}
+
 /** The driver adapter a service's generated PrismaClient needs: `new PrismaClient({ adapter: prismaAdapter(url) })`. */
 export function prismaAdapter(databaseUrl: string, opts: DatabasePoolOptions = {}): PrismaPg {
   return new PrismaPg(databasePool(databaseUrl, opts), { disposeExternalPool: true });

@@ -29,6 +29,8 @@ export interface ServiceRuntimeConfig {
   /** See platformSettings for each of these; absent → its default there. */
   consumerMaxAttempts?: number;
   consumerStallAfterMs?: number;
+  consumerFetchWaitMs?: number;
+  consumerFetchMinBytes?: number;
   readyRelayFailingMs?: number;
   readyOutboxAgeMs?: number;
   readyStalledPartitionMs?: number;
@@ -273,6 +275,8 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       metrics,
       maxAttempts: config.consumerMaxAttempts ?? 5,
       ...(config.consumerStallAfterMs === undefined ? {} : { stallAfterMs: config.consumerStallAfterMs }),
+      ...(config.consumerFetchWaitMs === undefined ? {} : { fetchWaitMs: config.consumerFetchWaitMs }),
+      ...(config.consumerFetchMinBytes === undefined ? {} : { fetchMinBytes: config.consumerFetchMinBytes }),
       concurrency,
     });
     await consumer.start();

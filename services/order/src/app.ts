@@ -53,7 +53,14 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
       );
   }
 
-  const deps = { prisma, writes, cache, orderCreated: publishes.orderCreated, validator };
+  const deps = {
+    prisma,
+    writes,
+    writeQueueLimit: config.writeQueueLimit,
+    cache,
+    orderCreated: publishes.orderCreated,
+    validator,
+  };
   const runtime = createServiceRuntime({
     name: 'order',
     config,

@@ -4,7 +4,14 @@
 // order however many processes serve them.
 import type pg from 'pg';
 import type { OrderCreated } from '@orderflow/contracts';
-import { ApiError, wakeOutboxRelays, type EventCodec, type EventHeaders, newId } from '@orderflow/platform';
+import {
+  admit,
+  ApiError,
+  wakeOutboxRelays,
+  type EventCodec,
+  type EventHeaders,
+  newId,
+} from '@orderflow/platform';
 import type { ApiOrder } from '@orderflow/contracts';
 import type { OrderDb } from '../db';
 import { orderTotal, requestFingerprint, type PlaceOrder } from './decide';
@@ -17,6 +24,8 @@ export interface PlaceOrderDeps {
   prisma: OrderDb;
   /** The POST path's own pool: a backlog of saga events never makes a customer wait for a connection. */
   writes: pg.Pool;
+  /** Requests that may wait for one of `writes`' connections; past that a POST is shed at once (503). */
+  writeQueueLimit?: number;
   orderCreated: EventCodec<OrderCreated>;
 }
 
@@ -53,6 +62,9 @@ WITH key AS (
 )
 SELECT count(*)::int AS created FROM placed`;
 
+/** Default of `writeQueueLimit` (ORDER_WRITE_QUEUE_LIMIT). */
+const DEFAULT_WRITE_QUEUE_LIMIT = 64;
+
 /** Places `request` (already validated against the OpenAPI schema). */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -76,6 +88,9 @@ export async function placeOrder(
   const key = opts.idempotencyKey;
   const fingerprint = key === undefined ? null : requestFingerprint(request);
   const detail = describeOrderCreated(event);
+  const value = await deps.orderCreated.encode(event);
+  // Overload: answer 503 + Retry-After now rather than queue the request for seconds.
+  admit(deps.writes, deps.writeQueueLimit ?? DEFAULT_WRITE_QUEUE_LIMIT);
   const { rows } = await deps.writes.query<{ created: number }>(PLACE_ORDER, [
     key ?? null,
     fingerprint,
@@ -93,7 +108,7 @@ export async function placeOrder(
     event.eventId,
     deps.orderCreated.topic,
     JSON.stringify(detail),
-    await deps.orderCreated.encode(event),
+    value,
     JSON.stringify(opts.headers),
   ]);
   if (rows[0]?.created === 1) {
