@@ -123,7 +123,7 @@ test('GET /orders/{id} with a malformed id → 400 naming it; an unknown id → 
   const bad = await fetch(`${ORDER_API}/orders/not-a-uuid`);
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { errors: unknown[] }).errors).toEqual([
-    { path: 'path.orderId', message: 'must match format "uuid"' },
+    { path: 'path.orderId', message: 'must be a UUID' },
   ]);
   const missing = await fetch(`${ORDER_API}/orders/${randomUUID()}`);
   expect(missing.status).toBe(404);

@@ -2,6 +2,7 @@
 export type ApiErrorCode =
   | 'VALIDATION_FAILED'
   | 'MALFORMED_JSON'
+  | 'UNREADABLE_BODY'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
@@ -15,6 +16,7 @@ export type ApiErrorCode =
 export const PROBLEM_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  UNREADABLE_BODY: 400,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -28,6 +30,7 @@ export const PROBLEM_STATUS: Readonly<Record<ApiErrorCode, number>> = {
 const TITLES: Readonly<Record<ApiErrorCode, string>> = {
   VALIDATION_FAILED: 'The request is invalid',
   MALFORMED_JSON: 'The request body is not valid JSON',
+  UNREADABLE_BODY: 'The request body could not be read',
   NOT_FOUND: 'Not found',
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'The request body is too large',
@@ -64,8 +67,40 @@ export interface Problem {
   code: ApiErrorCode;
   detail?: string;
   instance?: string;
+  /** At most MAX_LISTED_ERRORS field issues, in the order they were found. */
   errors?: FieldIssue[];
+  /** How many issues there were in all; present when `errors` lists only the first of them. */
+  errorCount?: number;
+  /** True when `errors` lists only the first MAX_LISTED_ERRORS issues. */
+  errorsTruncated?: boolean;
   [key: string]: unknown;
+}
+
+// A problem answers in a few KB whatever the request held: a 63 KB body can break 63,000 rules, and
+// paths echo the client's field names. The issues listed, and each text, are capped.
+/** How many field issues a problem lists; the rest are only counted. */
+export const MAX_LISTED_ERRORS = 20;
+const MAX_ISSUES_IN_DETAIL = 5;
+const MAX_CHARS = { path: 100, message: 160, detail: 1500, instance: 300 } as const;
+
+/** `text` made printable (controls and lone surrogates → U+FFFD: JSON would spell each in 6 bytes), cut to `max` characters. */
+function clip(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+  const printable = text.replace(/[\u0000-\u001f\u007f\p{Cs}]/gu, '\uFFFD');
+  return printable.length <= max ? printable : `${printable.slice(0, max - 1)}…`;
+}
+
+/** A 400 VALIDATION_FAILED naming the invalid fields: the first few in `detail`, every one in `errors` (capped by toProblem). */
+export function validationFailed(issues: readonly FieldIssue[]): ApiError {
+  const named = issues
+    .slice(0, MAX_ISSUES_IN_DETAIL)
+    .map((i) => `${clip(i.path, MAX_CHARS.path)} ${clip(i.message, MAX_CHARS.message)}`);
+  if (issues.length > MAX_ISSUES_IN_DETAIL) named.push(`and ${issues.length - MAX_ISSUES_IN_DETAIL} more`);
+  return new ApiError(
+    'VALIDATION_FAILED',
+    `${issues.length} invalid field${issues.length === 1 ? '' : 's'}: ${named.join('; ')}`,
+    { errors: [...issues] },
+  );
 }
 
 /** Maps any thrown value to a problem; anything not an ApiError becomes a generic 500 that reveals nothing. */
@@ -79,8 +114,19 @@ export function toProblem(err: unknown, instance?: string): Problem {
     status: PROBLEM_STATUS[code],
     code,
   };
-  if (known) problem.detail = known.detail;
-  if (instance !== undefined) problem.instance = instance;
+  if (known) problem.detail = clip(known.detail, MAX_CHARS.detail);
+  if (instance !== undefined) problem.instance = clip(instance, MAX_CHARS.instance);
+  const errors = known?.extra.errors;
+  if (errors !== undefined) {
+    problem.errors = errors.slice(0, MAX_LISTED_ERRORS).map((e) => ({
+      path: clip(e.path, MAX_CHARS.path),
+      message: clip(e.message, MAX_CHARS.message),
+    }));
+    if (errors.length > MAX_LISTED_ERRORS) {
+      problem.errorCount = errors.length;
+      problem.errorsTruncated = true;
+    }
+  }
   return problem;
 }
 

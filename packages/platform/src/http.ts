@@ -10,6 +10,7 @@ import express, {
 import type { Registry } from 'prom-client';
 import { transientDatabaseReason } from './database-errors';
 import { ApiError, toProblem } from './errors';
+import { bodyHeaders, checkIdParams, jsonBody, setSecurityHeaders } from './http-input';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
 import { PoolQueueFullError } from './prisma';
@@ -69,10 +70,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * An express app with the platform's front (correlation id, request log + metrics, 415 on a non-JSON
- * body, JSON parsing with a size limit → 413), /health, /ready, /metrics, the service's routes, and one
- * problem+json error handler (codes mapped through PROBLEM_STATUS; a transient database error → 503 with
- * Retry-After; unknown errors → bare 500).
+ * An express app with the platform's front (correlation id, security headers, request log + metrics,
+ * 415 on a non-JSON body or an unsupported Content-Encoding, JSON parsing with a size limit → 413,
+ * 400 for an unreadable body or NUL/lone surrogates in it, id path parameters checked against
+ * ID_PARAMS), /health, /ready, /metrics, the service's routes, and one problem+json error handler
+ * (codes mapped through PROBLEM_STATUS; a transient database error → 503 with Retry-After; unknown
+ * errors → bare 500).
  */
 export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
@@ -89,6 +92,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     res.locals.traceparent = traceparent;
     res.locals.log = log.child({ correlationId });
     res.setHeader('x-correlation-id', correlationId);
+    setSecurityHeaders(res);
     res.on('finish', () => {
       const route = req.route
         ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}`
@@ -112,21 +116,10 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     next();
   });
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-      next(
-        new ApiError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `expected Content-Type application/json, got ${req.get('content-type') ?? 'none'}`,
-        ),
-      );
-      return;
-    }
-    next();
-  });
+  app.use(bodyHeaders);
   const limit = opts.bodyLimit ?? '64kb';
-  app.use(express.json({ limit, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody(limit));
+  checkIdParams(app);
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -173,15 +166,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
       next(err);
       return;
     }
-    const bodyErr = err as { type?: string; status?: number; limit?: number };
     let mapped = err;
-    // body-parser's errors: map the two a client can cause to our codes.
-    if (bodyErr.type === 'entity.too.large')
-      mapped = new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit}`);
-    else if (bodyErr.type === 'entity.parse.failed')
-      mapped = new ApiError('MALFORMED_JSON', 'request body is not valid JSON');
-    else if (bodyErr.type === 'encoding.unsupported' || bodyErr.type === 'charset.unsupported')
-      mapped = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
     const requestLog = (res.locals.log as Logger | undefined) ?? log;
     // A database outage (e.g. 57P03 while PostgreSQL restarts) is the client's cue to retry, not a bug.
     const transient = mapped instanceof ApiError ? undefined : transientDatabaseReason(mapped);

@@ -22,3 +22,9 @@ export function newId(now: number = Date.now()): string {
   const x = b.toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
+
+/** A UUID in its canonical 36-character text form, any version (no braces, no `urn:uuid:` prefix). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A SKU as the order API defines it (OrderLine.sku in order-api.yaml): 1-64 characters. */
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -2,7 +2,15 @@ export { ConfigError, bool, int, list, loadConfig, oneOf, platformSettings, str,
 export type { ConfigErrorCode, Setting } from './config';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
-export { ApiError, PermanentEventError, PROBLEM_STATUS, errorCode, toProblem } from './errors';
+export {
+  ApiError,
+  MAX_LISTED_ERRORS,
+  PermanentEventError,
+  PROBLEM_STATUS,
+  errorCode,
+  toProblem,
+  validationFailed,
+} from './errors';
 export type { ApiErrorCode, FieldIssue, PermanentErrorCode, Problem } from './errors';
 export { DEFAULT_BACKOFF, backoffDelay, sleep } from './retry';
 export type { BackoffOptions } from './retry';
@@ -20,7 +28,7 @@ export { Pruner } from './pruning';
 export type { PruneRule } from './pruning';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export { lockKeys } from './locks';
-export { newId } from './ids';
+export { SKU_PATTERN, UUID_PATTERN, newId } from './ids';
 export { prismaTransactions, sqlTransactions } from './sql-transaction';
 export type { PrismaTransactional, SqlTransaction } from './sql-transaction';
 export { recordInboxBatch } from './inbox';
@@ -42,6 +50,8 @@ export type {
   Subscription,
 } from './consumer';
 export { createHttpApp, listen, requestContext } from './http';
+export { ID_PARAMS, SECURITY_HEADERS, jsonValues } from './http-input';
+export type { IdFormat } from './http-input';
 export { isTransientDatabaseError, transientDatabaseReason } from './database-errors';
 export type { TransientDatabaseReason } from './database-errors';
 export type { HttpAppOptions, ReadinessCheck, RequestContext } from './http';

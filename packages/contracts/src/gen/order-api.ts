@@ -138,12 +138,16 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
-            /** @description One entry per invalid field. */
+            /** @description One entry per invalid field, the first 20 when there are more (see errorCount). */
             errors?: {
                 /** @description JSON pointer or dotted path of the field, e.g. /lines/0/quantity. */
                 path: string;
                 message: string;
             }[];
+            /** @description How many invalid fields there were in all; present only when `errors` lists the first 20. */
+            errorCount?: number;
+            /** @description True when `errors` lists only the first 20 invalid fields. */
+            errorsTruncated?: boolean;
         };
     };
     responses: {
@@ -244,6 +248,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The order's id, a UUID in its 36-character form (no `urn:uuid:` prefix, no braces). */
                 orderId: string;
             };
             cookie?: never;

@@ -65,7 +65,7 @@ test('restocking an unknown SKU is 404; a malformed SKU is 400 naming sku; a non
   expect((await send('POST', `/inventory/${sku()}/restock`, { quantity: 1 })).status).toBe(404);
   const bad = await send('POST', '/inventory/-bad!/restock', { quantity: 1 });
   expect(bad.status).toBe(400);
-  expect(await bad.json()).toMatchObject({ errors: [{ path: 'sku' }] });
+  expect(await bad.json()).toMatchObject({ errors: [{ path: 'path.sku' }] });
   expect(
     (await send('POST', `/inventory/SKU-1/restock`, 'quantity=1', 'application/x-www-form-urlencoded'))
       .status,

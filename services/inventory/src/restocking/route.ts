@@ -1,7 +1,12 @@
 import type { Express, Request } from 'express';
-import { ApiError, requestContext, type FieldIssue, type TransactionRunner } from '@orderflow/platform';
+import {
+  ApiError,
+  requestContext,
+  validationFailed,
+  type FieldIssue,
+  type TransactionRunner,
+} from '@orderflow/platform';
 import type { Tx } from '../db';
-import { validSku } from '../sku';
 import type { StockCache, StockView } from '../stock-cache';
 
 const MAX_UNITS = 1_000_000_000;
@@ -21,10 +26,7 @@ function integerBody(req: Request, field: string, min: number, max: number): num
   if (value === undefined) issues.push({ path: `/${field}`, message: 'is required' });
   else if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
     issues.push({ path: `/${field}`, message: `must be an integer from ${min} to ${max}` });
-  if (issues.length > 0)
-    throw new ApiError('VALIDATION_FAILED', issues.map((i) => `${i.path} ${i.message}`).join('; '), {
-      errors: issues,
-    });
+  if (issues.length > 0) throw validationFailed(issues);
   return value as number;
 }
 
@@ -48,7 +50,7 @@ export function restockingRoute(
 ): void {
   const { cache, transaction } = deps;
   app.post('/inventory/:sku/restock', async (req, res) => {
-    const sku = validSku(req.params.sku);
+    const { sku } = req.params;
     const quantity = integerBody(req, 'quantity', 1, 1_000_000);
     const rows = await transaction(async (tx) => {
       const updated = await tx.$queryRawUnsafe<
@@ -79,7 +81,7 @@ export function restockingRoute(
 
   if (!deps.allowSetStock) return;
   app.put('/inventory/:sku', async (req, res) => {
-    const sku = validSku(req.params.sku);
+    const { sku } = req.params;
     const available = integerBody(req, 'available', 0, MAX_UNITS);
     const rows = await transaction(async (tx) => {
       const upserted = await tx.$queryRawUnsafe<

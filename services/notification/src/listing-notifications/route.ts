@@ -1,8 +1,6 @@
 import type { Express } from 'express';
-import { ApiError, type FieldIssue } from '@orderflow/platform';
+import { UUID_PATTERN, validationFailed, type FieldIssue } from '@orderflow/platform';
 import type { Db } from '../db';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A notification as GET /notifications returns it. */
 export interface NotificationView {
@@ -21,15 +19,12 @@ export function listingNotificationsRoute(app: Express, deps: { db: Db }): void 
   app.get('/notifications', async (req, res) => {
     const issues: FieldIssue[] = [];
     const { orderId, limit } = req.query;
-    if (orderId !== undefined && (typeof orderId !== 'string' || !UUID.test(orderId)))
+    if (orderId !== undefined && (typeof orderId !== 'string' || !UUID_PATTERN.test(orderId)))
       issues.push({ path: 'orderId', message: 'must be a UUID' });
     const take = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(take) || take < 1 || take > 200)
       issues.push({ path: 'limit', message: 'must be an integer from 1 to 200' });
-    if (issues.length > 0)
-      throw new ApiError('VALIDATION_FAILED', issues.map((i) => `${i.path} ${i.message}`).join('; '), {
-        errors: issues,
-      });
+    if (issues.length > 0) throw validationFailed(issues);
     const rows = await deps.db.notification.findMany({
       where: typeof orderId === 'string' ? { orderId } : {},
       orderBy: { createdAt: 'desc' },

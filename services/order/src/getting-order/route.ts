@@ -1,7 +1,6 @@
 import type { Express } from 'express';
-import { ApiError } from '@orderflow/platform';
+import { ApiError, validationFailed } from '@orderflow/platform';
 import type { OrderDb } from '../db';
-import { validationFailed } from '../http/invalid';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';

@@ -4,9 +4,17 @@ import { readFileSync } from 'node:fs';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
-import type { FieldIssue } from '@orderflow/platform';
+import { jsonValues, type FieldIssue } from '@orderflow/platform';
 
 const DOC_ID = 'urn:orderflow:order-api';
+
+/**
+ * Bodies with more JSON values than this get only their first problem: reporting every problem costs
+ * CPU in proportion to the body (ajv with allErrors took 79 ms and built 63,003 errors for a 63 KB body
+ * of empty order lines; stopping at the first took 0.2 ms). A valid order holds at most ~410 values
+ * (100 lines of 4, the customer, currency and token), so a body over the bound is invalid anyway.
+ */
+export const MAX_VALUES_FULLY_CHECKED = 1000;
 
 type Location = 'query' | 'header' | 'path';
 
@@ -30,6 +38,12 @@ export interface OperationValidator {
 
 function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function hasMoreValues(value: unknown, max: number): boolean {
+  let count = 0;
+  for (const _ of jsonValues(value)) if ((count += 1) > max) return true;
+  return false;
 }
 
 /** Turns ajv's errors into field issues naming the offending field (missing and unknown fields included). */
@@ -74,6 +88,7 @@ export class OpenApiValidator {
     components?: { parameters?: Record<string, Parameter> };
   };
   private readonly bodies: Ajv2020;
+  private readonly firstBodyError: Ajv2020;
   private readonly parameters: Ajv2020;
 
   constructor(
@@ -82,11 +97,11 @@ export class OpenApiValidator {
   ) {
     this.doc = parse(documentText) as typeof this.doc;
     // Bodies are JSON and must match exactly; parameters arrive as text and are coerced to their types.
-    this.bodies = OpenApiValidator.ajv(false);
-    this.parameters = OpenApiValidator.ajv(true);
+    this.bodies = OpenApiValidator.ajv({ coerce: false, allErrors: true });
+    this.firstBodyError = OpenApiValidator.ajv({ coerce: false, allErrors: false });
+    this.parameters = OpenApiValidator.ajv({ coerce: true, allErrors: true });
     // The whole document is registered as one schema so its internal `#/components/...` refs resolve.
-    this.bodies.addSchema(this.doc, DOC_ID);
-    this.parameters.addSchema(this.doc, DOC_ID);
+    for (const ajv of [this.bodies, this.firstBodyError, this.parameters]) ajv.addSchema(this.doc, DOC_ID);
   }
 
   /** Reads and compiles the document at `file`. */
@@ -94,8 +109,8 @@ export class OpenApiValidator {
     return new OpenApiValidator(readFileSync(file, 'utf8'), file);
   }
 
-  private static ajv(coerce: boolean): Ajv2020 {
-    const ajv = new Ajv2020({ allErrors: true, coerceTypes: coerce, strict: true, strictTypes: false });
+  private static ajv({ coerce, allErrors }: { coerce: boolean; allErrors: boolean }): Ajv2020 {
+    const ajv = new Ajv2020({ allErrors, coerceTypes: coerce, strict: true, strictTypes: false });
     addFormats(ajv);
     // OpenAPI's own top-level fields: not JSON Schema keywords, but harmless annotations here.
     for (const keyword of [
@@ -122,11 +137,10 @@ export class OpenApiValidator {
     if (!op) throw new Error(`${this.source}: no operation ${method.toUpperCase()} ${path}`);
     const opPointer = `#/paths/${escapePointer(path)}/${method}`;
 
-    let bodyValidator: ValidateFunction | undefined;
+    let bodyValidators: { every: ValidateFunction; first: ValidateFunction } | undefined;
     if (op.requestBody !== undefined) {
-      bodyValidator = this.bodies.compile({
-        $ref: `${DOC_ID}${opPointer}/requestBody/content/application~1json/schema`,
-      });
+      const schema = { $ref: `${DOC_ID}${opPointer}/requestBody/content/application~1json/schema` };
+      bodyValidators = { every: this.bodies.compile(schema), first: this.firstBodyError.compile(schema) };
     }
 
     const byLocation = new Map<
@@ -158,9 +172,19 @@ export class OpenApiValidator {
 
     return {
       body: (value) => {
-        if (!bodyValidator) return [];
+        if (!bodyValidators) return [];
         if (value === undefined) return [{ path: '/', message: 'a JSON request body is required' }];
-        return bodyValidator(value) ? [] : toFieldIssues(bodyValidator.errors, '');
+        const { every, first } = bodyValidators;
+        if (first(value)) return [];
+        if (!hasMoreValues(value, MAX_VALUES_FULLY_CHECKED))
+          return every(value) ? [] : toFieldIssues(every.errors, '');
+        return [
+          ...toFieldIssues(first.errors, ''),
+          {
+            path: '/',
+            message: `holds more than ${MAX_VALUES_FULLY_CHECKED} JSON values; only its first problem is named`,
+          },
+        ];
       },
       params: (location, values) => {
         const entry = paramValidators.get(location);

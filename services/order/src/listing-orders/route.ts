@@ -1,8 +1,8 @@
 import type { Express } from 'express';
 import type { ApiOrderPage } from '@orderflow/contracts';
+import { validationFailed } from '@orderflow/platform';
 import type { OrderDb } from '../db';
 import type { OrderStatus } from '../tracking-saga/decide';
-import { validationFailed } from '../http/invalid';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import { ORDER_VIEW_INCLUDE, toOrderView } from '../order-view';
 import { decodeCursor, encodeCursor } from './cursor';

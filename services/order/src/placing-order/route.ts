@@ -1,7 +1,6 @@
 import type { Express } from 'express';
-import { eventHeaders, requestContext } from '@orderflow/platform';
+import { eventHeaders, requestContext, validationFailed } from '@orderflow/platform';
 import type { PlaceOrder } from './decide';
-import { validationFailed } from '../http/invalid';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import { placeOrder, type PlaceOrderDeps } from './place-order';
 

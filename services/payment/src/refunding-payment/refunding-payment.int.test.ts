@@ -193,6 +193,6 @@ test('GET /payments/{orderId}: 404 problem for an order never charged, 400 namin
   expect(bad.status).toBe(400);
   expect(await bad.json()).toMatchObject({
     code: 'VALIDATION_FAILED',
-    errors: [{ path: 'orderId', message: 'must be a UUID' }],
+    errors: [{ path: 'path.orderId', message: 'must be a UUID' }],
   });
 });
