@@ -4,8 +4,15 @@
 // nothing. A replayed event keeps its eventId, so a consumer that did handle it once (its inbox) ignores it.
 import { SchemaRegistryClient, formatIssues, type TopicDescriptor } from '@orderflow/codec';
 import { topicDescriptors } from '@orderflow/contracts';
-import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type IHeaders, type Producer, type ProducerRecord } from 'kafkajs';
 import { StackError } from './errors';
+
+/** kafkajs error types after which an idempotent producer's id is unusable (a new producer succeeds). */
+const FATAL_PRODUCER_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
 
 /** The consumer group whose committed DLT offsets record what was replayed. */
 export const REPLAY_GROUP = 'orderflow-dlt-replay';
@@ -492,13 +499,34 @@ export class DeadLetters {
     });
 
     const codec = descriptor.codec(this.registry);
-    const producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    const connect = async (): Promise<Producer> => {
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await p.connect();
+      return p;
+    };
+    let producer = await connect();
+    // A fatal producer error (seen in CI: OUT_OF_ORDER_SEQUENCE_NUMBER on a new producer's first send
+    // after the broker had restarted) is the producer id's state, not the message's: send it again
+    // through a new producer. Were the first attempt appended after all, the consumers' inboxes drop
+    // the copy (same eventId).
+    const send = async (record: ProducerRecord): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send(record);
+          return;
+        } catch (err) {
+          const type = (err as { type?: unknown }).type;
+          if (attempt >= 3 || typeof type !== 'string' || !FATAL_PRODUCER_ERRORS.has(type)) throw err;
+          await producer.disconnect().catch(() => undefined);
+          producer = await connect();
+        }
+      }
+    };
     const touched = new Set<number>();
-    await producer.connect();
     try {
       for (const m of messages) {
         const reason = await refusal(m, codec, descriptor);
@@ -506,7 +534,7 @@ export class DeadLetters {
           outcomes.push({ partition: m.partition, offset: m.offset, result: 'refused', reason });
           continue;
         }
-        await producer.send({
+        await send({
           topic,
           acks: -1,
           messages: [{ key: m.key, value: m.value, headers: replayHeaders(m) }],

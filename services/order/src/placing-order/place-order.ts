@@ -63,7 +63,7 @@ WITH key AS (
 SELECT count(*)::int AS created FROM placed`;
 
 /** Default of `writeQueueLimit` (ORDER_WRITE_QUEUE_LIMIT). */
-const DEFAULT_WRITE_QUEUE_LIMIT = 64;
+const DEFAULT_WRITE_QUEUE_LIMIT = 256;
 
 /** Places `request` (already validated against the OpenAPI schema). */
 export async function placeOrder(
