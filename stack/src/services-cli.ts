@@ -14,7 +14,7 @@
 // consumer group; its pid file and log are named `<service>-<i+1>` (`order-2`), the first keeps `<service>`.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { buildService } from './build';
+import { buildService, compiledEntry } from './build';
 import { recordedBrokers } from './cluster';
 import { kafkaBrokers, loadConfig, withBrokers } from './config';
 import { Progress } from './progress';
@@ -222,9 +222,7 @@ async function main(argv: string[]): Promise<number> {
       for (const name of names(args)) {
         progress.start(`compile ${name}`);
         const built = await buildService(root, name);
-        progress.done(
-          `${relative(path.join(root, 'services', name, 'dist', 'main.js'))}, ${Math.round(built.bytes / 1024)} KiB in ${built.ms} ms`,
-        );
+        progress.done(`${compiledEntry(name)}, ${Math.round(built.bytes / 1024)} KiB in ${built.ms} ms`);
       }
       return 0;
     case 'restart': {
