@@ -82,5 +82,6 @@ export type {
 } from './service-runtime';
 export { MigrationError, applyMigrations, migrationChecksum, readMigrations } from './db/migrate';
 export type { MigrationErrorCode, MigrationFile, MigrationResult } from './db/migrate';
-export { admit, databasePool, PoolQueueFullError, prismaAdapter } from './prisma';
+export { admit, ConnectionWaits, databasePool, PoolQueueFullError, prismaAdapter } from './prisma';
+export type { AdmissionLimits } from './prisma';
 export type { DatabasePoolOptions } from './prisma';

@@ -57,6 +57,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     prisma,
     writes,
     writeQueueLimit: config.writeQueueLimit,
+    writeMaxWaitMs: config.writeMaxWaitMs,
     cache,
     orderCreated: publishes.orderCreated,
     validator,

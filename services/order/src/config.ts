@@ -19,6 +19,8 @@ const spec = {
   writePoolSize: int('ORDER_WRITE_POOL_SIZE', { default: 8, min: 1, max: 200 }),
   /** POSTs that may wait for one of those connections; past that a POST is answered 503 + Retry-After at once. */
   writeQueueLimit: int('ORDER_WRITE_QUEUE_LIMIT', { default: 256, min: 0, max: 100_000 }),
+  /** A POST is answered 503 + Retry-After at once while the oldest POST waiting for a connection has waited this long. */
+  writeMaxWaitMs: int('ORDER_WRITE_MAX_WAIT_MS', { default: 1_000, min: 1, max: 600_000 }),
   /** Kafka consumer group of the saga tracker; also the inbox's `consumer` column. */
   consumerGroup: str('ORDER_CONSUMER_GROUP', { default: 'order-service' }),
   /** How long an order may take to reach a final status; past it, it ends EXPIRED and is compensated. */

@@ -26,6 +26,8 @@ export interface PlaceOrderDeps {
   writes: pg.Pool;
   /** Requests that may wait for one of `writes`' connections; past that a POST is shed at once (503). */
   writeQueueLimit?: number;
+  /** While the oldest POST waiting for one of `writes`' connections has waited this long, a POST is shed at once (503). */
+  writeMaxWaitMs?: number;
   orderCreated: EventCodec<OrderCreated>;
 }
 
@@ -64,6 +66,8 @@ SELECT count(*)::int AS created FROM placed`;
 
 /** Default of `writeQueueLimit` (ORDER_WRITE_QUEUE_LIMIT). */
 const DEFAULT_WRITE_QUEUE_LIMIT = 256;
+/** Default of `writeMaxWaitMs` (ORDER_WRITE_MAX_WAIT_MS). */
+const DEFAULT_WRITE_MAX_WAIT_MS = 1_000;
 
 /** Places `request` (already validated against the OpenAPI schema). */
 export async function placeOrder(
@@ -90,7 +94,10 @@ export async function placeOrder(
   const detail = describeOrderCreated(event);
   const value = await deps.orderCreated.encode(event);
   // Overload: answer 503 + Retry-After now rather than queue the request for seconds.
-  admit(deps.writes, deps.writeQueueLimit ?? DEFAULT_WRITE_QUEUE_LIMIT);
+  admit(deps.writes, {
+    maxWaiting: deps.writeQueueLimit ?? DEFAULT_WRITE_QUEUE_LIMIT,
+    maxWaitMs: deps.writeMaxWaitMs ?? DEFAULT_WRITE_MAX_WAIT_MS,
+  });
   const { rows } = await deps.writes.query<{ created: number }>(PLACE_ORDER, [
     key ?? null,
     fingerprint,
