@@ -130,8 +130,11 @@ export function toProblem(err: unknown, instance?: string): Problem {
   return problem;
 }
 
-/** Why an event can never be processed; such events go to the dead-letter topic. */
-export type PermanentErrorCode = 'INVALID_EVENT' | 'EMPTY_MESSAGE' | 'UNPROCESSABLE';
+/**
+ * Why an event can never be processed; such events go to the dead-letter topic. INCONSISTENT_EVENT: a
+ * well-formed event that contradicts what the consumer recorded (e.g. a reservation for a declined order).
+ */
+export type PermanentErrorCode = 'INVALID_EVENT' | 'EMPTY_MESSAGE' | 'UNPROCESSABLE' | 'INCONSISTENT_EVENT';
 
 /** Thrown (by the platform or a handler) for an event that retrying cannot fix. */
 export class PermanentEventError extends Error {

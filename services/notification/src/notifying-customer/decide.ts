@@ -100,6 +100,23 @@ export function supersededBy(outcome: Outcome, toldBefore: readonly string[]): b
   return outcome === 'ORDER_EXPIRED' && toldBefore.some((t) => SETTLED_UNFULFILLED.includes(t));
 }
 
+/** The outcomes of which an order has at most one: its payment failed, or it was confirmed, or cancelled and refunded. */
+const EXCLUSIVE: readonly string[] = ['PAYMENT_FAILED', 'ORDER_CONFIRMED', 'ORDER_CANCELLED'];
+
+/**
+ * Why announcing `outcome` would contradict what this service told the customer (and so what it saw
+ * happen), or undefined. An order ends in exactly one of payment failed, confirmed, cancelled and
+ * refunded: an event announcing another one after the customer heard one (e.g. a RESERVED for a declined
+ * order, which anyone able to write to Kafka could forge) is refused and dead-lettered, never announced.
+ */
+export function contradiction(outcome: Outcome, toldBefore: readonly string[]): string | undefined {
+  if (!EXCLUSIVE.includes(outcome)) return undefined;
+  const earlier = toldBefore.find((t) => t !== outcome && EXCLUSIVE.includes(t));
+  return earlier === undefined
+    ? undefined
+    : `the customer was already told ${earlier}; ${outcome} contradicts it`;
+}
+
 /**
  * Decides the customer notice for an event: none when the event announces nothing, the customer was
  * already told this outcome, or it is superseded by what they were told (`supersededBy`).

@@ -1,5 +1,12 @@
 import type { InventoryUpdated, OrderExpired, PaymentFailed, PaymentRefunded } from '@orderflow/contracts';
-import { decideNotification, formatMoney, notificationIdFor, outcomeOf, type Trigger } from './decide';
+import {
+  contradiction,
+  decideNotification,
+  formatMoney,
+  notificationIdFor,
+  outcomeOf,
+  type Trigger,
+} from './decide';
 
 const customer = { id: 'c-1', email: 'ada@example.com', name: 'Ada' };
 const failed: PaymentFailed = {
@@ -149,5 +156,25 @@ describe('an expired order', () => {
     expect(after('ORDER_CONFIRMED').map((n) => n.outcome)).toEqual(['ORDER_EXPIRED']);
     expect(after('PAYMENT_FAILED')).toEqual([]);
     expect(after('ORDER_CANCELLED')).toEqual([]);
+  });
+});
+
+describe('contradiction: an order ends payment failed, confirmed, or cancelled, never two of them', () => {
+  test.each<[string, string[], RegExp]>([
+    ['ORDER_CONFIRMED', ['PAYMENT_FAILED'], /already told PAYMENT_FAILED; ORDER_CONFIRMED contradicts it/],
+    ['ORDER_CONFIRMED', ['ORDER_CANCELLED'], /already told ORDER_CANCELLED/],
+    ['PAYMENT_FAILED', ['ORDER_CONFIRMED'], /already told ORDER_CONFIRMED/],
+    ['ORDER_CANCELLED', ['PAYMENT_FAILED'], /already told PAYMENT_FAILED/],
+  ] as const)('%s after %j is refused', (outcome, told, reason) => {
+    expect(contradiction(outcome as 'ORDER_CONFIRMED', told)).toMatch(reason);
+  });
+
+  test.each<[string, string[]]>([
+    ['ORDER_CONFIRMED', []],
+    ['ORDER_CONFIRMED', ['ORDER_CONFIRMED']],
+    ['ORDER_EXPIRED', ['ORDER_CONFIRMED']],
+    ['ORDER_CANCELLED', ['ORDER_EXPIRED']],
+  ])('%s after %j is no contradiction', (outcome, told) => {
+    expect(contradiction(outcome as 'ORDER_CONFIRMED', told)).toBeUndefined();
   });
 });

@@ -1,8 +1,20 @@
 import type { NotificationSent } from '@orderflow/contracts';
-import { lockKeys, outgoing, type BatchEventHandler, type EventCodec, newId } from '@orderflow/platform';
+import {
+  lockKeys,
+  outgoing,
+  PermanentEventError,
+  type BatchEventHandler,
+  type EventCodec,
+  newId,
+} from '@orderflow/platform';
 import type { Tx } from '../db';
 import type { NotificationChannel } from './channels';
-import { decideNotification, outcomeOf, type Notice, type Trigger } from './decide';
+import { contradiction, decideNotification, outcomeOf, type Notice, type Trigger } from './decide';
+
+/** True when the event would announce nothing anyway (told already, or after the final word). */
+function supersededOrRepeat(outcome: string, toldBefore: readonly string[]): boolean {
+  return toldBefore.includes(outcome) || toldBefore.includes('ORDER_EXPIRED');
+}
 
 /**
  * A handler that tells customers the outcomes a chunk of events announces, set-based: locks the chunk's
@@ -42,6 +54,16 @@ export function notifyCustomer<T extends Trigger['event']>(
       }
       const orderId = event.orderId.toLowerCase();
       const toldBefore = told.get(orderId) ?? [];
+      // Defence in depth: an event contradicting what the customer heard is refused (the runtime splits
+      // the chunk down to it and dead-letters it with this reason), never announced.
+      const contradicts = supersededOrRepeat(outcome, toldBefore)
+        ? undefined
+        : contradiction(outcome, toldBefore);
+      if (contradicts !== undefined)
+        throw new PermanentEventError(
+          'INCONSISTENT_EVENT',
+          `${ctx.topic} for order ${orderId} refused: ${contradicts}`,
+        );
       const notices = decideNotification(trigger, {
         alreadyNotified: toldBefore.includes(outcome),
         toldBefore,

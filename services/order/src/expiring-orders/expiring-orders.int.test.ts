@@ -142,6 +142,14 @@ test('four sweepers at once, in small batches: every overdue order expired exact
 
 test('late saga events are recorded in the timeline but never move an expired order', async () => {
   const orderId = await order(DEADLINE_MS + 1_000, 'PAID');
+  // The payment the tracker recorded when the order became PAID: later events must name it.
+  const paymentId = randomUUID();
+  await prisma.$executeRawUnsafe(
+    `UPDATE orders SET payment_id = $2::uuid WHERE id = $1::uuid`,
+    orderId,
+    paymentId,
+  );
+  const charge = { paymentId, amountMinor: 3998, currency: 'EUR' };
   await expireOverdueOrders(deps, { deadlineMs: DEADLINE_MS, batchSize: 100 });
   const deliver = async (topic: string, fact: Parameters<typeof trackEvent>[4]): Promise<void> => {
     const eventId = randomUUID();
@@ -167,9 +175,9 @@ test('late saga events are recorded in the timeline but never move an expired or
       ),
     );
   };
-  await deliver(Topics.InventoryUpdated, { kind: 'inventory_updated', outcome: 'RESERVED' });
+  await deliver(Topics.InventoryUpdated, { kind: 'inventory_updated', outcome: 'RESERVED', ...charge });
   await deliver(Topics.NotificationSent, { kind: 'notification_sent', outcome: 'ORDER_CONFIRMED' });
-  await deliver(Topics.PaymentRefunded, { kind: 'payment_refunded', reason: 'ORDER_EXPIRED' });
+  await deliver(Topics.PaymentRefunded, { kind: 'payment_refunded', reason: 'ORDER_EXPIRED', ...charge });
   let view = await loadOrderView(prisma, orderId);
   expect(view?.status).toBe('EXPIRED');
   expect(view?.completed).toBe(false);

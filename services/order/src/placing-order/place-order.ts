@@ -129,6 +129,7 @@ export async function placeOrder(
       totalAmount: BigInt(amountMinor),
       currency: request.currency,
       notifiedAt: null,
+      paymentId: null,
       correlationId: opts.headers['correlation-id'],
       createdAt: now,
       updatedAt: now,

@@ -9,10 +9,17 @@ import {
   paymentRefunded,
   paymentSuccessful,
 } from '@orderflow/contracts';
-import { onBatch, type BatchEventHandler, type EventContext, type Subscription } from '@orderflow/platform';
+import {
+  onBatch,
+  PermanentEventError,
+  type BatchEventHandler,
+  type EventContext,
+  type Logger,
+  type Subscription,
+} from '@orderflow/platform';
 import type { OrderTx } from '../db';
 import type { OrderCache } from '../order-cache';
-import { decide, type OrderStatus, type SagaFact } from './decide';
+import { decide, type Charge, type OrderRecord, type OrderStatus, type SagaFact } from './decide';
 import {
   describeInventoryUpdated,
   describeNotificationSent,
@@ -35,21 +42,86 @@ export interface Tracked {
   detail: string;
 }
 
+/** An event kept aside until the order's records support it (order_deferred_events). */
+interface Deferred {
+  eventId: string;
+  type: string;
+  fact: SagaFact;
+  detail: string;
+  at: Date;
+  /** Already a row (from an earlier chunk), or deferred by this chunk. */
+  stored: boolean;
+  log: Logger | undefined;
+}
+
+interface OrderRow {
+  id: string;
+  status: OrderStatus;
+  notified: boolean;
+  amount_minor: string;
+  currency: string;
+  payment_id: string | null;
+  /** JSON array of the order's deferred events, oldest first (text: pg and Prisma parse json differently). */
+  deferred: string;
+}
+
+/** Thrown for an event its order's records contradict: the runtime dead-letters it with the reason. */
+function inconsistent(topic: string, orderId: string, reason: string): PermanentEventError {
+  return new PermanentEventError('INCONSISTENT_EVENT', `${topic} for order ${orderId} refused: ${reason}`);
+}
+
 /**
  * Applies a chunk of saga events to their orders, set-based: the chunk's orders are locked in one
- * statement (in id order), each event is decided in partition order against the state the events before
- * it left (two events of one order in sequence), the timeline entries are written in one INSERT and the
- * changed orders in one UPDATE; publishes nothing. The cached views are dropped in one round trip after
- * the commit.
+ * statement (in id order) that also reads their records (amount, currency, recorded payment) and the
+ * events deferred for them; each event is decided in partition order against the state the events
+ * before it left (two events of one order in sequence); the timeline entries are written in one INSERT
+ * and the changed orders in one UPDATE; deferrals, if any, in one statement each. Publishes nothing. The
+ * cached views are dropped in one round trip after the commit.
+ *
+ * An event its order's records contradict throws a PermanentEventError (INCONSISTENT_EVENT): the chunk
+ * rolls back and the runtime splits it down to that event, which is dead-lettered with the reason while
+ * the others commit — so a refused event is in neither the status nor the timeline. An event that came
+ * before what it depends on (another topic) is deferred; each time its order's records change, its
+ * deferred events are decided again, in arrival order: applied (timeline, status), still deferred, or
+ * refused — the latter can no longer be dead-lettered (its offset was committed when it was deferred), so
+ * it stays in order_deferred_events with the reason, and is logged as an error.
  */
 export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonly Tracked[]): Promise<void> {
   const ids = [...new Set(items.map((i) => i.event.orderId.toLowerCase()))].sort();
-  const rows = await tx.$queryRawUnsafe<{ id: string; status: OrderStatus; notified: boolean }[]>(
-    `SELECT id::text, status::text AS status, notified_at IS NOT NULL AS notified FROM "orders" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+  const rows = await tx.$queryRawUnsafe<OrderRow[]>(
+    `SELECT o.id::text, o.status::text AS status, o.notified_at IS NOT NULL AS notified,
+            o.total_amount::text AS amount_minor, o.currency::text AS currency, o.payment_id::text AS payment_id,
+            COALESCE((SELECT json_agg(json_build_object('eventId', d.event_id, 'type', d.type, 'fact', d.fact,
+                                                        'detail', d.detail, 'at', d.occurred_at) ORDER BY d.id)
+                      FROM "order_deferred_events" d
+                      WHERE d.order_id = o.id AND d.refused_reason IS NULL), '[]')::text AS deferred
+     FROM "orders" o WHERE o.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`,
     ids,
   );
-  const state = new Map(rows.map((r) => [r.id, { status: r.status, notified: r.notified }]));
-  const changed = new Map<string, { status: OrderStatus; notified: boolean; notifiedNow: boolean }>();
+  const records = new Map<string, OrderRecord>();
+  const deferred = new Map<string, Deferred[]>();
+  for (const r of rows) {
+    records.set(r.id, {
+      status: r.status,
+      notified: r.notified,
+      amountMinor: r.amount_minor,
+      currency: r.currency.trim(),
+      paymentId: r.payment_id,
+    });
+    const waiting = JSON.parse(r.deferred) as {
+      eventId: string;
+      type: string;
+      fact: SagaFact;
+      detail: string;
+      at: string;
+    }[];
+    if (waiting.length > 0)
+      deferred.set(
+        r.id,
+        waiting.map((d) => ({ ...d, at: new Date(d.at), stored: true, log: undefined })),
+      );
+  }
+  const initial = new Map([...records].map(([id, r]) => [id, r]));
   const timeline: {
     orderId: string;
     eventId: string;
@@ -58,38 +130,82 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
     detail: string;
     at: Date;
   }[] = [];
+  /** Stored deferred events now applied (deleted) or refused (kept with the reason). */
+  const applied: string[] = [];
+  const refused: { eventId: string; reason: string }[] = [];
+  /** Events this chunk defers (inserted; with the reason when refused before the chunk ended). */
+  const deferring = new Map<string, Deferred & { orderId: string; refusedReason?: string }>();
+
+  /** The order's records changed: decide its deferred events again, oldest first, until none moves. */
+  const replay = (orderId: string, log: Logger): void => {
+    for (let progress = true; progress;) {
+      progress = false;
+      const waiting = deferred.get(orderId) ?? [];
+      for (const d of [...waiting]) {
+        const verdict = decide(records.get(orderId)!, d.fact);
+        if (verdict.verdict === 'defer') continue;
+        waiting.splice(waiting.indexOf(d), 1);
+        if (verdict.verdict === 'refuse') {
+          if (d.stored) refused.push({ eventId: d.eventId, reason: verdict.reason });
+          else deferring.get(d.eventId)!.refusedReason = verdict.reason;
+          (d.log ?? log).error(
+            { orderId, deferredEventId: d.eventId, type: d.type, reason: verdict.reason },
+            'a deferred event contradicts what the order recorded since; refused, never applied',
+          );
+          continue;
+        }
+        if (d.stored) applied.push(d.eventId);
+        else deferring.delete(d.eventId);
+        records.set(orderId, verdict.record);
+        timeline.push({
+          orderId,
+          eventId: d.eventId,
+          type: d.type,
+          status: verdict.record.status,
+          detail: d.detail,
+          at: d.at,
+        });
+        if (verdict.changed) progress = true;
+      }
+    }
+  };
+
   for (const { event, ctx, fact, detail } of items) {
     const orderId = event.orderId.toLowerCase();
-    const current = state.get(orderId);
-    if (!current) {
-      // Every saga event follows an order_created this service committed first; one for an unknown order
-      // belongs to a database that was reset while Kafka kept its history. Nothing here can act on it.
-      ctx.log.warn('event for an order this database does not have; ignored');
+    const current = records.get(orderId);
+    // Every saga event follows an order this service committed before it published order_created: an
+    // event for an order it does not have can never become applicable (or its database was reset while
+    // Kafka kept its history; the DLT keeps it for a replay).
+    if (!current) throw inconsistent(ctx.topic, orderId, 'no such order in the order service');
+    const verdict = decide(current, fact);
+    if (verdict.verdict === 'refuse') throw inconsistent(ctx.topic, orderId, verdict.reason);
+    if (verdict.verdict === 'defer') {
+      ctx.log.debug({ waitingFor: verdict.waitingFor }, 'event came before what it depends on; deferred');
+      const d: Deferred = {
+        eventId: event.eventId,
+        type: ctx.topic,
+        fact,
+        detail,
+        at: event.occurredAt,
+        stored: false,
+        log: ctx.log,
+      };
+      deferred.set(orderId, [...(deferred.get(orderId) ?? []), d]);
+      deferring.set(event.eventId, { ...d, orderId });
       continue;
     }
-    const decision = decide(current, fact);
-    if (decision.conflict !== undefined)
-      ctx.log.warn({ conflict: decision.conflict }, 'event contradicts the order’s final status');
+    records.set(orderId, verdict.record);
     timeline.push({
       orderId,
       eventId: event.eventId,
       type: ctx.topic,
-      status: decision.status,
+      status: verdict.record.status,
       detail,
       at: event.occurredAt,
     });
-    if (decision.changed) {
-      ctx.log.debug(
-        { from: current.status, to: decision.status, notified: decision.notified },
-        'order moved',
-      );
-      const notifiedNow = decision.notified && !current.notified;
-      changed.set(orderId, {
-        status: decision.status,
-        notified: decision.notified,
-        notifiedNow: notifiedNow || (changed.get(orderId)?.notifiedNow ?? false),
-      });
-      state.set(orderId, { status: decision.status, notified: decision.notified });
+    if (verdict.changed) {
+      ctx.log.debug({ from: current.status, to: verdict.record.status }, 'order moved');
+      replay(orderId, ctx.log);
     }
   }
   if (timeline.length > 0)
@@ -106,20 +222,54 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
       timeline.map((t) => JSON.stringify(t.detail)),
       timeline.map((t) => t.at),
     );
-  if (changed.size > 0) {
-    const updates = [...changed];
+  const updates = [...records].filter(([id, r]) => {
+    const before = initial.get(id)!;
+    return r.status !== before.status || r.notified !== before.notified || r.paymentId !== before.paymentId;
+  });
+  if (updates.length > 0)
     await tx.$executeRawUnsafe(
       `UPDATE "orders" o SET status = u.status::order_status, updated_at = now(),
+              payment_id = COALESCE(o.payment_id, u.payment_id),
               notified_at = CASE WHEN u.notified_now THEN COALESCE(o.notified_at, now()) ELSE o.notified_at END
-       FROM unnest($1::uuid[], $2::text[], $3::bool[]) AS u(id, status, notified_now)
+       FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::uuid[]) AS u(id, status, notified_now, payment_id)
        WHERE o.id = u.id`,
       updates.map(([id]) => id),
-      updates.map(([, u]) => u.status),
-      updates.map(([, u]) => u.notifiedNow),
+      updates.map(([, r]) => r.status),
+      updates.map(([id, r]) => r.notified && !initial.get(id)!.notified),
+      updates.map(([, r]) => r.paymentId),
+    );
+  if (deferring.size > 0) {
+    const rows = [...deferring.values()];
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "order_deferred_events" ("order_id", "event_id", "type", "fact", "detail", "occurred_at", "refused_reason", "refused_at")
+       SELECT order_id, event_id, type, fact, detail, occurred_at, refused_reason,
+              CASE WHEN refused_reason IS NULL THEN NULL ELSE now() END
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[])
+         AS t(order_id, event_id, type, fact, detail, occurred_at, refused_reason)
+       ON CONFLICT ("event_id") DO NOTHING`,
+      rows.map((d) => d.orderId),
+      rows.map((d) => d.eventId),
+      rows.map((d) => d.type),
+      rows.map((d) => JSON.stringify(d.fact)),
+      rows.map((d) => JSON.stringify(d.detail)),
+      rows.map((d) => d.at),
+      rows.map((d) => d.refusedReason ?? null),
     );
   }
+  if (applied.length > 0)
+    await tx.$executeRawUnsafe(
+      `DELETE FROM "order_deferred_events" WHERE event_id = ANY($1::uuid[])`,
+      applied,
+    );
+  if (refused.length > 0)
+    await tx.$executeRawUnsafe(
+      `UPDATE "order_deferred_events" d SET refused_reason = r.reason, refused_at = now()
+       FROM unnest($1::uuid[], $2::text[]) AS r(event_id, reason) WHERE d.event_id = r.event_id`,
+      refused.map((r) => r.eventId),
+      refused.map((r) => r.reason),
+    );
   // The timeline grew even when the status did not: the cached views are stale either way.
-  const touched = timeline.map((t) => t.orderId);
+  const touched = [...new Set(timeline.map((t) => t.orderId))];
   if (touched.length > 0) tx.afterCommit(() => cache.invalidateMany(touched));
 }
 
@@ -151,6 +301,11 @@ function tracker<T extends SagaEvent>(
   };
 }
 
+/** The charge an event names, as the state machine compares it with the order's records. */
+function charge(e: { paymentId: string; amountMinor: number; currency: string }): Charge {
+  return { paymentId: e.paymentId, amountMinor: e.amountMinor, currency: e.currency };
+}
+
 /** One subscription per consumed topic; the platform validates each decoded event with its generated validator first. */
 export function sagaSubscriptions(
   registry: SchemaRegistryClient,
@@ -160,17 +315,21 @@ export function sagaSubscriptions(
     onBatch(
       paymentSuccessful,
       registry,
-      tracker(cache, () => ({ kind: 'payment_successful' }), describePaymentSuccessful),
+      tracker(cache, (e) => ({ kind: 'payment_successful', ...charge(e) }), describePaymentSuccessful),
     ),
     onBatch(
       paymentFailed,
       registry,
-      tracker(cache, () => ({ kind: 'payment_failed' }), describePaymentFailed),
+      tracker(cache, (e) => ({ kind: 'payment_failed', ...charge(e) }), describePaymentFailed),
     ),
     onBatch(
       inventoryUpdated,
       registry,
-      tracker(cache, (e) => ({ kind: 'inventory_updated', outcome: e.status }), describeInventoryUpdated),
+      tracker(
+        cache,
+        (e) => ({ kind: 'inventory_updated', outcome: e.status, ...charge(e) }),
+        describeInventoryUpdated,
+      ),
     ),
     onBatch(
       notificationSent,
@@ -180,7 +339,11 @@ export function sagaSubscriptions(
     onBatch(
       paymentRefunded,
       registry,
-      tracker(cache, (e) => ({ kind: 'payment_refunded', reason: e.reason }), describePaymentRefunded),
+      tracker(
+        cache,
+        (e) => ({ kind: 'payment_refunded', reason: e.reason, ...charge(e) }),
+        describePaymentRefunded,
+      ),
     ),
   ];
 }

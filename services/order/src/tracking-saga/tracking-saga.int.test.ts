@@ -1,6 +1,7 @@
 // The saga tracker's effect on a real (scratch, migrated) order database: events of one order arriving
-// in any order across topics end in the same state, a redelivered event adds nothing, and a terminal
-// status is never regressed.
+// in any order across topics end in the same state, a redelivered event adds nothing, a terminal status
+// is never regressed, and an event the order's records contradict is refused (the transaction rolls back:
+// nothing in the status or the timeline) with a PermanentEventError the runtime dead-letters.
 import { randomUUID } from 'node:crypto';
 import {
   createLogger,
@@ -88,18 +89,22 @@ async function deliver(orderId: string, d: Delivery): Promise<void> {
   );
 }
 
+const PAYMENT = '0190a000-0000-7000-8000-000000000001';
+/** The charge of every order newOrder() places: 1 × 100 EUR. */
+const charge = { paymentId: PAYMENT, amountMinor: 100, currency: 'EUR' };
+
 function journey(): Delivery[] {
   const t = Date.now();
   return [
     {
       topic: 'payment_successful',
-      fact: { kind: 'payment_successful' },
+      fact: { kind: 'payment_successful', ...charge },
       eventId: randomUUID(),
       occurredAt: new Date(t + 10),
     },
     {
       topic: 'inventory_updated',
-      fact: { kind: 'inventory_updated', outcome: 'RESERVED' },
+      fact: { kind: 'inventory_updated', outcome: 'RESERVED', ...charge },
       eventId: randomUUID(),
       occurredAt: new Date(t + 20),
     },
@@ -112,11 +117,27 @@ function journey(): Delivery[] {
   ];
 }
 
-test('notification_sent first, then inventory_updated, then payment_successful: CONFIRMED, notified, timeline by time', async () => {
+const deferredRows = (orderId: string) =>
+  prisma.$queryRawUnsafe<{ type: string; refused_reason: string | null }[]>(
+    `SELECT type, refused_reason FROM order_deferred_events WHERE order_id = $1::uuid ORDER BY id`,
+    orderId,
+  );
+
+test('notification_sent first, then inventory_updated, then payment_successful: deferred, then CONFIRMED, notified, timeline by time', async () => {
   const orderId = await newOrder();
   const [paid, reserved, notified] = journey() as [Delivery, Delivery, Delivery];
-  for (const d of [notified, reserved, paid]) await deliver(orderId, d);
-  const order = await loadOrderView(prisma, orderId);
+  await deliver(orderId, notified);
+  await deliver(orderId, reserved);
+  // Neither is supported before the payment is recorded: kept aside, not in the status or the timeline.
+  let order = await loadOrderView(prisma, orderId);
+  expect(order?.status).toBe('PENDING');
+  expect(order?.timeline.map((e) => e.type)).toEqual(['order_created']);
+  expect((await deferredRows(orderId)).map((r) => r.type)).toEqual([
+    'notification_sent',
+    'inventory_updated',
+  ]);
+  await deliver(orderId, paid);
+  order = await loadOrderView(prisma, orderId);
   expect(order?.status).toBe('CONFIRMED');
   expect(order?.completed).toBe(true);
   expect(order?.timeline.map((e) => e.type)).toEqual([
@@ -125,7 +146,7 @@ test('notification_sent first, then inventory_updated, then payment_successful: 
     'inventory_updated',
     'notification_sent',
   ]);
-  expect(invalidated.filter((id) => id === orderId)).toHaveLength(3);
+  expect(await deferredRows(orderId)).toEqual([]);
 });
 
 test('a redelivered event adds no second timeline entry and changes nothing', async () => {
@@ -138,32 +159,69 @@ test('a redelivered event adds no second timeline entry and changes nothing', as
   expect(order?.timeline.map((e) => e.type)).toEqual(['order_created', 'payment_successful']);
 });
 
-test('a contradicting late event is recorded but never regresses a terminal status', async () => {
+test('a RESERVED for a declined order is refused: PermanentEventError, status and timeline unchanged', async () => {
   const orderId = await newOrder();
   await deliver(orderId, {
     topic: 'payment_failed',
-    fact: { kind: 'payment_failed' },
+    fact: { kind: 'payment_failed', ...charge },
     eventId: randomUUID(),
     occurredAt: new Date(),
   });
-  await deliver(orderId, {
+  const forged = deliver(orderId, {
     topic: 'inventory_updated',
-    fact: { kind: 'inventory_updated', outcome: 'RESERVED' },
+    fact: { kind: 'inventory_updated', outcome: 'RESERVED', ...charge },
     eventId: randomUUID(),
     occurredAt: new Date(),
+  });
+  await expect(forged).rejects.toMatchObject({
+    name: 'PermanentEventError',
+    code: 'INCONSISTENT_EVENT',
+    message: expect.stringMatching(/payment was declined/) as unknown,
   });
   const order = await loadOrderView(prisma, orderId);
   expect(order?.status).toBe('PAYMENT_FAILED');
-  expect(order?.timeline).toHaveLength(3);
+  expect(order?.timeline.map((e) => e.type)).toEqual(['order_created', 'payment_failed']);
 });
 
-test('an event for an order this database does not have is ignored', async () => {
+test('a payment_successful of another amount is refused; the order stays PENDING', async () => {
+  const orderId = await newOrder();
+  await expect(
+    deliver(orderId, {
+      topic: 'payment_successful',
+      fact: { kind: 'payment_successful', ...charge, amountMinor: 1 },
+      eventId: randomUUID(),
+      occurredAt: new Date(),
+    }),
+  ).rejects.toMatchObject({
+    code: 'INCONSISTENT_EVENT',
+    message: expect.stringMatching(/names 1 EUR/) as unknown,
+  });
+  const order = await loadOrderView(prisma, orderId);
+  expect(order?.status).toBe('PENDING');
+  expect(order?.timeline).toHaveLength(1);
+});
+
+test('a forged RESERVED that came before the payment is refused once the real payment names another id', async () => {
+  const orderId = await newOrder();
+  const [paid] = journey() as [Delivery];
+  await deliver(orderId, {
+    topic: 'inventory_updated',
+    fact: { kind: 'inventory_updated', outcome: 'RESERVED', ...charge, paymentId: randomUUID() },
+    eventId: randomUUID(),
+    occurredAt: new Date(),
+  });
+  await deliver(orderId, paid);
+  const order = await loadOrderView(prisma, orderId);
+  expect(order?.status).toBe('PAID');
+  expect(order?.timeline.map((e) => e.type)).toEqual(['order_created', 'payment_successful']);
+  const rows = await deferredRows(orderId);
+  expect(rows).toEqual([
+    { type: 'inventory_updated', refused_reason: expect.stringMatching(/paid by payment/) as unknown },
+  ]);
+});
+
+test('an event for an order this database does not have is refused', async () => {
   const ghost = randomUUID();
-  await deliver(ghost, journey()[0]!);
+  await expect(deliver(ghost, journey()[0]!)).rejects.toMatchObject({ code: 'INCONSISTENT_EVENT' });
   expect(await loadOrderView(prisma, ghost)).toBeUndefined();
-  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(
-    `SELECT count(*)::int AS n FROM order_events WHERE order_id = $1::uuid`,
-    ghost,
-  );
-  expect(row?.n).toBe(0);
 });
