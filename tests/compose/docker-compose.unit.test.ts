@@ -7,9 +7,32 @@ import { parse } from 'yaml';
 
 const root = path.resolve(__dirname, '..', '..');
 
+/** The passwords a user's .env holds; the tests read the file as compose does, with these substituted. */
+const SECRETS = { POSTGRES_PASSWORD: 'pg-test-pw', REDIS_PASSWORD: 'redis-test-pw' } as const;
+
+/**
+ * Compose's variable substitution: `$$` → `$`, `${VAR}`, `${VAR:-default}`, and `${VAR:?message}`, which
+ * fails (as `docker compose` does) when VAR is unset or empty.
+ */
+function interpolate(text: string, vars: Readonly<Record<string, string>>): string {
+  return text.replace(
+    /\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g,
+    (whole, name?: string, op?: string, arg?: string) => {
+      if (whole === '$$') return '$';
+      const value = vars[name ?? ''];
+      const set = op?.startsWith(':') ? value !== undefined && value !== '' : value !== undefined;
+      if (set) return value ?? '';
+      if (op?.endsWith('?')) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+      return op?.endsWith('-') ? (arg ?? '') : '';
+    },
+  );
+}
+
+const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
   command?: string[] | string;
   ports?: string[];
   environment?: Record<string, string | number>;
@@ -21,9 +44,7 @@ interface Compose {
   services: Record<string, ComposeService>;
 }
 
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), {
-  merge: true,
-}) as Compose;
+const compose = parse(interpolate(composeText, SECRETS), { merge: true }) as Compose;
 const services = compose.services;
 
 function service(name: string): ComposeService {
@@ -46,11 +67,78 @@ const INFRA = {
 } as const;
 const APPS = { order: 8001, payment: 8002, inventory: 8003, notification: 8004 } as const;
 
-describe('docker-compose.yml', () => {
-  test.each(Object.entries({ ...INFRA, ...APPS }))('%s publishes port %i on the host', (name, port) => {
-    expect(service(name).ports).toContain(`${port}:${port}`);
+/** What a user opens: the order API and the Kafka UI, each on 127.0.0.1 only. */
+const PUBLISHED = { order: 8001, 'kafka-ui': 8080 } as const;
+
+describe('docker-compose.yml exposes nothing by default', () => {
+  test.each(Object.entries(PUBLISHED))('%s publishes port %i on 127.0.0.1 only', (name, port) => {
+    expect(service(name).ports).toEqual([`127.0.0.1:${port}:${port}`]);
   });
 
+  test.each(Object.keys({ ...INFRA, ...APPS }).filter((name) => !(name in PUBLISHED)))(
+    '%s publishes no port',
+    (name) => {
+      expect(service(name).ports ?? []).toEqual([]);
+    },
+  );
+
+  test('no service publishes a port on every interface (bare port, 0.0.0.0 or [::])', () => {
+    for (const [name, s] of Object.entries(services))
+      for (const port of s.ports ?? [])
+        expect({ name, port, loopback: /^127\.0\.0\.1:\d+:\d+(\/tcp)?$/.test(String(port)) }).toEqual({
+          name,
+          port,
+          loopback: true,
+        });
+    expect(composeText).not.toMatch(/expose:|network_mode:\s*host/);
+  });
+
+  test('Kafka UI is read-only', () => {
+    expect(env('kafka-ui')['KAFKA_CLUSTERS_0_READONLY']).toBe('true');
+    expect(env('kafka-ui')['DYNAMIC_CONFIG_ENABLED']).toBe('false');
+  });
+
+  test('PostgreSQL requires the password from .env; no trust auth', () => {
+    const pg = env('postgres');
+    expect(pg['POSTGRES_PASSWORD']).toBe(SECRETS.POSTGRES_PASSWORD);
+    expect(pg['POSTGRES_HOST_AUTH_METHOD']).toBeUndefined();
+    expect(composeText).not.toMatch(/POSTGRES_HOST_AUTH_METHOD|\btrust\b/i);
+  });
+
+  test('Redis requires the password from .env, and its health check authenticates', () => {
+    const redis = env('redis');
+    expect(redis['REDIS_PASSWORD']).toBe(SECRETS.REDIS_PASSWORD);
+    expect(redis['REDISCLI_AUTH']).toBe(SECRETS.REDIS_PASSWORD);
+    expect([service('redis').command ?? []].flat().join(' ')).toContain('--requirepass "$REDIS_PASSWORD"');
+  });
+
+  test('compose refuses to start while a password is unset or empty, naming it and .env', () => {
+    expect(() => interpolate(composeText, { REDIS_PASSWORD: 'x' })).toThrow(/POSTGRES_PASSWORD.*\.env/);
+    expect(() => interpolate(composeText, { POSTGRES_PASSWORD: 'x' })).toThrow(/REDIS_PASSWORD.*\.env/);
+    expect(() => interpolate(composeText, { ...SECRETS, REDIS_PASSWORD: '' })).toThrow(/REDIS_PASSWORD/);
+    // Every use of a password is a required one: no `${POSTGRES_PASSWORD}` that would quietly be empty.
+    const uses = [...composeText.matchAll(/\$\{(POSTGRES_PASSWORD|REDIS_PASSWORD)([^}]*)\}/g)];
+    expect(uses.length).toBeGreaterThan(0);
+    for (const [use, , rest] of uses)
+      expect({ use, required: rest?.startsWith(':?') }).toEqual({ use, required: true });
+  });
+
+  test('.env.example names both passwords without a value, and .env stays out of git and the image', () => {
+    const example = readFileSync(path.join(root, '.env.example'), 'utf8');
+    for (const name of Object.keys(SECRETS)) expect(example).toMatch(new RegExp(`^${name}=$`, 'm'));
+    expect(readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n')).toContain('.env');
+    expect(readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n')).toContain('.env');
+  });
+
+  test('the opt-in host-access file publishes the infrastructure on 127.0.0.1 only', () => {
+    const extra = parse(readFileSync(path.join(root, 'docker-compose.host-access.yml'), 'utf8')) as Compose;
+    const ports = Object.values(extra.services).flatMap((s) => s.ports ?? []);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+});
+
+describe('docker-compose.yml', () => {
   test('infrastructure uses the Confluent images (ZooKeeper mode), kafbat kafka-ui, postgres and redis', () => {
     expect(service('zookeeper').image).toMatch(/^confluentinc\/cp-zookeeper:7\./);
     expect(service('kafka').image).toMatch(/^confluentinc\/cp-kafka:7\./);
@@ -133,14 +221,18 @@ describe('docker-compose.yml', () => {
         expect(deps[d]).toEqual({ condition: 'service_healthy' });
     });
 
-    test('reaches the infrastructure by its in-network names', () => {
+    test('reaches the infrastructure by its in-network names, with the passwords', () => {
       expect(env(name)).toMatchObject({
         KAFKA_BROKERS: 'kafka:29092',
         SCHEMA_REGISTRY_URL: 'http://schema-registry:8081',
-        REDIS_URL: 'redis://redis:6379',
-        DATABASE_URL: `postgresql://postgres@postgres:5432/orderflow_${name}`,
+        REDIS_URL: `redis://:${SECRETS.REDIS_PASSWORD}@redis:6379`,
+        DATABASE_URL: `postgresql://postgres:${SECRETS.POSTGRES_PASSWORD}@postgres:5432/orderflow_${name}`,
         PORT: String(port),
       });
+    });
+
+    test('listens on every interface inside its container (only `ports` decides what the host sees)', () => {
+      expect(env(name)['BIND_ADDRESS']).toBe('0.0.0.0');
     });
 
     test('has a health check on its own /health', () => {
@@ -148,8 +240,8 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  test('the init service (same image) creates the topics before the services start', () => {
-    expect(service('init').build).toMatchObject({ context: '.', dockerfile: 'Dockerfile' });
+  test('the init service (the build stage, with its tools) creates the topics before the services start', () => {
+    expect(service('init').build).toMatchObject({ context: '.', dockerfile: 'Dockerfile', target: 'build' });
     const init = [service('init').command ?? []].flat().join(' ');
     // Topics, then migrations, then schema registration, in that order, before any service starts.
     expect(init).toMatch(
@@ -190,8 +282,37 @@ describe('Dockerfile', () => {
     expect(dockerfile).not.toContain('tsx services/');
   });
 
-  test('installs from the lock file', () => {
-    expect(dockerfile).toMatch(/RUN npm ci/);
+  test('installs from the lock file, never running install scripts', () => {
+    const installs = [...dockerfile.matchAll(/^RUN npm ci.*$/gm)].map((m) => m[0]);
+    expect(installs.length).toBeGreaterThan(0);
+    for (const install of installs) expect(install).toContain('--ignore-scripts');
+  });
+
+  test('builds on Node 24 LTS; the final stage has production dependencies only and runs as a non-root user', () => {
+    const bases = [...dockerfile.matchAll(/^ARG NODE_IMAGE=(.+)$/gm)].map((m) => m[1]);
+    expect(bases).toEqual([expect.stringMatching(/^node:24-/)]);
+    expect(dockerfile).not.toMatch(/^FROM node:(?!24-)/m);
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const final = stages.at(-1) ?? '';
+    expect(final).not.toMatch(/ AS /);
+    expect(final).not.toMatch(/^RUN npm ci/m);
+    expect(final).toMatch(/^COPY --from=runtime-deps /m);
+    expect(final).toMatch(/^USER node$/m);
+    const deps = stages.find((s) => s.includes('AS runtime-deps')) ?? '';
+    expect(deps).toMatch(/^RUN npm ci --omit=dev /m);
+    // The last USER of the final stage decides who runs the service.
+    expect([...final.matchAll(/^USER (.+)$/gm)].at(-1)?.[1]).toBe('node');
+  });
+
+  test('.nvmrc picks Node 24 while package.json still allows the machines’ Node 20.19+', () => {
+    expect(readFileSync(path.join(root, '.nvmrc'), 'utf8').trim()).toBe('24');
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+      allowScripts: Record<string, boolean>;
+    };
+    expect(pkg.engines.node).toBe('>=20.19');
+    // Every package with an install script is named, and denied (README "Security" says why each is safe).
+    expect(Object.values(pkg.allowScripts).every((allowed) => allowed === false)).toBe(true);
   });
 
   test('.dockerignore keeps node_modules, the local stack and git out of the build context', () => {

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** Why the environment was refused. */
 export type ConfigErrorCode = 'INVALID_CONFIG';
 
@@ -20,7 +22,13 @@ export interface Setting<T> {
 
 class SettingProblem extends Error {}
 
-function setting<T>(variable: string, parse: (raw: string) => T, fallback: object, hint: string): Setting<T> {
+function setting<T>(
+  variable: string,
+  parse: (raw: string) => T,
+  fallback: object,
+  hint: string,
+  show: (raw: string) => string = (raw) => JSON.stringify(raw),
+): Setting<T> {
   return {
     variable,
     read(env) {
@@ -34,7 +42,7 @@ function setting<T>(variable: string, parse: (raw: string) => T, fallback: objec
         return parse(raw.trim());
       } catch (err) {
         throw new SettingProblem(
-          `${variable}=${JSON.stringify(raw)} is invalid: ${(err as Error).message}; set it to ${hint}`,
+          `${variable}=${show(raw)} is invalid: ${(err as Error).message}; set it to ${hint}`,
         );
       }
     },
@@ -96,6 +104,40 @@ export function url<F extends Fallback<string> = object>(
     },
     opts ?? {},
     hint,
+    // A DATABASE_URL or REDIS_URL carries a password; the message goes to logs.
+    (raw) => JSON.stringify(redactUrl(raw)),
+  );
+}
+
+/** The URL with its password replaced by `***` (for messages and logs); text that is not a URL is hidden whole when it looks like one with credentials. */
+export function redactUrl(text: string): string {
+  try {
+    const parsed = new URL(text);
+    if (parsed.password === '') return text;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return text.replace(/\/\/[^/@\s]*@/, '//***@');
+  }
+}
+
+/** A listening address: an IP literal (IPv4 or IPv6) or a host name such as `localhost`. */
+export function address<F extends Fallback<string> = object>(
+  variable: string,
+  opts?: F,
+): Setting<Result<string, F>> {
+  return setting(
+    variable,
+    (raw) => {
+      if (
+        isIP(raw) === 0 &&
+        !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(raw)
+      )
+        throw new Error('not an IP address or host name');
+      return raw;
+    },
+    opts ?? {},
+    'an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface, e.g. in a container)',
   );
 }
 
@@ -180,6 +222,8 @@ export function platformSettings(service: string, defaultPort: number) {
   return {
     serviceName: str('SERVICE_NAME', { default: service }),
     port: int('PORT', { default: defaultPort, min: 1, max: 65535 }),
+    /** Where the HTTP server listens: this machine only unless set (a container sets 0.0.0.0 and publishes the port). */
+    bindAddress: address('BIND_ADDRESS', { default: '127.0.0.1' }),
     databaseUrl: url('DATABASE_URL', {
       default: `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`,
       protocols: ['postgresql:', 'postgres:'],

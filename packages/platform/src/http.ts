@@ -185,18 +185,26 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   return app;
 }
 
-/** Starts listening; `close()` stops accepting, lets in-flight requests finish, then closes idle sockets. */
+/** Where `listen` binds unless told otherwise: this machine only. */
+export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
+
+/**
+ * Starts listening on `host` (default 127.0.0.1: nothing is reachable from other machines unless asked);
+ * `close()` stops accepting, lets in-flight requests finish, then closes idle sockets.
+ */
 export async function listen(
   app: Express,
   port: number,
-): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  host: string = DEFAULT_BIND_ADDRESS,
+): Promise<{ server: Server; port: number; host: string; close: () => Promise<void> }> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const address = server.address();
   return {
     server,
     port: typeof address === 'object' && address ? address.port : port,
+    host: typeof address === 'object' && address ? address.address : host,
     close: () =>
       new Promise<void>((resolve, reject) => {
         // Keep-alive sockets turn idle as their last response finishes; close them as they do.

@@ -1,4 +1,16 @@
-export { ConfigError, bool, int, list, loadConfig, oneOf, platformSettings, str, url } from './config';
+export {
+  ConfigError,
+  address,
+  bool,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  platformSettings,
+  redactUrl,
+  str,
+  url,
+} from './config';
 export type { ConfigErrorCode, Setting } from './config';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
@@ -49,7 +61,7 @@ export type {
   HandlerResult,
   Subscription,
 } from './consumer';
-export { createHttpApp, listen, requestContext } from './http';
+export { DEFAULT_BIND_ADDRESS, createHttpApp, listen, requestContext } from './http';
 export { ID_PARAMS, SECURITY_HEADERS, jsonValues } from './http-input';
 export type { IdFormat } from './http-input';
 export { isTransientDatabaseError, transientDatabaseReason } from './database-errors';

@@ -1,5 +1,7 @@
 import { CodecError } from '@orderflow/codec';
-import { ConfigError, int, list, loadConfig, oneOf, platformSettings, str, url } from './config';
+import express from 'express';
+import { ConfigError, int, list, loadConfig, oneOf, platformSettings, redactUrl, str, url } from './config';
+import { listen } from './http';
 import { ApiError, errorCode, toProblem } from './errors';
 import { backoffDelay } from './retry';
 import { eventHeaders, headersToRecord, nextTraceparent } from './tracing';
@@ -50,6 +52,59 @@ describe('loadConfig', () => {
       /KAFKA_BROKERS=" , " is invalid: empty list/,
     );
     expect(loadConfig({ hook: url('WEBHOOK_URL', { optional: true }) }, {}).hook).toBeUndefined();
+  });
+});
+
+describe('what a service exposes and the secrets in its settings', () => {
+  it('listens on 127.0.0.1 unless BIND_ADDRESS says otherwise, and refuses a malformed address', () => {
+    expect(loadConfig(platformSettings('order', 8001), {}).bindAddress).toBe('127.0.0.1');
+    expect(loadConfig(platformSettings('order', 8001), { BIND_ADDRESS: '0.0.0.0' }).bindAddress).toBe(
+      '0.0.0.0',
+    );
+    expect(loadConfig(platformSettings('order', 8001), { BIND_ADDRESS: '::' }).bindAddress).toBe('::');
+    expect(() => loadConfig(platformSettings('order', 8001), { BIND_ADDRESS: '0.0.0.0:8001' })).toThrow(
+      /BIND_ADDRESS="0\.0\.0\.0:8001" is invalid: not an IP address or host name/,
+    );
+  });
+
+  it('the HTTP listener binds 127.0.0.1 by default, the address it is given otherwise', async () => {
+    const app = express();
+    const local = await listen(app, 0);
+    const given = await listen(app, 0, '127.0.0.1');
+    try {
+      expect(local.server.address()).toMatchObject({ address: '127.0.0.1' });
+      expect(local.host).toBe('127.0.0.1');
+      expect(given.server.address()).toMatchObject({ address: '127.0.0.1' });
+    } finally {
+      await Promise.all([local.close(), given.close()]);
+    }
+  });
+
+  it('accepts password-bearing DATABASE_URL and REDIS_URL unchanged', () => {
+    const cfg = loadConfig(platformSettings('order', 8001), {
+      DATABASE_URL: 'postgresql://postgres:s3cret-Pw_1@postgres:5432/orderflow_order',
+      REDIS_URL: 'redis://:s3cret-Pw_2@redis:6379',
+    });
+    expect(cfg.databaseUrl).toBe('postgresql://postgres:s3cret-Pw_1@postgres:5432/orderflow_order');
+    expect(cfg.redisUrl).toBe('redis://:s3cret-Pw_2@redis:6379');
+  });
+
+  it('never repeats a password in a configuration error', () => {
+    let caught: unknown;
+    try {
+      loadConfig(platformSettings('order', 8001), {
+        DATABASE_URL: 'mysql://postgres:s3cret-Pw_1@postgres/orderflow_order',
+        REDIS_URL: 'http://:s3cret-Pw_2@redis:6379',
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).message).not.toMatch(/s3cret/);
+    expect((caught as ConfigError).message).toContain('mysql://postgres:***@postgres/orderflow_order');
+    expect(redactUrl('redis://:pw@redis:6379')).toBe('redis://:***@redis:6379');
+    expect(redactUrl('postgresql://postgres@127.0.0.1/x')).toBe('postgresql://postgres@127.0.0.1/x');
+    expect(redactUrl('not a url //user:pw@host')).toBe('not a url //***@host');
   });
 });
 

@@ -23,6 +23,8 @@ import { sqlTransactions, type SqlTransaction } from './sql-transaction';
 export interface ServiceRuntimeConfig {
   serviceName: string;
   port: number;
+  /** Where the HTTP server listens (BIND_ADDRESS); absent → 127.0.0.1. */
+  bindAddress?: string;
   databaseUrl: string;
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
@@ -292,8 +294,11 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       logger,
     );
     pruner.start();
-    const server = await listen(http, config.port);
-    logger.info({ port: server.port, ...opts.logFields }, `${opts.name} service listening`);
+    const server = await listen(http, config.port, config.bindAddress);
+    logger.info(
+      { port: server.port, host: server.host, ...opts.logFields },
+      `${opts.name} service listening`,
+    );
     return {
       port: server.port,
       stop: () =>

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { redactUrl } from '../config';
 
 /** Why a migration run stopped. */
 export type MigrationErrorCode =
@@ -78,10 +79,11 @@ function databaseName(url: string): { name: string; adminUrl: string } {
   try {
     parsed = new URL(url);
   } catch (err) {
-    throw new MigrationError('BAD_DATABASE_URL', `not a database URL: ${url}`, { cause: err });
+    throw new MigrationError('BAD_DATABASE_URL', `not a database URL: ${redactUrl(url)}`, { cause: err });
   }
   const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!name) throw new MigrationError('BAD_DATABASE_URL', `database URL names no database: ${url}`);
+  if (!name)
+    throw new MigrationError('BAD_DATABASE_URL', `database URL names no database: ${redactUrl(url)}`);
   const admin = new URL(parsed.toString());
   admin.pathname = '/postgres';
   return { name, adminUrl: admin.toString() };
