@@ -2,6 +2,7 @@ export { ConfigError, bool, int, list, loadConfig, oneOf, platformSettings, str,
 export type { ConfigErrorCode, Setting } from './config';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
+export { PERSONAL_DATA_LOG_PATHS, REDACTED, maskPersonalText } from './personal-data';
 export {
   ApiError,
   MAX_LISTED_ERRORS,

@@ -42,7 +42,13 @@ export function createApp(
   config: NotificationConfig,
   opts: NotificationAppOptions = {},
 ): NotificationService {
-  const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
+  const logger =
+    opts.logger ??
+    createLogger({
+      service: config.serviceName,
+      level: config.logLevel,
+      personalData: config.logPersonalData,
+    });
   const db = createDb(config.databaseUrl, config.databasePoolSize);
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   const channel =

@@ -10,7 +10,11 @@ export interface NotificationChannel {
   deliver(notice: Notice): Promise<void>;
 }
 
-/** The default channel: the notice is stored (by the handler) and logged, nothing leaves the service. */
+/**
+ * The default channel: the notice is stored (by the handler) and logged, nothing leaves the service.
+ * The log line's `to` and `text` are personal data (censored unless LOG_PERSONAL_DATA=true); its
+ * message is the subject, which names only the order.
+ */
 export class LogChannel implements NotificationChannel {
   readonly kind = 'LOG' as const;
   constructor(private readonly log: Logger) {}
@@ -26,9 +30,9 @@ export class LogChannel implements NotificationChannel {
         notificationId: notice.notificationId,
         outcome: notice.outcome,
         to: notice.email,
-        subject: notice.subject,
+        text: notice.message,
       },
-      notice.message,
+      notice.subject,
     );
     return Promise.resolve();
   }
