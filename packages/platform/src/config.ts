@@ -238,6 +238,8 @@ export function platformSettings(service: string, defaultPort: number) {
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       default: 'info',
     }),
+    /** Log customers' email addresses and names in clear (development only); censored by default. */
+    logPersonalData: bool('LOG_PERSONAL_DATA', { default: false }),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', { default: 15_000, min: 100 }),
     /** Database connections of the service's pool (the outbox relay holds 3 more). */
     databasePoolSize: int('DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),

@@ -8,6 +8,7 @@ import { classifyFailure, type FailureClass } from './failures';
 import { recordInboxBatch } from './inbox';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
+import { maskPersonalText } from './personal-data';
 import { enqueueOutgoing, wakeOutboxRelays, type Outgoing } from './outbox';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './retry';
 import type { SqlExecutor, TransactionRunner } from './sql';
@@ -723,7 +724,8 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     const attempts = (previous?.attempts ?? 0) + 1;
     const delay = backoffDelay(attempts - 1, this.backoff);
     this.metrics.handlerRetries.inc({ topic, class: failure });
-    const error = err instanceof Error ? err.message : String(err);
+    // Shown by /ready: an error about an event may quote its data.
+    const error = maskPersonalText(err instanceof Error ? err.message : String(err));
     const logFields = {
       err,
       topic,

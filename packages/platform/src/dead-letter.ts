@@ -1,5 +1,6 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import { errorCode } from './errors';
+import { maskPersonalText } from './personal-data';
 
 /** The suffix of a topic's dead-letter twin: `order_created` → `order_created.DLT`. */
 export const DLT_SUFFIX = '.DLT';
@@ -16,7 +17,10 @@ export const DltHeaders = {
   consumerGroup: 'dlt-consumer-group',
   /** A stable code: `<ErrorName>:<code>`, e.g. `CodecError:INVALID_DATA`. */
   errorCode: 'dlt-error-code',
-  /** The error's message (at most 1,000 characters). */
+  /**
+   * The error's message (at most 1,000 characters), email addresses and excerpts of customer fields
+   * masked: the message value itself still holds the original bytes, personal data included.
+   */
   errorMessage: 'dlt-error-message',
   /** permanent | bounded (an unknown error after the allowed attempts). */
   errorClass: 'dlt-error-class',
@@ -48,7 +52,7 @@ export interface DeadLetterCause {
 
 /** The headers of the dead letter: the original ones (correlation-id, traceparent…) plus the DltHeaders. */
 export function deadLetterHeaders(message: KafkaMessage, cause: DeadLetterCause, now = new Date()): IHeaders {
-  const reason = cause.error instanceof Error ? cause.error.message : String(cause.error);
+  const reason = maskPersonalText(cause.error instanceof Error ? cause.error.message : String(cause.error));
   return {
     ...message.headers,
     [DltHeaders.originalTopic]: cause.topic,

@@ -14,6 +14,7 @@ export {
 export type { ConfigErrorCode, Setting } from './config';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
+export { PERSONAL_DATA_LOG_PATHS, REDACTED, maskPersonalText } from './personal-data';
 export {
   ApiError,
   MAX_LISTED_ERRORS,

@@ -1,19 +1,26 @@
 import pino from 'pino';
+import { personalDataRedaction } from './personal-data';
 
 /** Structured JSON logger; `logger.child({ orderId, correlationId })` adds bindings to every line. */
 export type Logger = pino.Logger;
 
-/** A JSON logger bound to the service name (one line per event, ISO timestamps). */
+/**
+ * A JSON logger bound to the service name (one line per event, ISO timestamps). Customers' email
+ * addresses and names are censored (see `PERSONAL_DATA_LOG_PATHS`) unless `personalData` is true
+ * (LOG_PERSONAL_DATA=true, for development).
+ */
 export function createLogger(opts: {
   service: string;
   level?: string;
   destination?: pino.DestinationStream;
+  personalData?: boolean;
 }): Logger {
   const options: pino.LoggerOptions = {
     level: opts.level ?? 'info',
     base: { service: opts.service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    ...(opts.personalData === true ? {} : personalDataRedaction()),
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -38,6 +38,8 @@ export interface ServiceRuntimeConfig {
   readyStalledPartitionMs?: number;
   inboxRetentionMs?: number;
   outboxRetainPublishedMs?: number;
+  /** LOG_PERSONAL_DATA: said in the start-up line, so a log that shows personal data says so. */
+  logPersonalData?: boolean;
 }
 
 /** A codec of an event the service publishes: the relay sends it, and start-up resolves its schema id first. */
@@ -296,7 +298,12 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
     pruner.start();
     const server = await listen(http, config.port, config.bindAddress);
     logger.info(
-      { port: server.port, host: server.host, ...opts.logFields },
+      {
+        port: server.port,
+        host: server.host,
+        logPersonalData: config.logPersonalData === true,
+        ...opts.logFields,
+      },
       `${opts.name} service listening`,
     );
     return {
@@ -353,11 +360,9 @@ function isMisconfiguration(err: unknown): boolean {
  * A service's entry point: loads its config, logs as `config.serviceName` and runs `start` under
  * `runService`; an error before that (e.g. a ConfigError) prints `<name>: <message>` and exits 1.
  */
-export function serviceMain<C extends { serviceName: string; logLevel: string; shutdownTimeoutMs: number }>(
-  name: string,
-  loadConfig: () => C,
-  start: (config: C, logger: Logger) => Promise<RunningService>,
-): void {
+export function serviceMain<
+  C extends { serviceName: string; logLevel: string; shutdownTimeoutMs: number; logPersonalData?: boolean },
+>(name: string, loadConfig: () => C, start: (config: C, logger: Logger) => Promise<RunningService>): void {
   const main = async (): Promise<void> => {
     const config = loadConfig();
     // Written asynchronously: lines logged while a write is in flight go out in one write, so a busy
@@ -366,6 +371,7 @@ export function serviceMain<C extends { serviceName: string; logLevel: string; s
     const logger = createLogger({
       service: config.serviceName,
       level: config.logLevel,
+      personalData: config.logPersonalData === true,
       destination: pino.destination({ dest: 1, sync: false }),
     });
     exitOnUnhandledErrors(logger);

@@ -31,7 +31,13 @@ export type InventoryService = AssembledService<Db>;
 
 /** Assembles the inventory service: payment_successful → reserve all lines or none; order_expired → release; GET /inventory/{sku}; restock. */
 export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {}): InventoryService {
-  const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
+  const logger =
+    opts.logger ??
+    createLogger({
+      service: config.serviceName,
+      level: config.logLevel,
+      personalData: config.logPersonalData,
+    });
   const db = createDb(config.databaseUrl, config.databasePoolSize);
   const redis = createRedis(config.redisUrl);
   // Without a listener ioredis reports connection errors as unhandled; the cache already degrades to the database.

@@ -42,14 +42,24 @@ export function createApp(
   config: NotificationConfig,
   opts: NotificationAppOptions = {},
 ): NotificationService {
-  const logger = opts.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
+  const logger =
+    opts.logger ??
+    createLogger({
+      service: config.serviceName,
+      level: config.logLevel,
+      personalData: config.logPersonalData,
+    });
   const db = createDb(config.databaseUrl, config.databasePoolSize);
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   const channel =
     opts.channel ??
     (config.notifyWebhookUrl === undefined
       ? new LogChannel(logger.child({ component: 'notifications' }))
-      : new WebhookChannel(config.notifyWebhookUrl, config.notifyWebhookTimeoutMs));
+      : new WebhookChannel({
+          id: config.notifyWebhookId,
+          url: config.notifyWebhookUrl,
+          timeoutMs: config.notifyWebhookTimeoutMs,
+        }));
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
   const publishes = {
     notificationSent: notificationSent.codec(registry, { autoRegister: config.environment !== 'production' }),
@@ -89,7 +99,11 @@ export function createApp(
     publishes: Object.values(publishes),
     groupId: opts.groupId,
     acceptOrder: opts.acceptOrder,
-    logFields: { channel: channel.kind },
+    // The webhook by its name, never its URL (a secret).
+    logFields: {
+      channel: channel.kind,
+      ...(channel instanceof WebhookChannel ? { webhook: channel.reference } : {}),
+    },
   });
 
   return { http: runtime.http, db, start: runtime.start };

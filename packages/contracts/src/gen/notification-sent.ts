@@ -18,7 +18,7 @@ export interface NotificationSent {
   channel: NotificationChannel;
   /** What the customer was told; the order's terminal state (ORDER_EXPIRED: it missed its saga deadline and was compensated). */
   outcome: NotificationOutcome;
-  /** Address the notification was sent to (an email address, or the webhook URL). */
+  /** Who the notification went to: the customer's email address (channels LOG and EMAIL, personal data), or for WEBHOOK the configured webhook's name as webhook:<id> (e.g. webhook:default), never its URL (a secret, configuration only). Events written before this rule may hold a webhook URL. */
   recipient: string;
   /** eventId of the event (payment_failed, inventory_updated, payment_refunded or order_expired) that triggered this notification. */
   causationEventId: string | null;
@@ -37,7 +37,7 @@ export interface NotificationSentInput {
   channel: NotificationChannel;
   /** What the customer was told; the order's terminal state (ORDER_EXPIRED: it missed its saga deadline and was compensated). */
   outcome: NotificationOutcome;
-  /** Address the notification was sent to (an email address, or the webhook URL). */
+  /** Who the notification went to: the customer's email address (channels LOG and EMAIL, personal data), or for WEBHOOK the configured webhook's name as webhook:<id> (e.g. webhook:default), never its URL (a secret, configuration only). Events written before this rule may hold a webhook URL. */
   recipient: string;
   /** eventId of the event (payment_failed, inventory_updated, payment_refunded or order_expired) that triggered this notification. */
   causationEventId?: string | null;
@@ -185,7 +185,7 @@ export const notificationSentSchema: object = {
     {
       "name": "recipient",
       "type": "string",
-      "doc": "Address the notification was sent to (an email address, or the webhook URL)."
+      "doc": "Who the notification went to: the customer's email address (channels LOG and EMAIL, personal data), or for WEBHOOK the configured webhook's name as webhook:<id> (e.g. webhook:default), never its URL (a secret, configuration only). Events written before this rule may hold a webhook URL."
     },
     {
       "name": "causationEventId",

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { classifyFailure } from '@orderflow/platform';
-import { WebhookChannel, WebhookDeliveryError } from './channels';
+import { WebhookChannel, WebhookDeliveryError, webhookReference } from './channels';
 import type { Notice } from './decide';
 
 const notice: Notice = {
@@ -16,6 +16,9 @@ const notice: Notice = {
 
 let server: Server;
 let url: string;
+// A receiver's URL often carries a token: it must never be what a notification records or an error says.
+const SECRET = 's3cret-T0KEN';
+const hook = (at: string, timeoutMs = 1000) => new WebhookChannel({ id: 'crm', url: at, timeoutMs });
 let answer: (req: IncomingMessage) => { status: number; delayMs?: number };
 const received: { headers: IncomingMessage['headers']; body: unknown }[] = [];
 
@@ -30,7 +33,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/${SECRET}?sig=${SECRET}`;
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -40,7 +43,7 @@ beforeEach(() => (received.length = 0));
 
 test('POSTs the notice as JSON with the notification id as Idempotency-Key', async () => {
   answer = () => ({ status: 204 });
-  await new WebhookChannel(url, 1000).deliver(notice);
+  await hook(url).deliver(notice);
   expect(received).toHaveLength(1);
   expect(received[0]?.headers).toMatchObject({
     'content-type': 'application/json',
@@ -54,7 +57,13 @@ test('POSTs the notice as JSON with the notification id as Idempotency-Key', asy
     subject: 'Order o-1 confirmed',
     message: 'Hello Ada',
   });
-  expect(new WebhookChannel(url, 1000).recipientOf()).toBe(url);
+});
+
+test('a webhook notification’s recipient is the reference webhook:<id>, never the URL', () => {
+  const channel = hook(url);
+  expect(channel.recipientOf()).toBe('webhook:crm');
+  expect(channel.reference).toBe(webhookReference('crm'));
+  expect(JSON.stringify(channel)).not.toContain(SECRET);
 });
 
 test.each([
@@ -65,17 +74,22 @@ test.each([
   async (_name, behaviour, code, message) => {
     answer = behaviour;
     // 1 s: a loaded CI machine must not turn the 503 case into a timeout.
-    const err = await new WebhookChannel(url, 1000).deliver(notice).catch((e: unknown) => e);
+    const err = await hook(url)
+      .deliver(notice)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WebhookDeliveryError);
     expect(err).toMatchObject({ code, message: expect.stringContaining(message) as unknown });
+    expect((err as Error).message).toMatch(/^webhook:crm /);
+    expect((err as Error).message).not.toContain(SECRET);
     expect(classifyFailure(err)).toBe('transient');
   },
 );
 
 test('an unreachable webhook is a transient WebhookDeliveryError (retried until the webhook answers, never dead-lettered)', async () => {
-  const err = await new WebhookChannel('http://127.0.0.1:1/hook', 500)
+  const err = await hook(`http://127.0.0.1:1/hook/${SECRET}`, 500)
     .deliver(notice)
     .catch((e: unknown) => e);
   expect(err).toMatchObject({ name: 'WebhookDeliveryError', code: 'UNREACHABLE' });
+  expect((err as Error).message).not.toContain(SECRET);
   expect(classifyFailure(err)).toBe('transient');
 });

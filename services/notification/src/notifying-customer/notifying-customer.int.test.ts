@@ -175,6 +175,7 @@ describe('with a webhook channel', () => {
   let webhook: Server;
   let hooked: NotificationHarness;
   let failuresLeft = 3;
+  const SECRET = `s3cret-${randomUUID()}`;
   const calls: { idempotencyKey: string | undefined; body: { orderId: string; outcome: string } }[] = [];
 
   beforeAll(async () => {
@@ -194,9 +195,11 @@ describe('with a webhook channel', () => {
       });
     });
     await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    // A receiver's URL often carries a token: configuration only, never stored or published.
+    const url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook/${SECRET}?sig=${SECRET}`;
     hooked = await startNotification('webhook', {
       NOTIFY_WEBHOOK_URL: url,
+      NOTIFY_WEBHOOK_ID: 'int-test',
       NOTIFY_WEBHOOK_TIMEOUT_MS: '1000',
     });
   });
@@ -222,7 +225,7 @@ describe('with a webhook channel', () => {
     });
     expect({ channel: stored.channel, recipient: stored.recipient, kind: stored.kind }).toEqual({
       channel: 'WEBHOOK',
-      recipient: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hook$/) as unknown,
+      recipient: 'webhook:int-test',
       kind: 'PAYMENT_FAILED',
     });
     expect(await hooked.service.db.outboxEvent.count({ where: { key: event.orderId } })).toBe(1);
@@ -231,8 +234,14 @@ describe('with a webhook channel', () => {
         outcome: 'PAYMENT_FAILED',
         channel: 'WEBHOOK',
         notificationId: stored.id,
-        recipient: stored.recipient,
+        recipient: 'webhook:int-test',
       }),
     ]);
+    const listed = await fetch(`${hooked.baseUrl}/notifications?orderId=${event.orderId}`);
+    const text = await listed.text();
+    expect(text).toContain('"recipient":"webhook:int-test"');
+    expect(text).not.toContain(SECRET);
+    const sent = await ours(hooked, event.orderId);
+    expect(sent.every((f) => !f.message.value?.toString('latin1').includes(SECRET))).toBe(true);
   });
 });

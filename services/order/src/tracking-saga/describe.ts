@@ -38,9 +38,17 @@ export function describeInventoryUpdated(e: InventoryUpdated): string {
   return `inventory outcome ${e.status}`;
 }
 
-/** "customer told ORDER_CONFIRMED via LOG to ada@example.com". */
+// A URL as recipient: a webhook's address, which notification_sent events carried before they named the
+// webhook `webhook:<id>` (still on the topic until its retention ends, or replayed from a DLT).
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * "customer told ORDER_CONFIRMED via LOG to ada@example.com", "… via WEBHOOK to webhook:default". A
+ * webhook URL (a secret) never reaches the timeline: an old event's is replaced by "a webhook".
+ */
 export function describeNotificationSent(e: NotificationSent): string {
-  return `customer told ${e.outcome} via ${e.channel} to ${e.recipient}`;
+  const to = URL_LIKE.test(e.recipient) ? 'a webhook (address withheld)' : e.recipient;
+  return `customer told ${e.outcome} via ${e.channel} to ${to}`;
 }
 
 /** "refunded 3998 EUR (minor units) of payment <id>: OUT_OF_STOCK". */
