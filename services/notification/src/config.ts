@@ -1,9 +1,11 @@
 // The notification service's configuration: the only module that reads the environment.
-import { int, loadConfig, platformSettings, url } from '@orderflow/platform';
+import path from 'node:path';
+import { authSettings, int, loadConfig, platformSettings, url } from '@orderflow/platform';
 
 /** Every setting of the notification service, with its variable and default. */
 export const notificationSettings = {
   ...platformSettings('notification', 8004),
+  ...authSettings(path.resolve(__dirname, '../../..')),
   /** When set, notifications are POSTed as JSON to this URL (channel WEBHOOK) instead of only stored and logged (channel LOG). */
   notifyWebhookUrl: url('NOTIFY_WEBHOOK_URL', { optional: true, protocols: ['http:', 'https:'] }),
   /**
