@@ -6,6 +6,7 @@
 // so it costs about one or two GETs per saga.
 import { createOrderApiClient, type ApiOrder } from '@orderflow/contracts';
 import { FINAL_STATUSES, type PlannedOrder } from './mix';
+import { bearer } from '../../tests/support/auth';
 
 /** What the generator knows of one arrival. */
 export interface Arrival {
@@ -77,6 +78,9 @@ export class LoadRun {
   ) {
     this.api = createOrderApiClient(opts.orderApi);
   }
+
+  /** Who placed each order: GET /orders/{id} answers only its owner's token. */
+  private readonly owners = new Map<string, string>();
 
   /** Called by the Kafka watcher for each notification_sent. */
   onNotification(orderId: string, at: number): void {
@@ -165,13 +169,19 @@ export class LoadRun {
     this.inFlight++;
     this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlight);
     try {
+      // One customer per order (mix.ts): each its own token, so no client nears the per-subject rate limit.
+      const customer = plan.body.customer.id;
       const { data, response } = await this.api.POST('/orders', {
         body: plan.body,
+        headers: await bearer(customer),
         ...(plan.idempotencyKey === undefined
           ? {}
           : { params: { header: { 'Idempotency-Key': plan.idempotencyKey } } }),
       });
-      if ((response.status === 201 || response.status === 200) && data) return { orderId: data.id };
+      if ((response.status === 201 || response.status === 200) && data) {
+        this.owners.set(data.id, customer);
+        return { orderId: data.id };
+      }
       return { failure: String(response.status) };
     } catch (err) {
       // fetch failures are TypeErrors; the cause says which (e.g. UND_ERR_CONNECT_TIMEOUT, ECONNRESET).
@@ -229,7 +239,12 @@ export class LoadRun {
   async getOrder(orderId: string): Promise<ApiOrder | undefined> {
     this.gets++;
     try {
-      const { data } = await this.api.GET('/orders/{orderId}', { params: { path: { orderId } } });
+      const owner = this.owners.get(orderId);
+      if (owner === undefined) return undefined;
+      const { data } = await this.api.GET('/orders/{orderId}', {
+        params: { path: { orderId } },
+        headers: await bearer(owner),
+      });
       return data;
     } catch {
       return undefined;

@@ -8,6 +8,7 @@ import { SERVICES } from '@orderflow/stack';
 import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
 import pg from 'pg';
 import { histogramTotals, type HistogramTotals } from './metrics-text';
+import { operatorHeaders } from '../../tests/support/auth';
 
 /** The service databases (platformSettings' default DATABASE_URL: orderflow_<service>). */
 export const SERVICE_DATABASES = SERVICES.map((s) => `orderflow_${s.name}`);
@@ -281,7 +282,11 @@ export async function scrapeMetrics(): Promise<ServiceMetrics> {
   const out: ServiceMetrics = { chunks: {}, relay: {}, orderGets: { sum: 0, count: 0 } };
   await Promise.all(
     SERVICES.map(async (s) => {
-      const text = await fetch(`http://localhost:${s.port}/metrics`, { signal: AbortSignal.timeout(5000) })
+      const headers = await operatorHeaders();
+      const text = await fetch(`http://localhost:${s.port}/metrics`, {
+        headers,
+        signal: AbortSignal.timeout(5000),
+      })
         .then((r) => r.text())
         .catch(() => '');
       out.chunks[s.name] = histogramTotals(text, 'orderflow_consumer_chunk_messages');

@@ -51,6 +51,7 @@ import {
   type Trend,
   type Verdict,
 } from './stats';
+import { adminHeaders } from '../../tests/support/auth';
 
 /** Options of the saga benchmark. */
 export interface SagaBenchOptions {
@@ -206,7 +207,7 @@ async function ensureServices(opts: SagaBenchOptions): Promise<ServiceName[]> {
 async function setStock(sku: string, available: number): Promise<void> {
   const res = await fetch(`${INVENTORY_API}/inventory/${encodeURIComponent(sku)}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
     body: JSON.stringify({ available }),
   });
   if (!res.ok) throw new Error(`PUT /inventory/${sku} answered ${res.status}: ${await res.text()}`);

@@ -14,6 +14,7 @@
 // consumer group; its pid file and log are named `<service>-<i+1>` (`order-2`), the first keeps `<service>`.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { devJwksDir, devTokenMinter, ensureDevIssuer } from '@orderflow/platform';
 import { buildService, compiledEntry } from './build';
 import { recordedBrokers } from './cluster';
 import { kafkaBrokers, loadConfig, withBrokers } from './config';
@@ -164,13 +165,17 @@ function npm(progress: Progress, step: string, args: string[]): void {
     throw new Error(`${step} failed (npm ${args.join(' ')} exited ${r.status ?? r.signal})`);
 }
 
-function banner(progress: Progress, replicas: number): void {
+async function banner(progress: Progress, replicas: number): Promise<void> {
+  const mint = await devTokenMinter(devJwksDir(root, process.env));
+  const token = await mint({ subject: 'c-1', ttlSeconds: 12 * 3600 });
   progress.info(`
-Orderflow is running. Send orders to http://localhost:8001/orders, e.g.
+Orderflow is running. Send orders to http://localhost:8001/orders as customer c-1 with this token
+(valid 12 h, from the development issuer; more with: npm run token -- --customer c-2 [--scope admin]):
 
-  curl -s -X POST http://localhost:8001/orders -H 'content-type: application/json' \\
+  TOKEN=${token}
+  curl -s -X POST http://localhost:8001/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"customer":{"id":"c-1","email":"ada@example.com"},"lines":[{"sku":"SKU-1","quantity":1,"unitPriceMinor":1999}],"currency":"EUR"}'
-  curl -s http://localhost:8001/orders/<id>        # status and timeline
+  curl -s -H "authorization: Bearer $TOKEN" http://localhost:8001/orders/<id>   # status and timeline
   npm run demo                                     # three sample journeys, printed as they happen
 
 services: ${SERVICES.map((s) => `${s.name} :${Array.from({ length: replicas }, (_, i) => portOf(s.name, i)).join('/')}`).join(', ')}; logs in .stack/logs/<service>[-<n>].log
@@ -201,8 +206,10 @@ async function main(argv: string[]): Promise<number> {
       npm(progress, 'database migrations', ['run', '--silent', 'db', '--', 'migrate']);
       npm(progress, 'schema registration', ['run', '--silent', 'schema', '--', 'register']);
       progress.info('\n==> services');
+      // The dev key pair exists before any service starts, so all of them trust the same key.
+      await ensureDevIssuer(devJwksDir(root, process.env));
       await up(names([]), replicas, progress);
-      banner(progress, replicas);
+      await banner(progress, replicas);
       return 0;
     case 'stop':
       await down(names([]), progress);

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { devJwksDir, devTokenMinter } from '@orderflow/platform';
 import { buildService, compiledEntry } from './build';
 import { isRecordAlive, PidStore, type PidRecord } from './pid-files';
 
@@ -104,9 +105,31 @@ export function serviceLogFile(name: ServiceName, opts?: ServiceRunOptions): str
   return path.join(r.logDir, `${instanceName(name, r.instance)}.log`);
 }
 
-async function get(url: string, timeoutMs = 1500): Promise<{ status: number; body: string } | undefined> {
+let operator: Promise<string> | undefined;
+
+/**
+ * The bearer token the tool sends to /ready (an operator route): ORDERFLOW_OPERATOR_TOKEN when set (for
+ * services that trust another issuer), else one from the development issuer, minted once per process.
+ */
+export function operatorToken(): Promise<string> {
+  const given = process.env['ORDERFLOW_OPERATOR_TOKEN'];
+  if (given) return Promise.resolve(given);
+  operator ??= devTokenMinter(devJwksDir(resolved().root, process.env)).then((mint) =>
+    mint({ subject: 'orderflow-stack', scopes: ['operator'], ttlSeconds: 12 * 3600 }),
+  );
+  return operator;
+}
+
+async function get(
+  url: string,
+  timeoutMs = 1500,
+  token?: string,
+): Promise<{ status: number; body: string } | undefined> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    });
     return { status: res.status, body: await res.text() };
   } catch {
     return undefined;
@@ -120,7 +143,10 @@ export async function isAnswering(name: ServiceName, instance = 0): Promise<bool
 
 /** True when the service's /ready says all its dependencies answer. */
 export async function isReady(name: ServiceName, instance = 0): Promise<boolean> {
-  return (await get(`http://127.0.0.1:${portOf(name, instance)}/ready`))?.status === 200;
+  return (
+    (await get(`http://127.0.0.1:${portOf(name, instance)}/ready`, 1500, await operatorToken()))?.status ===
+    200
+  );
 }
 
 /** The live pid record of a service (instance) this tool started, or undefined. */

@@ -2,6 +2,7 @@
 // 4xx application/problem+json naming the problem (and the field, where there is one), and none leaves
 // an order row or an outbox event behind, nor a message on order_created.
 import { randomUUID } from 'node:crypto';
+import { bearer } from '../support/auth';
 import { ORDER_API, decodeSagaMessage, orderDb, orderRequest, readSagaMessages } from './support/saga';
 
 const since = Date.now() - 1000;
@@ -14,7 +15,12 @@ function marker(): string {
 }
 
 async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await fetch(`${ORDER_API}/orders`, { method: 'POST', headers, body });
+  // Signed in: these requests are refused for what they carry, not for missing credentials.
+  const res = await fetch(`${ORDER_API}/orders`, {
+    method: 'POST',
+    headers: { ...headers, ...(await bearer('e2e-bad-requests')) },
+    body,
+  });
   const text = await res.text();
   return {
     status: res.status,
@@ -120,12 +126,14 @@ test('an Idempotency-Key longer than the document allows → 400 naming the head
 });
 
 test('GET /orders/{id} with a malformed id → 400 naming it; an unknown id → 404', async () => {
-  const bad = await fetch(`${ORDER_API}/orders/not-a-uuid`);
+  const bad = await fetch(`${ORDER_API}/orders/not-a-uuid`, { headers: await bearer('e2e-bad-requests') });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { errors: unknown[] }).errors).toEqual([
     { path: 'path.orderId', message: 'must be a UUID' },
   ]);
-  const missing = await fetch(`${ORDER_API}/orders/${randomUUID()}`);
+  const missing = await fetch(`${ORDER_API}/orders/${randomUUID()}`, {
+    headers: await bearer('e2e-bad-requests'),
+  });
   expect(missing.status).toBe(404);
   expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiOrder } from '@orderflow/contracts';
 import {
   DECLINING_TOKEN,
-  api,
+  apiAs,
   decodeSagaMessage,
   getOrder,
   getStock,
@@ -193,8 +193,13 @@ describe('what crossed Kafka for these orders', () => {
   });
 });
 
-test('GET /orders filters by status and pages newest first without repeats', async () => {
-  await waitForOrder(happy.id);
+test("GET /orders lists only the caller's orders, filters by status and pages newest first without repeats", async () => {
+  // Four orders of one customer (the list is scoped to the token's subject), the first seen to the end.
+  const customer = `e2e-list-${randomUUID()}`;
+  const mine = [];
+  for (let i = 0; i < 4; i++) mine.push(await placeOrder(orderRequest({}, customer)));
+  await waitForOrder(mine[0]!.id);
+  const api = apiAs(customer);
   const confirmed = await api.GET('/orders', { params: { query: { status: 'CONFIRMED', limit: 5 } } });
   expect(confirmed.response.status).toBe(200);
   expect(confirmed.data?.items.length).toBeGreaterThan(0);
@@ -209,4 +214,6 @@ test('GET /orders filters by status and pages newest first without repeats', asy
   expect(new Set(pages.map((o) => o.id)).size).toBe(4);
   const created = pages.map((o) => o.createdAt);
   expect([...created].sort().reverse()).toEqual(created);
+  expect(new Set(pages.map((o) => o.id))).toEqual(new Set(mine.map((o) => o.id)));
+  expect(pages.every((o) => o.customer.id === customer)).toBe(true);
 });

@@ -26,6 +26,7 @@ import {
   underLoad,
   watchReadiness,
 } from './support/under-load';
+import { operatorHeaders } from '../support/auth';
 
 jest.setTimeout(900_000);
 
@@ -63,7 +64,9 @@ test('the stack wiped and restarted under running services: they recover by them
         for (;;) {
           const ready = await Promise.all(
             FOUR_SERVICES.map(async ({ service }) => {
-              const res = await fetch(`http://127.0.0.1:${portOf(service)}/ready`).catch(() => undefined);
+              const res = await fetch(`http://127.0.0.1:${portOf(service)}/ready`, {
+                headers: await operatorHeaders(),
+              }).catch(() => undefined);
               await res?.body?.cancel();
               return res?.status === 200;
             }),

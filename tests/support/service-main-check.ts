@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { runService } from './run-service';
 import { scratchDatabase } from './scratch-database';
 import { positionGroupAtEnd, probeKafka } from './topic-probe';
+import { operatorHeaders } from './auth';
 
 /** What differs between services: the metrics /metrics must show. */
 export interface ServiceMainExpectations {
@@ -48,15 +49,18 @@ export function describeServiceMain(
     try {
       const base = `http://127.0.0.1:${port}`;
       expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
+      // /ready and /metrics are operators' routes: refused without a token, answered with one.
+      expect((await fetch(`${base}/ready`)).status).toBe(401);
+      const operator = await operatorHeaders();
       // Each readiness check has 2 s; on a loaded 2-core machine one may miss it, so allow a few tries.
       let ready: { status: number; body: unknown } = { status: 0, body: undefined };
       for (let attempt = 0; attempt < 10 && ready.status !== 200; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, 500));
-        const res = await fetch(`${base}/ready`);
+        const res = await fetch(`${base}/ready`, { headers: operator });
         ready = { status: res.status, body: await res.json() };
       }
       expect(ready).toMatchObject({ status: 200, body: { status: 'ready' } });
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = await (await fetch(`${base}/metrics`, { headers: operator })).text();
       for (const metric of expected.metrics) expect(metrics).toContain(metric);
       expect(metrics).toContain(`service="${serviceName}"`);
     } finally {

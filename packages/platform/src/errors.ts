@@ -1,6 +1,9 @@
 /** Every error code an HTTP API may answer with; the status of each is in PROBLEM_STATUS. */
 export type ApiErrorCode =
   | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
   | 'MALFORMED_JSON'
   | 'UNREADABLE_BODY'
   | 'NOT_FOUND'
@@ -17,11 +20,14 @@ export const PROBLEM_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   UNREADABLE_BODY: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_READY: 503,
   UNAVAILABLE: 503,
@@ -31,6 +37,9 @@ const TITLES: Readonly<Record<ApiErrorCode, string>> = {
   VALIDATION_FAILED: 'The request is invalid',
   MALFORMED_JSON: 'The request body is not valid JSON',
   UNREADABLE_BODY: 'The request body could not be read',
+  UNAUTHENTICATED: 'A valid bearer token is required',
+  FORBIDDEN: 'The token does not grant this request',
+  RATE_LIMITED: 'Too many requests',
   NOT_FOUND: 'Not found',
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'The request body is too large',
@@ -47,13 +56,14 @@ export interface FieldIssue {
   message: string;
 }
 
-/** An error meant for the API client; rendered as application/problem+json. */
+/** An error meant for the API client; rendered as application/problem+json, with `headers` on the response (e.g. WWW-Authenticate, Retry-After). */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
     readonly code: ApiErrorCode,
     readonly detail: string,
     readonly extra: { errors?: FieldIssue[]; [key: string]: unknown } = {},
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(detail);
   }

@@ -9,6 +9,7 @@ import express, {
 } from 'express';
 import type { Registry } from 'prom-client';
 import { transientDatabaseReason } from './database-errors';
+import { authGuard, type HttpAuth } from './auth/guard';
 import { ApiError, toProblem } from './errors';
 import { bodyHeaders, checkIdParams, jsonBody, setSecurityHeaders } from './http-input';
 import type { Logger } from './logger';
@@ -45,6 +46,11 @@ export interface HttpAppOptions {
   bodyLimit?: string;
   /** Per check, default 2000 ms. */
   readinessTimeoutMs?: number;
+  /**
+   * Bearer-token authentication, the access table and the rate limit, checked before the body is read.
+   * Absent: no authentication (the platform's own tests of the kit).
+   */
+  auth?: HttpAuth | undefined;
 }
 
 /** Seconds a client should wait before retrying a 503 caused by a database outage, overload or conflict. */
@@ -71,6 +77,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /**
  * An express app with the platform's front (correlation id, security headers, request log + metrics,
+ * bearer-token authentication against the access table and the per-client rate limit when `auth` is given,
  * 415 on a non-JSON body or an unsupported Content-Encoding, JSON parsing with a size limit → 413,
  * 400 for an unreadable body or NUL/lone surrogates in it, id path parameters checked against
  * ID_PARAMS), /health, /ready, /metrics, the service's routes, and one problem+json error handler
@@ -116,6 +123,8 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     next();
   });
 
+  // Before the body is read: an unauthenticated caller costs no parsing and learns nothing about validation.
+  if (opts.auth !== undefined) app.use(authGuard(opts.auth));
   app.use(bodyHeaders);
   const limit = opts.bodyLimit ?? '64kb';
   app.use(jsonBody(limit));
@@ -179,6 +188,8 @@ export function createHttpApp(opts: HttpAppOptions): Express {
       res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS[transient]));
     } else if (!(mapped instanceof ApiError)) requestLog.error({ err }, 'unhandled error');
     else if (mapped.code === 'UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS.busy));
+    if (mapped instanceof ApiError)
+      for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
     sendProblem(res, mapped, req.originalUrl);
   };
   app.use(onError);

@@ -98,3 +98,29 @@ export type { MigrationErrorCode, MigrationFile, MigrationResult } from './db/mi
 export { admit, ConnectionWaits, databasePool, PoolQueueFullError, prismaAdapter } from './prisma';
 export type { AdmissionLimits } from './prisma';
 export type { DatabasePoolOptions } from './prisma';
+export { accessMatcher, grants, GRANTING_SCOPES, PLATFORM_ACCESS, SCOPES } from './auth/access';
+export type { Access, AccessMatcher, AccessRule } from './auth/access';
+export { authGuard, principal } from './auth/guard';
+export type { HttpAuth } from './auth/guard';
+export { redisRateLimiter, verdict } from './auth/rate-limit';
+export type { RateLimiter, RateVerdict } from './auth/rate-limit';
+export { authSettings, resolveAuth, verifierFromConfig } from './auth/settings';
+export type { AuthConfig, ConfiguredVerifier, ResolvedAuth } from './auth/settings';
+export {
+  ACCEPTED_ALGORITHMS,
+  bearerChallenge,
+  createTokenVerifier,
+  readJwksFile,
+  unauthenticated,
+} from './auth/verifier';
+export type { KeySource, Principal, TokenVerifier } from './auth/verifier';
+export {
+  DEV_AUDIENCE,
+  DEV_ISSUER,
+  DEV_JWKS_DIR,
+  devJwksDir,
+  devJwksFiles,
+  devTokenMinter,
+  ensureDevIssuer,
+} from './auth/dev-issuer';
+export type { DevTokenClaims, DevTokenMinter } from './auth/dev-issuer';

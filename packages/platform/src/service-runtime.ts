@@ -5,6 +5,10 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import type { AccessRule } from './auth/access';
+import { redisRateLimiter } from './auth/rate-limit';
+import { resolveAuth, verifierFromConfig, type AuthConfig } from './auth/settings';
+import { createRedis } from './cache';
 import { ConsumerRunner, type Subscription } from './consumer';
 import { createHttpApp, listen, type HttpAppOptions } from './http';
 import { createKafka, ensureTopics, ManagedProducer } from './kafka';
@@ -19,9 +23,11 @@ import { databasePool } from './prisma';
 import type { SqlExecutor } from './sql';
 import { sqlTransactions, type SqlTransaction } from './sql-transaction';
 
-/** The settings the runtime reads (every `platformSettings(...)` config has them). */
-export interface ServiceRuntimeConfig {
+/** The settings the runtime reads (every `platformSettings(...)` + `authSettings(...)` config has them). */
+export interface ServiceRuntimeConfig extends AuthConfig {
   serviceName: string;
+  /** The rate limiter's Redis when the service hands the runtime none. */
+  redisUrl: string;
   port: number;
   /** Where the HTTP server listens (BIND_ADDRESS); absent → 127.0.0.1. */
   bindAddress?: string;
@@ -62,6 +68,8 @@ export interface ServiceRuntimeOptions {
   /** Handled in the runtime's consumer transactions (pg, on their own pool: the consumer's partitions + 2 connections). */
   subscriptions: readonly Subscription<SqlTransaction>[];
   routes: HttpAppOptions['routes'];
+  /** Who may call each route `routes` mounts (the kit's /health, /ready, /metrics are added); see auth/access.ts. */
+  access: readonly AccessRule[];
   /** Published by the outbox relay; each schema id is resolved before anything else starts, so a missing schema fails start-up. */
   publishes: readonly PublishedCodec[];
   /** Consumer group (default: config.serviceName). Tests use their own group. */
@@ -198,6 +206,12 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
   const concurrency = opts.concurrency ?? 3;
   const consumerPool = databasePool(config.databaseUrl, { poolSize: concurrency + 2, logger });
   let relay: OutboxRelay | undefined;
+  // A misconfigured key source throws a ConfigError here, before anything connects.
+  const verifier = verifierFromConfig(config);
+  // The rate limit's counters: on the service's Redis, or on a client of its own (not a /ready check:
+  // the limit fails open, so Redis being down must not make the service unready).
+  const limiterRedis =
+    config.rateLimitPerMinute === 0 ? undefined : (redis ?? ownRedis(config.redisUrl, logger));
   const http = createHttpApp({
     logger,
     metrics,
@@ -213,6 +227,18 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       }),
     ],
     routes: opts.routes,
+    auth: {
+      verifier,
+      access: opts.access,
+      rateLimiter:
+        limiterRedis === undefined
+          ? undefined
+          : redisRateLimiter(limiterRedis, {
+              service: config.serviceName,
+              perMinute: config.rateLimitPerMinute,
+              logger,
+            }),
+    },
     ...(opts.bodyLimit === undefined ? {} : { bodyLimit: opts.bodyLimit }),
   });
   const accept = opts.acceptOrder;
@@ -226,6 +252,8 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       logger.info({ step: what, elapsedMs: Date.now() - t0 }, `start-up: ${what}`);
     // A dependency that is down or restarting at start-up (the registry answering 500 while its
     // database restarts) is waited for, with a log line per attempt; a misconfiguration fails at once.
+    await verifier.ready;
+    step('token keys loaded');
     await untilAvailable(logger, 'the schema registry', () => verifyRegistry(config.schemaRegistryUrl));
     step('schema registry answers');
     const requireSchemas = opts.requirePublishedSchemas ?? true;
@@ -309,9 +337,8 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
     return {
       port: server.port,
       stop: () =>
-        stopAll(
-          logger,
-          stopSteps({
+        stopAll(logger, [
+          ...stopSteps({
             http: server,
             consumer: startedConsumer,
             relay: startedRelay,
@@ -322,11 +349,24 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
             db,
             consumerPool,
           }),
-        ),
+          ...(limiterRedis === undefined || limiterRedis === redis
+            ? []
+            : ([['rate limit redis', () => limiterRedis.quit()]] as StopStep[])),
+        ]),
     };
   }
 
   return { http, metrics, kafka, admin, start };
+}
+
+/** A Redis client of the runtime's own (for the rate limit), its connection errors logged at debug. */
+function ownRedis(url: string, logger: Logger): Redis {
+  const client = createRedis(url);
+  // ioredis reconnects by itself; the limiter logs the outage (throttled) when it fails open.
+  client.on('error', (err: Error) =>
+    logger.debug({ err, component: 'rate-limit' }, 'redis connection error'),
+  );
+  return client;
 }
 
 /**
@@ -365,6 +405,8 @@ export function serviceMain<
 >(name: string, loadConfig: () => C, start: (config: C, logger: Logger) => Promise<RunningService>): void {
   const main = async (): Promise<void> => {
     const config = loadConfig();
+    // A bad AUTH_* combination is a configuration error: said with the others, before any logger exists.
+    if ('authDevDir' in config) resolveAuth(config as unknown as AuthConfig);
     // Written asynchronously: lines logged while a write is in flight go out in one write, so a busy
     // service does not pay a write(2) per line (about 0.13 ms of CPU each here, measured by
     // bench/reports/profile.md); flushed on exit.

@@ -11,6 +11,7 @@ import {
   type ServiceAppOptions,
   type StartedService,
 } from '@orderflow/platform';
+import { ACCESS } from './access';
 import type { InventoryConfig } from './config';
 import { createDb, type Db } from './db';
 import { gettingStockRoute } from './getting-stock/route';
@@ -60,6 +61,7 @@ export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {
       onBatch(paymentSuccessful, registry, reserveStock(publishes.inventoryUpdated, cache)),
       on(orderExpired, registry, releaseStock(cache)),
     ],
+    access: ACCESS,
     routes: (app) => {
       gettingStockRoute(app, { cache });
       restockingRoute(app, { cache, transaction, allowSetStock: config.allowSetStock });

@@ -1,9 +1,11 @@
 // The inventory service's configuration: the only module that reads the environment.
-import { bool, int, loadConfig, platformSettings } from '@orderflow/platform';
+import path from 'node:path';
+import { authSettings, bool, int, loadConfig, platformSettings } from '@orderflow/platform';
 
 /** Every setting of the inventory service, with its variable and default. */
 export const inventorySettings = {
   ...platformSettings('inventory', 8003),
+  ...authSettings(path.resolve(__dirname, '../../..')),
   /** How long GET /inventory/{sku} may serve a cached level; changes invalidate it at once, this bounds a missed invalidation. */
   stockCacheTtlSeconds: int('STOCK_CACHE_TTL_SECONDS', { default: 30, min: 1, max: 86_400 }),
   /** Enables PUT /inventory/{sku} (set stock outright, for tests and demos); default: on unless ORDERFLOW_ENV=production. */

@@ -18,6 +18,7 @@ import {
   type ServiceAppOptions,
   type StartedService,
 } from '@orderflow/platform';
+import { ACCESS } from './access';
 import type { NotificationConfig } from './config';
 import { createDb, type Db } from './db';
 import { listingNotificationsRoute } from './listing-notifications/route';
@@ -93,6 +94,7 @@ export function createApp(
         notify((event: OrderExpired) => ({ type: 'OrderExpired', event })),
       ),
     ],
+    access: ACCESS,
     routes: (app) => {
       listingNotificationsRoute(app, { db });
     },

@@ -1,5 +1,15 @@
 // The notification service's configuration: the only module that reads the environment.
-import { ConfigError, int, loadConfig, platformSettings, str, url, type Setting } from '@orderflow/platform';
+import path from 'node:path';
+import {
+  authSettings,
+  ConfigError,
+  int,
+  loadConfig,
+  platformSettings,
+  str,
+  url,
+  type Setting,
+} from '@orderflow/platform';
 
 const WEBHOOK_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -22,6 +32,7 @@ function webhookId(variable: string): Setting<string> {
 /** Every setting of the notification service, with its variable and default. */
 export const notificationSettings = {
   ...platformSettings('notification', 8004),
+  ...authSettings(path.resolve(__dirname, '../../..')),
   /**
    * When set, notifications are POSTed as JSON to this URL (channel WEBHOOK) instead of only stored and
    * logged (channel LOG). A secret (it may carry a token): it stays configuration and is never stored,

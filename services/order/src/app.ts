@@ -12,6 +12,7 @@ import {
   type ServiceAppOptions,
   type StartedService,
 } from '@orderflow/platform';
+import { ACCESS } from './access';
 import type { OrderConfig } from './config';
 import { createDb, type OrderDb } from './db';
 import { OrderExpirySweeper } from './expiring-orders/sweeper';
@@ -75,6 +76,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     db: prisma,
     redis,
     subscriptions,
+    access: ACCESS,
     routes: (app) => {
       placingOrderRoute(app, deps);
       listingOrdersRoute(app, deps);

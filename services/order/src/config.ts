@@ -1,10 +1,11 @@
 // The order service's settings: the only module that reads process.env. Validated at start-up; every
 // missing or malformed variable is reported at once, naming what to set.
 import path from 'node:path';
-import { int, loadConfig, platformSettings, str } from '@orderflow/platform';
+import { authSettings, int, loadConfig, platformSettings, str } from '@orderflow/platform';
 
 const spec = {
   ...platformSettings('order', 8001),
+  ...authSettings(path.resolve(__dirname, '../../..')),
   /** Largest accepted JSON body (express syntax); larger POST bodies get 413. */
   bodyLimit: str('ORDER_BODY_LIMIT', { default: '64kb' }),
   /** How long GET /orders/{id} answers from Redis before reading the database again. */

@@ -55,6 +55,7 @@ export async function placeTestOrder(
       data: {
         id: event.orderId,
         customerId: event.customer.id,
+        ownerId: event.customer.id,
         customerEmail: event.customer.email,
         customerName: event.customer.name,
         status: 'PENDING',

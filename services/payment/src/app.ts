@@ -16,6 +16,7 @@ import {
   type ServiceAppOptions,
   type StartedService,
 } from '@orderflow/platform';
+import { ACCESS } from './access';
 import { capturePayments } from './capturing-payment/handler';
 import type { PaymentConfig } from './config';
 import { createDb, type Db } from './db';
@@ -59,6 +60,7 @@ export function createApp(config: PaymentConfig, opts: PaymentAppOptions = {}): 
       on(inventoryUpdated, registry, refundPayment(publishes.paymentRefunded)),
       on(orderExpired, registry, refundExpiredOrder(publishes.paymentRefunded)),
     ],
+    access: ACCESS,
     routes: (app) => {
       gettingPaymentRoute(app, { db });
     },

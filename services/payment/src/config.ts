@@ -1,9 +1,11 @@
 // The payment service's configuration: the only module that reads the environment.
-import { int, loadConfig, platformSettings } from '@orderflow/platform';
+import path from 'node:path';
+import { authSettings, int, loadConfig, platformSettings } from '@orderflow/platform';
 
 /** Every setting of the payment service, with its variable and default. */
 export const paymentSettings = {
   ...platformSettings('payment', 8002),
+  ...authSettings(path.resolve(__dirname, '../../..')),
   /** Orders above this amount (minor units) are declined LIMIT_EXCEEDED by the simulator. */
   paymentLimitMinor: int('PAYMENT_LIMIT_MINOR', { default: 1_000_000, min: 0 }),
 };

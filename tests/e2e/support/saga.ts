@@ -8,9 +8,11 @@ import {
   topicTable,
   type ApiCreateOrderRequest,
   type ApiOrder,
+  type OrderApiClient,
 } from '@orderflow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { adminHeaders, bearer, tokenFor } from '../../support/auth';
 
 export const ORDER_API = 'http://localhost:8001';
 export const INVENTORY_API = 'http://localhost:8003';
@@ -18,8 +20,20 @@ export const REGISTRY_URL = 'http://localhost:8081/apis/ccompat/v7';
 export const BROKERS = ['localhost:9092'];
 export const ORDER_DB = 'postgresql://postgres@127.0.0.1:5432/orderflow_order';
 
-/** The generated, typed client of the order API. */
-export const api = createOrderApiClient(ORDER_API);
+const clients = new Map<string, OrderApiClient>();
+
+/** The generated, typed client of the order API, signed in as `customer` (a dev-issuer token for that subject). */
+export function apiAs(customer: string): OrderApiClient {
+  let client = clients.get(customer);
+  if (client === undefined) {
+    client = createOrderApiClient(ORDER_API, { token: () => tokenFor(customer) });
+    clients.set(customer, client);
+  }
+  return client;
+}
+
+/** Who placed each order through `placeOrder`: GET /orders/{id} answers only its owner. */
+const owners = new Map<string, string>();
 
 /** The payment simulator declines this token (DECLINED). */
 export const DECLINING_TOKEN = 'tok_decline';
@@ -42,22 +56,29 @@ export function orderRequest(
   };
 }
 
-/** Places an order through the generated client; fails the test unless it answered 201. */
+/** Places an order through the generated client as its customer; fails the test unless it answered 201. */
 export async function placeOrder(body: ApiCreateOrderRequest): Promise<ApiOrder> {
-  const { data, error, response } = await api.POST('/orders', { body });
+  const { data, error, response } = await apiAs(body.customer.id).POST('/orders', { body });
   if (response.status !== 201 || !data)
     throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
+  owners.set(data.id, body.customer.id);
   return data;
 }
 
-/** GET /orders/{id} through the generated client. */
-export async function getOrder(id: string): Promise<ApiOrder> {
-  const { data, error, response } = await api.GET('/orders/{orderId}', { params: { path: { orderId: id } } });
+/** GET /orders/{id} through the generated client, as `customer` (default: who placed it through placeOrder). */
+export async function getOrder(id: string, customer = owners.get(id)): Promise<ApiOrder> {
+  if (customer === undefined)
+    throw new Error(
+      `order ${id} was not placed through placeOrder: say whose it is (getOrder(id, customer))`,
+    );
+  const { data, error, response } = await apiAs(customer).GET('/orders/{orderId}', {
+    params: { path: { orderId: id } },
+  });
   if (!data) throw new Error(`GET /orders/${id} answered ${response.status}: ${JSON.stringify(error)}`);
   return data;
 }
 
-/** Polls the order until `done` holds (default: the saga is over for it); throws with its last state on timeout. */
+/** Polls the order (as its owner, see getOrder) until `done` holds (default: the saga is over for it); throws with its last state on timeout. */
 export async function waitForOrder(
   id: string,
   done: (o: ApiOrder) => boolean = (o) => o.completed,
@@ -79,7 +100,7 @@ export async function waitForOrder(
 export async function setStock(sku: string, available: number): Promise<void> {
   const res = await fetch(`${INVENTORY_API}/inventory/${encodeURIComponent(sku)}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
     body: JSON.stringify({ available }),
   });
   if (!res.ok) throw new Error(`PUT /inventory/${sku} answered ${res.status}: ${await res.text()}`);
@@ -87,7 +108,9 @@ export async function setStock(sku: string, available: number): Promise<void> {
 
 /** The inventory's view of a SKU (GET /inventory/{sku}). */
 export async function getStock(sku: string): Promise<{ sku: string; available: number; reserved: number }> {
-  const res = await fetch(`${INVENTORY_API}/inventory/${encodeURIComponent(sku)}`);
+  const res = await fetch(`${INVENTORY_API}/inventory/${encodeURIComponent(sku)}`, {
+    headers: await bearer('e2e-stock-reader'),
+  });
   if (!res.ok) throw new Error(`GET /inventory/${sku} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as { sku: string; available: number; reserved: number };
 }

@@ -12,6 +12,7 @@ import { topicTable, type ApiCreateOrderRequest } from '@orderflow/contracts';
 import { ORDER_API } from '../../e2e/support/saga';
 import { probeKafka } from '../../support/topic-probe';
 import { dbQuery, type FinalRow } from './fault-kit';
+import { bearer } from '../../support/auth';
 
 /** Statuses an order ends in. */
 export const FINAL_STATUSES = ['CONFIRMED', 'PAYMENT_FAILED', 'CANCELLED', 'EXPIRED'] as const;
@@ -304,7 +305,11 @@ export class LoadGenerator {
       try {
         const res = await fetch(`${ORDER_API}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': key,
+            ...(await bearer(body.customer.id)),
+          },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(30_000),
         });

@@ -2,6 +2,7 @@
 // platform must have done (which messages a consumer met during a fault) instead of echoing it.
 import { randomUUID } from 'node:crypto';
 import { probeKafka } from '../../support/topic-probe';
+import { operatorHeaders } from '../../support/auth';
 
 /** Offsets per partition. */
 export type PartitionOffsets = Map<number, bigint>;
@@ -82,7 +83,9 @@ export async function keysBetween(
 
 /** Sum of a Prometheus counter on `port`'s /metrics over the series whose labels include `labels`. */
 export async function counter(port: number, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await (
+    await fetch(`http://127.0.0.1:${port}/metrics`, { headers: await operatorHeaders() })
+  ).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     const m = /^(\w+)(?:\{(.*)\})? ([\d.e+-]+)$/.exec(line);

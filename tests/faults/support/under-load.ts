@@ -17,6 +17,7 @@ import {
 import { DECLINING_TOKEN, orderRequest } from '../../e2e/support/saga';
 import { ROOT } from '../../e2e/support/services';
 import { expectOracle, LoadGenerator, sagaOracle, type OracleReport } from './oracle';
+import { operatorHeaders } from '../../support/auth';
 
 /** Orders per second: well under the saga's measured ceiling on a 2-core machine (~20/s), so a case
  * measures recovery from the fault, not a backlog the platform could never drain. */
@@ -158,6 +159,7 @@ export function watchReadiness(instances: readonly Instance[]): {
           let outcome: string;
           try {
             const res = await fetch(`http://127.0.0.1:${portOf(i.service, i.instance)}/ready`, {
+              headers: await operatorHeaders(),
               signal: AbortSignal.timeout(10_000),
             });
             outcome = String(res.status);

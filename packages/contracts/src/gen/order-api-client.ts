@@ -7,9 +7,26 @@ import type { components, paths } from './order-api';
 /** A typed client for the order API (openapi-fetch): `client.POST('/orders', { body })`. */
 export type OrderApiClient = Client<paths>;
 
-/** Creates a typed order-API client for `baseUrl` (e.g. http://localhost:8001). */
-export function createOrderApiClient(baseUrl: string, options: Omit<ClientOptions, 'baseUrl'> = {}): OrderApiClient {
-  return createClient<paths>({ ...options, baseUrl });
+/** The caller's bearer token (the API's `bearerAuth` scheme), or a function giving the current one (called per request). */
+export type OrderApiToken = string | (() => string | Promise<string>);
+
+/** Options of createOrderApiClient: openapi-fetch's, plus the bearer token every request sends. */
+export type OrderApiClientOptions = Omit<ClientOptions, 'baseUrl'> & { token?: OrderApiToken };
+
+/** Creates a typed order-API client for `baseUrl` (e.g. http://localhost:8001), sending `options.token` as `Authorization: Bearer`. */
+export function createOrderApiClient(baseUrl: string, options: OrderApiClientOptions = {}): OrderApiClient {
+  const { token, ...rest } = options;
+  const client = createClient<paths>({ ...rest, baseUrl });
+  if (token !== undefined) {
+    client.use({
+      async onRequest({ request }) {
+        const value = typeof token === 'function' ? await token() : token;
+        request.headers.set('Authorization', `Bearer ${value}`);
+        return request;
+      },
+    });
+  }
+  return client;
 }
 
 /** POST /orders request body. */

@@ -14,6 +14,7 @@ import { createKafka, createLogger, createProducer } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { eventually, testOrderId } from '../../../../tests/support/topic-probe';
 import { startInventory, type InventoryHarness } from '../../test/harness';
+import { adminHeaders, bearer } from '../../../../tests/support/auth';
 
 jest.setTimeout(90_000);
 
@@ -63,7 +64,7 @@ const consumed = (eventId: string) => async () =>
 async function setStock(s: string, available: number): Promise<void> {
   const res = await fetch(`${harness.baseUrl}/inventory/${s}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
     body: JSON.stringify({ available }),
   });
   expect(res.status).toBe(200);
@@ -123,7 +124,7 @@ test('a reserved order that expired (delivered twice, then under a new id): its 
   expect(
     (await harness.service.db.outboxEvent.findMany({ where: { key: payment.orderId } })).map((r) => r.topic),
   ).toEqual([Topics.InventoryUpdated]);
-  const res = await fetch(`${harness.baseUrl}/inventory/${a}`);
+  const res = await fetch(`${harness.baseUrl}/inventory/${a}`, { headers: await bearer('int-stock-reader') });
   expect(await res.json()).toMatchObject({ available: 10 });
 });
 

@@ -13,6 +13,7 @@ import { createKafka, createLogger, createProducer } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startInventory, type InventoryHarness } from '../../test/harness';
+import { adminHeaders, bearer } from '../../../../tests/support/auth';
 
 jest.setTimeout(90_000);
 
@@ -60,7 +61,7 @@ async function publish(events: PaymentSuccessful[], headers: Record<string, stri
 async function setStock(s: string, available: number): Promise<void> {
   const res = await fetch(`${harness.baseUrl}/inventory/${s}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
     body: JSON.stringify({ available }),
   });
   expect(res.status).toBe(200);
@@ -212,7 +213,9 @@ test('40 concurrent orders for the last 10 units (some also taking a second SKU,
 test('GET /inventory/{sku} is cached in Redis and invalidated when a reservation changes the stock', async () => {
   const a = sku('cached');
   await setStock(a, 8);
-  const first = await fetch(`${harness.baseUrl}/inventory/${a}`);
+  const first = await fetch(`${harness.baseUrl}/inventory/${a}`, {
+    headers: await bearer('int-stock-reader'),
+  });
   expect(await first.json()).toMatchObject({ sku: a, available: 8, reserved: 0 });
   const event = paid([{ sku: a, quantity: 5 }]);
   await publish([event]);
@@ -220,7 +223,9 @@ test('GET /inventory/{sku} is cached in Redis and invalidated when a reservation
   await eventually(
     'GET shows the reservation',
     async () => {
-      const body = (await (await fetch(`${harness.baseUrl}/inventory/${a}`)).json()) as {
+      const body = (await (
+        await fetch(`${harness.baseUrl}/inventory/${a}`, { headers: await bearer('int-stock-reader') })
+      ).json()) as {
         available: number;
         reserved: number;
       };

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startInventory, type InventoryHarness } from '../../test/harness';
+import { adminHeaders, bearer } from '../../../../tests/support/auth';
 
 jest.setTimeout(60_000);
 
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 
 const sku = (): string => `R-${randomUUID().slice(0, 8)}`;
-const send = (
+const send = async (
   method: string,
   path: string,
   body: unknown,
@@ -25,14 +26,18 @@ const send = (
 ): Promise<Response> =>
   fetch(`${harness.baseUrl}${path}`, {
     method,
-    headers: { 'content-type': contentType },
+    headers: { 'content-type': contentType, ...(await adminHeaders()) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
 test('restocking adds units; GET is served from Redis, and the restock drops the cached entry', async () => {
   const s = sku();
   await send('PUT', `/inventory/${s}`, { available: 2 });
-  expect(await (await fetch(`${harness.baseUrl}/inventory/${s}`)).json()).toMatchObject({ available: 2 });
+  expect(
+    await (
+      await fetch(`${harness.baseUrl}/inventory/${s}`, { headers: await bearer('int-stock-reader') })
+    ).json(),
+  ).toMatchObject({ available: 2 });
   expect(JSON.parse((await redis.get(`inventory:stock:${s}`)) ?? 'null')).toMatchObject({
     sku: s,
     available: 2,
@@ -41,7 +46,11 @@ test('restocking adds units; GET is served from Redis, and the restock drops the
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({ sku: s, available: 7, reserved: 0 });
   expect(await redis.get(`inventory:stock:${s}`)).toBeNull();
-  expect(await (await fetch(`${harness.baseUrl}/inventory/${s}`)).json()).toMatchObject({ available: 7 });
+  expect(
+    await (
+      await fetch(`${harness.baseUrl}/inventory/${s}`, { headers: await bearer('int-stock-reader') })
+    ).json(),
+  ).toMatchObject({ available: 7 });
   expect((await harness.service.db.stock.findUniqueOrThrow({ where: { sku: s } })).available).toBe(7);
 });
 
@@ -61,6 +70,32 @@ test.each([
   expect((await harness.service.db.stock.findUniqueOrThrow({ where: { sku: s } })).available).toBe(2);
 });
 
+test("restocking and setting stock need the admin scope: 401 without a token, 403 with a customer's", async () => {
+  const s = sku();
+  await send('PUT', `/inventory/${s}`, { available: 2 });
+  const anonymous = await fetch(`${harness.baseUrl}/inventory/${s}/restock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ quantity: 1 }),
+  });
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  for (const [method, path, body] of [
+    ['POST', `/inventory/${s}/restock`, { quantity: 1 }],
+    ['PUT', `/inventory/${s}`, { available: 50 }],
+  ] as const) {
+    const res = await fetch(`${harness.baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(await bearer('int-customer')) },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(await res.json()).toMatchObject({ code: 'FORBIDDEN', requiredScopes: ['admin'] });
+  }
+  expect((await harness.service.db.stock.findUniqueOrThrow({ where: { sku: s } })).available).toBe(2);
+});
+
 test('restocking an unknown SKU is 404; a malformed SKU is 400 naming sku; a non-JSON body is 415', async () => {
   expect((await send('POST', `/inventory/${sku()}/restock`, { quantity: 1 })).status).toBe(404);
   const bad = await send('POST', '/inventory/-bad!/restock', { quantity: 1 });
@@ -70,7 +105,10 @@ test('restocking an unknown SKU is 404; a malformed SKU is 400 naming sku; a non
     (await send('POST', `/inventory/SKU-1/restock`, 'quantity=1', 'application/x-www-form-urlencoded'))
       .status,
   ).toBe(415);
-  expect((await fetch(`${harness.baseUrl}/inventory/${sku()}`)).status).toBe(404);
+  expect(
+    (await fetch(`${harness.baseUrl}/inventory/${sku()}`, { headers: await bearer('int-stock-reader') }))
+      .status,
+  ).toBe(404);
 });
 
 test('PUT /inventory/{sku} (test endpoint) sets available units outright and rejects negatives', async () => {

@@ -19,6 +19,7 @@ import { createKafka, createLogger, createProducer } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startNotification, type NotificationHarness } from '../../test/harness';
+import { adminHeaders } from '../../../../tests/support/auth';
 
 jest.setTimeout(90_000);
 
@@ -116,7 +117,9 @@ test('payment_failed (delivered twice) → one PAYMENT_FAILED notice stored and 
   await new Promise((r) => setTimeout(r, 1500));
   expect(await harness.service.db.outboxEvent.count({ where: { key: event.orderId } })).toBe(1);
   expect(await ours(harness, event.orderId)).toHaveLength(1);
-  const res = await fetch(`${harness.baseUrl}/notifications?orderId=${event.orderId}`);
+  const res = await fetch(`${harness.baseUrl}/notifications?orderId=${event.orderId}`, {
+    headers: await adminHeaders(),
+  });
   const body = (await res.json()) as { notifications: unknown[] };
   expect(body.notifications).toEqual([
     expect.objectContaining({
@@ -163,7 +166,9 @@ test('OUT_OF_STOCK tells nothing yet; the refund that follows (even twice, with 
 });
 
 test('GET /notifications rejects a malformed orderId or limit, naming the parameter', async () => {
-  const res = await fetch(`${harness.baseUrl}/notifications?orderId=nope&limit=0`);
+  const res = await fetch(`${harness.baseUrl}/notifications?orderId=nope&limit=0`, {
+    headers: await adminHeaders(),
+  });
   expect(res.status).toBe(400);
   expect(await res.json()).toMatchObject({
     code: 'VALIDATION_FAILED',

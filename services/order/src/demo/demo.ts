@@ -2,6 +2,8 @@
 // order-API client — one that succeeds, one whose card is declined, one that is out of stock — and
 // prints each order's journey as it happens by polling GET /orders/{id}.
 import { createOrderApiClient, type ApiCreateOrderRequest, type ApiOrder } from '@orderflow/contracts';
+import path from 'node:path';
+import { devJwksDir, devTokenMinter } from '@orderflow/platform';
 
 interface Journey {
   label: string;
@@ -19,7 +21,12 @@ function argValue(name: string, fallback: string): string {
 const baseUrl = argValue('--url', 'http://localhost:8001');
 // The inventory's seeded scarce SKU (5 units); ordering more than it holds goes out of stock.
 const inventoryUrl = argValue('--inventory-url', 'http://localhost:8003');
-const client = createOrderApiClient(baseUrl);
+// Signed in with the development issuer (npm run token): one token per customer of the journeys.
+const root = path.resolve(__dirname, '../../../..');
+const minter = devTokenMinter(devJwksDir(root, process.env));
+const tokenOf = async (customer: string, scopes: string[] = []): Promise<string> =>
+  (await minter)({ subject: customer, scopes, ttlSeconds: 3600 });
+const clientOf = (customer: string) => createOrderApiClient(baseUrl, { token: () => tokenOf(customer) });
 const colour = process.stdout.isTTY === true;
 
 function say(i: number, label: string, text: string): void {
@@ -29,7 +36,9 @@ function say(i: number, label: string, text: string): void {
 
 async function scarceQuantity(): Promise<number> {
   try {
-    const res = await fetch(`${inventoryUrl}/inventory/SKU-SCARCE`);
+    const res = await fetch(`${inventoryUrl}/inventory/SKU-SCARCE`, {
+      headers: { authorization: `Bearer ${await tokenOf('demo')}` },
+    });
     if (res.ok) return Math.min(10_000, ((await res.json()) as { available: number }).available + 1);
   } catch {
     // Inventory not reachable: the order below still shows how far the saga gets.
@@ -38,6 +47,7 @@ async function scarceQuantity(): Promise<number> {
 }
 
 async function follow(i: number, journey: Journey, t0: number): Promise<ApiOrder> {
+  const client = clientOf(journey.request.customer.id);
   const placed = await client.POST('/orders', { body: journey.request });
   if (!placed.data)
     throw new Error(
@@ -83,7 +93,9 @@ async function follow(i: number, journey: Journey, t0: number): Promise<ApiOrder
 
 async function main(): Promise<number> {
   try {
-    const ready = await fetch(`${baseUrl}/ready`);
+    const ready = await fetch(`${baseUrl}/ready`, {
+      headers: { authorization: `Bearer ${await tokenOf('demo-operator', ['operator'])}` },
+    });
     if (!ready.ok) throw new Error(`/ready answered ${ready.status}: ${await ready.text()}`);
   } catch (err) {
     console.error(

@@ -59,7 +59,7 @@ async function order(ageMs: number, status = 'PENDING'): Promise<string> {
       lines: [{ sku: 'SKU-1', quantity: 2, unitPriceMinor: 1999 }],
       currency: 'EUR',
     },
-    { headers: eventHeaders({ correlationId: 'corr-expiry' }) },
+    { owner: 'c-1', headers: eventHeaders({ correlationId: 'corr-expiry' }) },
   );
   await prisma.$executeRawUnsafe(
     `UPDATE orders SET created_at = now() - make_interval(secs => $2::double precision / 1000), status = $3::order_status WHERE id = $1::uuid`,

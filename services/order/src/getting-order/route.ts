@@ -1,11 +1,14 @@
 import type { Express } from 'express';
-import { ApiError, validationFailed } from '@orderflow/platform';
+import { ApiError, principal, validationFailed } from '@orderflow/platform';
 import type { OrderDb } from '../db';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 
-/** GET /orders/{orderId}: the order with its status and timeline, from Redis when cached. */
+/**
+ * GET /orders/{orderId}: the caller's order with its status and timeline, from Redis when cached. Another
+ * customer's order is a 404, like one that does not exist: the answer tells nothing about it.
+ */
 export function gettingOrderRoute(
   app: Express,
   deps: { prisma: OrderDb; cache: OrderCache; validator: OpenApiValidator },
@@ -16,7 +19,10 @@ export function gettingOrderRoute(
     const issues = op.params('path', { orderId });
     if (issues.length > 0) throw validationFailed(issues);
     const { value, hit } = await deps.cache.getOrLoad(orderId, () => loadOrderView(deps.prisma, orderId));
-    if (!value) throw new ApiError('NOT_FOUND', `no order ${orderId}`);
+    // An order's customer id is its owner: POST /orders refuses any other, and the migration that added
+    // owners gave older orders their customer. So a cached view can be checked without another read.
+    if (!value || value.customer.id !== principal(res).subject)
+      throw new ApiError('NOT_FOUND', `no order ${orderId}`);
     res.setHeader('X-Cache', hit ? 'hit' : 'miss');
     res.json(value);
   });

@@ -14,6 +14,8 @@ import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { createDb } from '../db';
 import { placingOrderRoute } from '../placing-order/route';
 import { OpenApiValidator } from './openapi-validator';
+import { bearer, devVerifier } from '../../../../tests/support/auth';
+import { ACCESS } from '../access';
 
 // Answers every connection as a starting PostgreSQL does: SQLSTATE 57P03 "the database system is
 // starting up", in the real wire format, so the real pg driver and Prisma adapter decode it.
@@ -57,6 +59,7 @@ beforeAll(async () => {
     readiness: [],
     // Mounted as app.ts mounts it; the platform's error handler maps the outage.
     routes: (a) => placingOrderRoute(a, { prisma, writes, orderCreated, validator }),
+    auth: { verifier: await devVerifier(), access: ACCESS },
   });
   const s = await listen(app, 0);
   base = `http://127.0.0.1:${s.port}`;
@@ -76,7 +79,7 @@ test.each([
 ])('POST /orders %s during a PostgreSQL restart answers 503 with Retry-After', async (_what, headers) => {
   const res = await fetch(`${base}/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...headers, ...(await bearer('c-1')) },
     body: JSON.stringify({
       customer: { id: 'c-1', email: 'ada@example.com' },
       lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],

@@ -16,6 +16,8 @@ import { eventually, REGISTRY_URL } from '@orderflow/platform/testing';
 import { createDb } from '../db';
 import { placingOrderRoute } from '../placing-order/route';
 import { OpenApiValidator } from './openapi-validator';
+import { devVerifier, tokenFor } from '../../../../tests/support/auth';
+import { ACCESS } from '../access';
 
 const sockets = new Set<Socket>();
 const silentPostgres = createServer((socket) => {
@@ -43,6 +45,7 @@ beforeAll(async () => {
     metrics: createMetricsRegistry('order-shedding-test', { defaultMetrics: false }),
     readiness: [],
     routes: (a) => placingOrderRoute(a, { prisma, writes, writeQueueLimit: 2, orderCreated, validator }),
+    auth: { verifier: await devVerifier(), access: ACCESS },
   });
   const s = await listen(app, 0);
   base = `http://127.0.0.1:${s.port}`;
@@ -57,10 +60,16 @@ afterAll(async () => {
   if (silentPostgres.listening) await new Promise((r) => silentPostgres.close(r));
 });
 
+// Tokens minted before the requests race: a POST must reach the pool at once, not after a signature.
+const tokens = new Map<number, string>();
+beforeAll(async () => {
+  for (let n = 1; n <= 9; n++) tokens.set(n, `Bearer ${await tokenFor(`c-${n}`)}`);
+});
+
 const post = (n: number): Promise<Response> =>
   fetch(`${base}/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: tokens.get(n) ?? '' },
     body: JSON.stringify({
       customer: { id: `c-${n}`, email: 'ada@example.com' },
       lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],

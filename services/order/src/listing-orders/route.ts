@@ -1,13 +1,13 @@
 import type { Express } from 'express';
 import type { ApiOrderPage } from '@orderflow/contracts';
-import { validationFailed } from '@orderflow/platform';
+import { principal, validationFailed } from '@orderflow/platform';
 import type { OrderDb } from '../db';
 import type { OrderStatus } from '../tracking-saga/decide';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import { ORDER_VIEW_INCLUDE, toOrderView } from '../order-view';
 import { decodeCursor, encodeCursor } from './cursor';
 
-/** GET /orders?status=&limit=&cursor=: newest first, one page at a time (keyset paging, stable under inserts). */
+/** GET /orders?status=&limit=&cursor=: the caller's orders, newest first, one page at a time (keyset paging, stable under inserts). */
 export function listingOrdersRoute(
   app: Express,
   deps: { prisma: OrderDb; validator: OpenApiValidator },
@@ -29,6 +29,7 @@ export function listingOrdersRoute(
     const status = query.status as OrderStatus | undefined;
     const rows = await deps.prisma.order.findMany({
       where: {
+        ownerId: principal(res).subject,
         ...(status === undefined ? {} : { status }),
         ...(cursor === undefined
           ? {}

@@ -42,13 +42,13 @@ export interface PlacedOrder {
 // other transaction, then inserts nothing (the replay is read after it).
 const PLACE_ORDER = `
 WITH key AS (
-  INSERT INTO "idempotency_keys" ("key", "request_hash", "order_id")
-  SELECT $1::text, $2::text, $3::uuid WHERE $1::text IS NOT NULL
-  ON CONFLICT ("key") DO NOTHING RETURNING "order_id"
+  INSERT INTO "idempotency_keys" ("owner_id", "key", "request_hash", "order_id")
+  SELECT $19::text, $1::text, $2::text, $3::uuid WHERE $1::text IS NOT NULL
+  ON CONFLICT ("owner_id", "key") DO NOTHING RETURNING "order_id"
 ), placed AS (
-  INSERT INTO "orders" ("id", "customer_id", "customer_email", "customer_name", "status", "total_amount",
-                        "currency", "correlation_id", "created_at", "updated_at")
-  SELECT $3::uuid, $4, $5, $6, 'PENDING', $7::bigint, $8, $9, $10, $10
+  INSERT INTO "orders" ("id", "customer_id", "owner_id", "customer_email", "customer_name", "status",
+                        "total_amount", "currency", "correlation_id", "created_at", "updated_at")
+  SELECT $3::uuid, $4, $19, $5, $6, 'PENDING', $7::bigint, $8, $9, $10, $10
   WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM key)
   RETURNING "id"
 ), lines AS (
@@ -69,11 +69,11 @@ const DEFAULT_WRITE_QUEUE_LIMIT = 256;
 /** Default of `writeMaxWaitMs` (ORDER_WRITE_MAX_WAIT_MS). */
 const DEFAULT_WRITE_MAX_WAIT_MS = 1_000;
 
-/** Places `request` (already validated against the OpenAPI schema). */
+/** Places `request` (already validated against the OpenAPI schema) for `opts.owner` (the token's subject). */
 export async function placeOrder(
   deps: PlaceOrderDeps,
   request: PlaceOrder,
-  opts: { idempotencyKey?: string | undefined; headers: EventHeaders },
+  opts: { owner: string; idempotencyKey?: string | undefined; headers: EventHeaders },
 ): Promise<PlacedOrder> {
   const orderId = newId();
   // Avro timestamp-millis: whole milliseconds, so the stored and published times are equal.
@@ -117,12 +117,14 @@ export async function placeOrder(
     JSON.stringify(detail),
     value,
     JSON.stringify(opts.headers),
+    opts.owner,
   ]);
   if (rows[0]?.created === 1) {
     wakeOutboxRelays();
     const row: OrderRow = {
       id: orderId,
       customerId: request.customer.id,
+      ownerId: opts.owner,
       customerEmail: request.customer.email,
       customerName: request.customer.name ?? null,
       status: 'PENDING',
@@ -158,12 +160,20 @@ export async function placeOrder(
   }
   if (key === undefined)
     throw new Error(`order ${orderId} was not inserted and no Idempotency-Key explains it`);
-  return replay(deps, key, fingerprint!);
+  return replay(deps, opts.owner, key, fingerprint!);
 }
 
-/** The order an Idempotency-Key already placed, when the request is the same one. */
-async function replay(deps: PlaceOrderDeps, key: string, fingerprint: string): Promise<PlacedOrder> {
-  const existing = await deps.prisma.idempotencyKey.findUnique({ where: { key } });
+/** The order the caller's Idempotency-Key already placed, when the request is the same one. */
+async function replay(
+  deps: PlaceOrderDeps,
+  owner: string,
+  key: string,
+  fingerprint: string,
+): Promise<PlacedOrder> {
+  // Keys are the caller's own: another customer's equal key is never read, so nothing of theirs shows.
+  const existing = await deps.prisma.idempotencyKey.findUnique({
+    where: { ownerId_key: { ownerId: owner, key } },
+  });
   if (!existing) throw new Error(`idempotency key ${JSON.stringify(key)} conflicted but cannot be read`);
   if (existing.requestHash !== fingerprint) {
     throw new ApiError(

@@ -1,10 +1,14 @@
 import type { Express } from 'express';
-import { eventHeaders, requestContext, validationFailed } from '@orderflow/platform';
+import { ApiError, eventHeaders, principal, requestContext, validationFailed } from '@orderflow/platform';
 import type { PlaceOrder } from './decide';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import { placeOrder, type PlaceOrderDeps } from './place-order';
 
-/** POST /orders: validate against the OpenAPI document, place the order, 201 (or 200 for a replay). */
+/**
+ * POST /orders: validate against the OpenAPI document, place the order for the caller (the token's
+ * subject, who must be the customer the body names; else 403), 201 (or 200 for a replay of the caller's
+ * own Idempotency-Key).
+ */
 export function placingOrderRoute(
   app: Express,
   deps: PlaceOrderDeps & { validator: OpenApiValidator },
@@ -17,7 +21,16 @@ export function placingOrderRoute(
     const issues = [...op.params('header', headers), ...op.body(req.body)];
     if (issues.length > 0) throw validationFailed(issues);
     const ctx = requestContext(res);
-    const placed = await placeOrder(deps, req.body as PlaceOrder, {
+    const owner = principal(res).subject;
+    const request = req.body as PlaceOrder;
+    if (request.customer.id !== owner)
+      throw new ApiError(
+        'FORBIDDEN',
+        `body.customer.id must be the authenticated customer (the token's subject ${JSON.stringify(owner)}): a customer places orders only for themselves`,
+        { errors: [{ path: 'body.customer.id', message: 'is not the authenticated customer' }] },
+      );
+    const placed = await placeOrder(deps, request, {
+      owner,
       idempotencyKey,
       headers: eventHeaders({ correlationId: ctx.correlationId, traceparent: ctx.traceparent }),
     });

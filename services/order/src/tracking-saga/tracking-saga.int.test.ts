@@ -53,7 +53,7 @@ async function newOrder(): Promise<string> {
       lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],
       currency: 'EUR',
     },
-    { headers: eventHeaders() },
+    { owner: 'c-1', headers: eventHeaders() },
   );
   return placed.order.id;
 }

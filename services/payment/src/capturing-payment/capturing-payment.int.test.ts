@@ -15,6 +15,7 @@ import { createProducer, createKafka, createLogger } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startPayment, type PaymentHarness } from '../../test/harness';
+import { adminHeaders } from '../../../../tests/support/auth';
 
 jest.setTimeout(60_000);
 
@@ -103,7 +104,7 @@ test('a charged order: one SUCCEEDED payment, payment_successful on the topic wi
     currency: payment.currency,
   }).toEqual({ id: published.paymentId, status: 'SUCCEEDED', amount: 2500n, currency: 'EUR' });
 
-  const res = await fetch(`${harness.baseUrl}/payments/${event.orderId}`);
+  const res = await fetch(`${harness.baseUrl}/payments/${event.orderId}`, { headers: await adminHeaders() });
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({
     paymentId: published.paymentId,

@@ -14,6 +14,7 @@ import { createKafka, createLogger, createProducer } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startPayment, type PaymentHarness } from '../../test/harness';
+import { adminHeaders } from '../../../../tests/support/auth';
 
 jest.setTimeout(60_000);
 
@@ -154,7 +155,7 @@ test('OUT_OF_STOCK for a paid order (delivered twice): one refund of the full ch
     ).map((r) => r.topic),
   ).toEqual([Topics.PaymentSuccessful, Topics.PaymentRefunded]);
 
-  const res = await fetch(`${harness.baseUrl}/payments/${order.orderId}`);
+  const res = await fetch(`${harness.baseUrl}/payments/${order.orderId}`, { headers: await adminHeaders() });
   expect(await res.json()).toMatchObject({
     status: 'REFUNDED',
     refund: { refundId: refunded.refundId, amountMinor: 5997, currency: 'USD', reason: 'OUT_OF_STOCK' },
@@ -186,10 +187,12 @@ test('RESERVED refunds nothing: the payment stays SUCCEEDED and no payment_refun
 });
 
 test('GET /payments/{orderId}: 404 problem for an order never charged, 400 naming orderId for a malformed id', async () => {
-  const missing = await fetch(`${harness.baseUrl}/payments/${randomUUID()}`);
+  const missing = await fetch(`${harness.baseUrl}/payments/${randomUUID()}`, {
+    headers: await adminHeaders(),
+  });
   expect(missing.status).toBe(404);
   expect(missing.headers.get('content-type')).toContain('application/problem+json');
-  const bad = await fetch(`${harness.baseUrl}/payments/not-a-uuid`);
+  const bad = await fetch(`${harness.baseUrl}/payments/not-a-uuid`, { headers: await adminHeaders() });
   expect(bad.status).toBe(400);
   expect(await bad.json()).toMatchObject({
     code: 'VALIDATION_FAILED',
