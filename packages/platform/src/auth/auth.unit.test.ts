@@ -4,7 +4,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
+import {
+  createLocalJWKSet,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JWK,
+  type JWTVerifyGetKey,
+  type KeyLike,
+} from 'jose';
 import type { ConfigError } from '../config';
 import { createHttpApp, listen } from '../http';
 import { createLogger } from '../logger';
@@ -186,3 +194,52 @@ function hs256() {
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode('a-shared-secret-that-is-long-enough-32b'));
 }
+
+describe('verified tokens are remembered, never past their expiry', () => {
+  const verifierAt = (clock: { t: number }, rememberMax?: number) => {
+    let checks = 0;
+    const file = devJwksFiles(dir).jwks;
+    const local = createLocalJWKSet(JSON.parse(readFileSync(file, 'utf8')) as { keys: JWK[] });
+    const keys: JWTVerifyGetKey = (...args) => {
+      checks++;
+      return local(...args);
+    };
+    const v = createTokenVerifier({
+      keys,
+      issuer: DEV_ISSUER,
+      audience: DEV_AUDIENCE,
+      rememberVerifiedMs: 60_000,
+      now: () => clock.t,
+      ...(rememberMax === undefined ? {} : { rememberMax }),
+    });
+    return { v, checks: () => checks };
+  };
+
+  it('checks a token once within the window, again after it, and refuses it once expired', async () => {
+    const clock = { t: Date.now() };
+    const { v, checks } = verifierAt(clock);
+    const token = await mint({ subject: 'c-9', ttlSeconds: 90 });
+    expect((await v.verify(token)).subject).toBe('c-9');
+    expect((await v.verify(token)).subject).toBe('c-9');
+    expect(checks()).toBe(1);
+    clock.t += 61_000;
+    await v.verify(token);
+    expect(checks()).toBe(2);
+    // Remembered until min(now + 60 s, exp): past exp the signature check runs again and refuses it.
+    clock.t += 40_000;
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('forgets the oldest token beyond the cap', async () => {
+    const clock = { t: Date.now() };
+    const { v, checks } = verifierAt(clock, 2);
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((s) => mint({ subject: s })));
+    for (const t of [a!, b!, c!]) await v.verify(t);
+    expect(checks()).toBe(3);
+    await v.verify(c!);
+    await v.verify(b!);
+    expect(checks()).toBe(3);
+    await v.verify(a!);
+    expect(checks()).toBe(4);
+  });
+});

@@ -99,7 +99,20 @@ export function createTokenVerifier(opts: {
   audience: string;
   /** Seconds of clock skew tolerated on exp/nbf (default 5). */
   clockToleranceSec?: number;
+  /**
+   * How long a verified token is remembered (default 60 s, never past its `exp`; 0 turns it off): a
+   * customer's GETs and POSTs carry the same token, and an ES256 signature check costs more CPU than the
+   * request it guards. A key removed from the JWKS stops accepting its tokens within this time.
+   */
+  rememberVerifiedMs?: number;
+  /** Tokens remembered at most (oldest forgotten first; default 10,000). */
+  rememberMax?: number;
+  now?: () => number;
 }): TokenVerifier {
+  const rememberMs = opts.rememberVerifiedMs ?? 60_000;
+  const rememberMax = opts.rememberMax ?? 10_000;
+  const now = opts.now ?? Date.now;
+  const verified = new Map<string, { principal: Principal; until: number }>();
   const keys: JWTVerifyGetKey =
     typeof opts.keys === 'function'
       ? opts.keys
@@ -108,6 +121,11 @@ export function createTokenVerifier(opts: {
         : createLocalJWKSet(readJwksFile(opts.keys.jwksFile));
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known !== undefined) {
+        if (known.until > now()) return known.principal;
+        verified.delete(token);
+      }
       try {
         const { payload } = await jwtVerify(token, keys, {
           issuer: opts.issuer,
@@ -115,11 +133,18 @@ export function createTokenVerifier(opts: {
           algorithms: [...ACCEPTED_ALGORITHMS],
           clockTolerance: opts.clockToleranceSec ?? 5,
           requiredClaims: ['exp', 'sub'],
+          currentDate: new Date(now()),
         });
         const subject = payload.sub;
         if (typeof subject !== 'string' || subject === '' || subject.length > 200)
           throw unauthenticated('the token has no usable subject (sub)', true);
-        return { subject, scopes: scopesOf(payload) };
+        const principal: Principal = { subject, scopes: scopesOf(payload) };
+        const until = Math.min(now() + rememberMs, (payload.exp ?? 0) * 1000);
+        if (rememberMs > 0 && until > now()) {
+          if (verified.size >= rememberMax) verified.delete(verified.keys().next().value!);
+          verified.set(token, { principal, until });
+        }
+        return principal;
       } catch (err) {
         if (err instanceof ApiError) throw err;
         const reason = describe(err);
