@@ -18,6 +18,7 @@ import {
   type SagaMessage,
 } from './support/saga';
 import { probeKafka } from '../support/topic-probe';
+import { adminHeaders } from '../support/auth';
 
 const NOTIFICATION_API = 'http://localhost:8004';
 const since = Date.now() - 1000;
@@ -31,7 +32,9 @@ let forgedPayment: string;
 let dead: SagaMessage[] = [];
 
 async function notifications(orderId: string): Promise<string[]> {
-  const res = await fetch(`${NOTIFICATION_API}/notifications?orderId=${orderId}`);
+  const res = await fetch(`${NOTIFICATION_API}/notifications?orderId=${orderId}`, {
+    headers: await adminHeaders(),
+  });
   if (!res.ok) throw new Error(`GET /notifications answered ${res.status}`);
   const body = (await res.json()) as { notifications: { outcome: string }[] };
   return body.notifications.map((n) => n.outcome);

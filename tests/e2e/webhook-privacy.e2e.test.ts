@@ -18,6 +18,7 @@ import {
   waitForOrder,
   type SagaMessage,
 } from './support/saga';
+import { adminHeaders } from '../support/auth';
 
 jest.setTimeout(240_000);
 
@@ -114,7 +115,9 @@ test('the order’s timeline (GET /orders/{id}) names the webhook by its referen
 });
 
 test('GET /notifications records the reference as the recipient, never the URL', async () => {
-  const res = await fetch(`${NOTIFICATION_API}/notifications?orderId=${order.id}`);
+  const res = await fetch(`${NOTIFICATION_API}/notifications?orderId=${order.id}`, {
+    headers: await adminHeaders(),
+  });
   expect(res.status).toBe(200);
   const text = await res.text();
   expect(leaks(text)).toEqual([]);

@@ -91,7 +91,12 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     // The relay retries an unresolvable order_created schema, and /ready shows the registry.
     requirePublishedSchemas: false,
     // An Idempotency-Key is honoured for a day (clients retry within minutes); then it may be reused.
-    prune: [{ table: 'idempotency_keys', column: 'created_at', retainMs: config.idempotencyKeyRetentionMs }],
+    prune: [
+      { table: 'idempotency_keys', column: 'created_at', retainMs: config.idempotencyKeyRetentionMs },
+      // An event deferred until what it depends on arrives is decided within the saga's deadline; one still
+      // here after the inbox's retention (forged, or for an order that expired) can never be applied.
+      { table: 'order_deferred_events', column: 'deferred_at', retainMs: config.inboxRetentionMs },
+    ],
     logFields: { consumes: subscriptions.map((s) => s.topic), sagaDeadlineMs: config.sagaDeadlineMs },
   });
   const sweeper = new OrderExpirySweeper(

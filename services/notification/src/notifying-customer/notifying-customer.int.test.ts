@@ -242,7 +242,9 @@ describe('with a webhook channel', () => {
         recipient: 'webhook:int-test',
       }),
     ]);
-    const listed = await fetch(`${hooked.baseUrl}/notifications?orderId=${event.orderId}`);
+    const listed = await fetch(`${hooked.baseUrl}/notifications?orderId=${event.orderId}`, {
+      headers: await adminHeaders(),
+    });
     const text = await listed.text();
     expect(text).toContain('"recipient":"webhook:int-test"');
     expect(text).not.toContain(SECRET);

@@ -72,9 +72,9 @@ function inconsistent(topic: string, orderId: string, reason: string): Permanent
 
 /**
  * Applies a chunk of saga events to their orders, set-based: the chunk's orders are locked in one
- * statement (in id order) that also reads their records (amount, currency, recorded payment) and the
- * events deferred for them; each event is decided in partition order against the state the events
- * before it left (two events of one order in sequence); the timeline entries are written in one INSERT
+ * statement (in id order), then their records (amount, currency, recorded payment) and the events
+ * deferred for them are read in a second one; each event is decided in partition order against the
+ * state the events before it left (two events of one order in sequence); the timeline entries are written in one INSERT
  * and the changed orders in one UPDATE; deferrals, if any, in one statement each. Publishes nothing. The
  * cached views are dropped in one round trip after the commit.
  *
@@ -88,6 +88,11 @@ function inconsistent(topic: string, orderId: string, reason: string): Permanent
  */
 export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonly Tracked[]): Promise<void> {
   const ids = [...new Set(items.map((i) => i.event.orderId.toLowerCase()))].sort();
+  // Lock first, read after: a statement's snapshot is taken when it starts, so rows read in the locking
+  // statement itself could predate the transaction it waited for (a reservation that transaction just
+  // deferred would be missed, and its order left PAID). The second statement starts once the locks are
+  // held and sees everything committed for these orders; nobody else may change them until we commit.
+  await tx.$queryRawUnsafe(`SELECT 1 FROM "orders" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids);
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(
     `SELECT o.id::text, o.status::text AS status, o.notified_at IS NOT NULL AS notified,
             o.total_amount::text AS amount_minor, o.currency::text AS currency, o.payment_id::text AS payment_id,
@@ -95,7 +100,7 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
                                                         'detail', d.detail, 'at', d.occurred_at) ORDER BY d.id)
                       FROM "order_deferred_events" d
                       WHERE d.order_id = o.id AND d.refused_reason IS NULL), '[]')::text AS deferred
-     FROM "orders" o WHERE o.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`,
+     FROM "orders" o WHERE o.id = ANY($1::uuid[])`,
     ids,
   );
   const records = new Map<string, OrderRecord>();

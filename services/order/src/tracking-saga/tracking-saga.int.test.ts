@@ -65,8 +65,8 @@ interface Delivery {
   occurredAt: Date;
 }
 
-async function deliver(orderId: string, d: Delivery): Promise<void> {
-  const ctx = {
+function ctxOf(d: Delivery): EventContext {
+  return {
     topic: d.topic,
     partition: 0,
     offset: '0',
@@ -77,11 +77,14 @@ async function deliver(orderId: string, d: Delivery): Promise<void> {
     log: logger,
     outgoingHeaders: () => eventHeaders(),
   } satisfies EventContext;
+}
+
+async function deliver(orderId: string, d: Delivery): Promise<void> {
   await prismaTransactions(prisma)((tx) =>
     trackEvent(
       cache,
       tx,
-      ctx,
+      ctxOf(d),
       { eventId: d.eventId, orderId, occurredAt: d.occurredAt },
       d.fact,
       `${d.topic} detail`,
@@ -145,6 +148,48 @@ test('notification_sent first, then inventory_updated, then payment_successful: 
     'payment_successful',
     'inventory_updated',
     'notification_sent',
+  ]);
+  expect(await deferredRows(orderId)).toEqual([]);
+});
+
+test('a reservation deferred by a transaction the payment waited for is applied by the payment (no order left PAID)', async () => {
+  const orderId = await newOrder();
+  const [paid, reserved] = journey() as [Delivery, Delivery, Delivery];
+  // Transaction A defers the reservation (no payment recorded yet) and holds the order's lock a while.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let deferredInA!: () => void;
+  const deferred = new Promise<void>((r) => (deferredInA = r));
+  const a = prismaTransactions(prisma)(async (tx) => {
+    await trackEvent(
+      cache,
+      tx,
+      ctxOf(reserved),
+      { eventId: reserved.eventId, orderId, occurredAt: reserved.occurredAt },
+      reserved.fact,
+      'reserved',
+    );
+    deferredInA();
+    await held;
+  });
+  await deferred;
+  // Transaction B (the payment) starts while A holds the lock, so it waits for A's commit.
+  const b = deliver(orderId, paid);
+  for (let i = 0; i < 100; i++) {
+    const [w] = await prisma.$queryRawUnsafe<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if ((w?.n ?? 0) > 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  release();
+  await Promise.all([a, b]);
+  const order = await loadOrderView(prisma, orderId);
+  expect(order?.status).toBe('CONFIRMED');
+  expect(order?.timeline.map((e) => e.type)).toEqual([
+    'order_created',
+    'payment_successful',
+    'inventory_updated',
   ]);
   expect(await deferredRows(orderId)).toEqual([]);
 });
