@@ -179,9 +179,14 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
     const orderId = event.orderId.toLowerCase();
     const current = records.get(orderId);
     // Every saga event follows an order this service committed before it published order_created: an
-    // event for an order it does not have can never become applicable (or its database was reset while
-    // Kafka kept its history; the DLT keeps it for a replay).
-    if (!current) throw inconsistent(ctx.topic, orderId, 'no such order in the order service');
+    // event for an order it does not have can never become applicable (a forgery, or a database reset
+    // while Kafka kept its history). It is skipped with a warning, never applied. Not dead-lettered: a
+    // replay would meet the same missing order and dead-letter it again, and a stream of them would
+    // split every chunk down to single messages.
+    if (!current) {
+      ctx.log.warn('event for an order this database does not have; ignored');
+      continue;
+    }
     const verdict = decide(current, fact);
     if (verdict.verdict === 'refuse') throw inconsistent(ctx.topic, orderId, verdict.reason);
     if (verdict.verdict === 'defer') {
