@@ -71,7 +71,7 @@ export type SagaFact =
 export type Verdict =
   /** Supported by the records: the order becomes `record` (`changed` when the row must be updated). */
   | { verdict: 'apply'; record: OrderRecord; changed: boolean }
-  /** Not supported yet, but may be once an event it depends on (another topic) is recorded. */
+  /** Not supported yet, but may be once an event it depends on, from another topic, is recorded. */
   | { verdict: 'defer'; waitingFor: string }
   /** Contradicts the records: never applied (dead-lettered with `reason`). */
   | { verdict: 'refuse'; reason: string };

@@ -81,7 +81,7 @@ function inconsistent(topic: string, orderId: string, reason: string): Permanent
  * An event its order's records contradict throws a PermanentEventError (INCONSISTENT_EVENT): the chunk
  * rolls back and the runtime splits it down to that event, which is dead-lettered with the reason while
  * the others commit — so a refused event is in neither the status nor the timeline. An event that came
- * before what it depends on (another topic) is deferred; each time its order's records change, its
+ * before what it depends on, from another topic, is deferred; each time its order's records change, its
  * deferred events are decided again, in arrival order: applied (timeline, status), still deferred, or
  * refused — the latter can no longer be dead-lettered (its offset was committed when it was deferred), so
  * it stays in order_deferred_events with the reason, and is logged as an error.
