@@ -129,14 +129,21 @@ test('a charged order inventory dead-letters: EXPIRED with the reason, refunded 
       (await inventory.service.db.reservation.findUnique({ where: { orderId } }))?.status === 'EXPIRED',
   );
 
-  // The refund and the notice join the order's timeline; it stays EXPIRED and is complete.
+  // A refund and a notice join the order's timeline; it stays EXPIRED and is complete. (A live stack
+  // sharing the topics, as in `npm test`, handles this order too: its payment service may charge it and
+  // refund that charge. The tracker records the first payment and only the refund of that payment, so
+  // the refund in the timeline is whichever of the two charges came first; each service refunds its own
+  // charge once, which the probe above checked for the harnessed one.)
   await eventually('the order completed', async () => {
     const row = await orderRow(orderId);
-    const ids = row.events.map((e) => e.eventId);
+    const types = row.events.map((e) => e.type);
     return (
-      row.notifiedAt !== null && ids.includes(refund!.event.eventId) && ids.includes(sent!.event.eventId)
+      row.notifiedAt !== null &&
+      types.includes(Topics.PaymentRefunded) &&
+      types.includes(Topics.NotificationSent)
     );
   });
+  expect((await orderRow(orderId)).status).toBe('EXPIRED');
 
   // A late payment_successful (the dead-lettered one replayed, now valid) reserves nothing.
   const stockBefore = await inventory.service.db.stock.findUniqueOrThrow({ where: { sku: 'SKU-1' } });
@@ -164,9 +171,16 @@ test('a charged order inventory dead-letters: EXPIRED with the reason, refunded 
     'inventory consumed the late payment',
     async () => (await inventory.service.db.inboxEvent.count({ where: { eventId: late.eventId } })) === 1,
   );
-  await eventually(
-    'order consumed the late payment',
-    async () => (await order.service.db.inboxEvent.count({ where: { eventId: late.eventId } })) === 1,
+  // The order records it when it names the charge the order recorded; when a live stack's payment
+  // service charged first, it is another payment and is refused to the DLT (never applied).
+  const recordedCharge = (await orderRow(orderId)).paymentId;
+  await eventually('order handled the late payment', async () =>
+    recordedCharge === charge.id
+      ? (await order.service.db.inboxEvent.count({ where: { eventId: late.eventId } })) === 1
+      : await probe.waitFor(DeadLetterTopics.PaymentSuccessful, orderId, 2).then(
+          () => true,
+          () => false,
+        ),
   );
   await wait(1_500);
   expect((await inventory.service.db.reservation.findUnique({ where: { orderId } }))?.status).toBe('EXPIRED');
@@ -186,7 +200,9 @@ test('a charged order inventory dead-letters: EXPIRED with the reason, refunded 
   const before = final.events.filter((e) => e.status !== 'EXPIRED').map((e) => e.type);
   expect(before[0]).toBe(Topics.OrderCreated);
   expect(new Set(before.slice(1))).toEqual(new Set([Topics.PaymentSuccessful]));
-  expect(final.events.find((e) => e.eventId === late.eventId)?.status).toBe('EXPIRED');
+  if (recordedCharge === charge.id)
+    expect(final.events.find((e) => e.eventId === late.eventId)?.status).toBe('EXPIRED');
+  else expect(final.events.find((e) => e.eventId === late.eventId)).toBeUndefined();
   expect(
     await order.service.db.outboxEvent.count({ where: { key: orderId, topic: Topics.OrderExpired } }),
   ).toBe(1);
