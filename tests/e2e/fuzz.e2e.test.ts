@@ -9,6 +9,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { tokenFor } from '../support/auth';
 import { INVENTORY_API, orderDb, PLENTIFUL_SKU } from './support/saga';
 import pg from 'pg';
+import { prng } from '../../bench/saga/mix';
 
 jest.setTimeout(600_000);
 
@@ -20,17 +21,7 @@ const customerOf = (n: number) => `fuzz-${RUN}-${n}`;
 const FUZZ_SKU = `FUZZ-${RUN.toUpperCase()}`;
 const PORTS = [8001, 8002, 8003, 8004] as const;
 
-/** A seeded PRNG (mulberry32), so a failure can be replayed from the seed printed with it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded (the bench's mulberry32), so a failure can be replayed from the seed printed with it.
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
 const rnd = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;

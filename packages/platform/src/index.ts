@@ -12,7 +12,7 @@ export {
   url,
 } from './config';
 export type { ConfigErrorCode, Setting } from './config';
-export { createLogger } from './logger';
+export { createLogger, serviceLogger } from './logger';
 export type { Logger } from './logger';
 export { PERSONAL_DATA_LOG_PATHS, REDACTED, maskPersonalText } from './personal-data';
 export {

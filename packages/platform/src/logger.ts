@@ -24,3 +24,16 @@ export function createLogger(opts: {
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }
+
+/** A service's logger from its settings (SERVICE_NAME, LOG_LEVEL, LOG_PERSONAL_DATA). */
+export function serviceLogger(
+  config: { serviceName: string; logLevel: string; logPersonalData?: boolean },
+  destination?: pino.DestinationStream,
+): Logger {
+  return createLogger({
+    service: config.serviceName,
+    level: config.logLevel,
+    personalData: config.logPersonalData === true,
+    ...(destination === undefined ? {} : { destination }),
+  });
+}

@@ -14,7 +14,7 @@ import { createHttpApp, listen, type HttpAppOptions } from './http';
 import { createKafka, ensureTopics, ManagedProducer } from './kafka';
 import { runService, stopAll, type RunningService } from './lifecycle';
 import pino from 'pino';
-import { createLogger, type Logger } from './logger';
+import { serviceLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { OutboxRelay, type OutboxCodec } from './outbox-relay';
 import { Pruner, type PruneRule } from './pruning';
@@ -410,12 +410,7 @@ export function serviceMain<
     // Written asynchronously: lines logged while a write is in flight go out in one write, so a busy
     // service does not pay a write(2) per line (about 0.13 ms of CPU each here, measured by
     // bench/reports/profile.md); flushed on exit.
-    const logger = createLogger({
-      service: config.serviceName,
-      level: config.logLevel,
-      personalData: config.logPersonalData === true,
-      destination: pino.destination({ dest: 1, sync: false }),
-    });
+    const logger = serviceLogger(config, pino.destination({ dest: 1, sync: false }));
     exitOnUnhandledErrors(logger);
     await runService({
       logger,

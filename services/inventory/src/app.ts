@@ -1,7 +1,7 @@
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { inventoryUpdated, orderExpired, paymentSuccessful } from '@orderflow/contracts';
 import {
-  createLogger,
+  serviceLogger,
   createRedis,
   createServiceRuntime,
   prismaTransactions,
@@ -32,13 +32,7 @@ export type InventoryService = AssembledService<Db>;
 
 /** Assembles the inventory service: payment_successful → reserve all lines or none; order_expired → release; GET /inventory/{sku}; restock. */
 export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {}): InventoryService {
-  const logger =
-    opts.logger ??
-    createLogger({
-      service: config.serviceName,
-      level: config.logLevel,
-      personalData: config.logPersonalData,
-    });
+  const logger = opts.logger ?? serviceLogger(config);
   const db = createDb(config.databaseUrl, config.databasePoolSize);
   const redis = createRedis(config.redisUrl);
   // Without a listener ioredis reports connection errors as unhandled; the cache already degrades to the database.

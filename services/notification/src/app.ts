@@ -11,7 +11,7 @@ import {
   type PaymentRefunded,
 } from '@orderflow/contracts';
 import {
-  createLogger,
+  serviceLogger,
   createServiceRuntime,
   onBatch,
   type AssembledService,
@@ -43,13 +43,7 @@ export function createApp(
   config: NotificationConfig,
   opts: NotificationAppOptions = {},
 ): NotificationService {
-  const logger =
-    opts.logger ??
-    createLogger({
-      service: config.serviceName,
-      level: config.logLevel,
-      personalData: config.logPersonalData,
-    });
+  const logger = opts.logger ?? serviceLogger(config);
   const db = createDb(config.databaseUrl, config.databasePoolSize);
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   const channel =

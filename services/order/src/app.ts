@@ -4,7 +4,7 @@
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreated, orderExpired, topicsConsumedBy } from '@orderflow/contracts';
 import {
-  createLogger,
+  serviceLogger,
   createRedis,
   createServiceRuntime,
   databasePool,
@@ -28,13 +28,7 @@ export type OrderService = AssembledService<OrderDb>;
 
 /** Assembles the order service: POST/GET /orders, GET /orders/{id} (Redis-cached), the saga tracker and its deadline sweeper. */
 export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): OrderService {
-  const logger =
-    opts.logger ??
-    createLogger({
-      service: config.serviceName,
-      level: config.logLevel,
-      personalData: config.logPersonalData,
-    });
+  const logger = opts.logger ?? serviceLogger(config);
   const validator = OpenApiValidator.fromFile(config.openApiPath);
   const prisma = createDb(config.databaseUrl, config.databasePoolSize);
   // POST /orders writes on its own pool: a backlog of saga events never holds a customer's request.

@@ -8,7 +8,7 @@ import {
   paymentSuccessful,
 } from '@orderflow/contracts';
 import {
-  createLogger,
+  serviceLogger,
   createServiceRuntime,
   on,
   onBatch,
@@ -34,13 +34,7 @@ export type PaymentService = AssembledService<Db>;
 
 /** Assembles the payment service: order_created → charge; inventory_updated OUT_OF_STOCK or order_expired → refund; GET /payments/{orderId}. */
 export function createApp(config: PaymentConfig, opts: PaymentAppOptions = {}): PaymentService {
-  const logger =
-    opts.logger ??
-    createLogger({
-      service: config.serviceName,
-      level: config.logLevel,
-      personalData: config.logPersonalData,
-    });
+  const logger = opts.logger ?? serviceLogger(config);
   const db = createDb(config.databaseUrl, config.databasePoolSize);
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
