@@ -71,6 +71,7 @@ async function createSome(
       configEntries: [
         { name: 'min.insync.replicas', value: String(replication.minInsync) },
         { name: 'unclean.leader.election.enable', value: 'false' },
+        ...Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       ],
     })),
   });

@@ -2,10 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { StackError } from './errors';
 
-/** A topic to create and its partition count. */
+/** A topic to create, its partition count and the topic configs it is created with (none for a DLT). */
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
+  /** e.g. `cleanup.policy: compact` for a table-like topic; absent when the table gives none. */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** The suffix of a dead-letter topic (shared convention: T's DLT is `T.DLT`). */
@@ -39,10 +41,33 @@ export function topicsFromTable(value: unknown, file: string): TopicSpec[] {
       return fail(`${where}.partitions`, `must be a positive integer, got ${JSON.stringify(partitions)}`);
     if (seen.has(topic)) return fail(`${where}.topic`, `"${topic}" appears twice`);
     seen.add(topic);
-    specs.push({ topic, partitions });
+    const config = e['config'];
+    if (config === undefined) specs.push({ topic, partitions });
+    else specs.push({ topic, partitions, config: topicConfig(config, `${where}.config`, fail) });
     return undefined;
   });
+  // A DLT keeps every dead letter (never compacted): each is a message to inspect and replay.
   return [...specs, ...specs.map((s) => ({ topic: `${s.topic}${DLT_SUFFIX}`, partitions: s.partitions }))];
+}
+
+// Kafka topic configs: string values under dotted lower-case names (the broker refuses unknown ones).
+function topicConfig(
+  value: unknown,
+  where: string,
+  fail: (where: string, what: string) => never,
+): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail(where, 'must be an object of Kafka topic configs');
+  const config: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!/^[a-z][a-z0-9]*(\.[a-z0-9]+)*$/.test(name) || typeof v !== 'string')
+      return fail(
+        `${where}.${name}`,
+        `must be a Kafka topic config with a string value, got ${JSON.stringify(v)}`,
+      );
+    config[name] = v;
+  }
+  return config;
 }
 
 /** Reads the topic table file and returns the topics to create. */

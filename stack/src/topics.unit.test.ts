@@ -30,6 +30,17 @@ test('partitions come from the entry, else the defaults; a DLT has its topic’s
   ]);
 });
 
+test('configs come from the entry (e.g. a compacted topic); its DLT gets none', () => {
+  const specs = topicsFromTable(
+    { topics: [{ topic: 'prices', partitions: 3, config: { 'cleanup.policy': 'compact' } }] },
+    't.json',
+  );
+  expect(specs).toEqual([
+    { topic: 'prices', partitions: 3, config: { 'cleanup.policy': 'compact' } },
+    { topic: 'prices.DLT', partitions: 3 },
+  ]);
+});
+
 test.each([
   [{ topics: 'x' }, 't.json: "topics" must be an array'],
   [{ topics: [{ topic: 'bad name!' }] }, 't.json: topics[0].topic must be a Kafka topic name'],
@@ -38,6 +49,10 @@ test.each([
     't.json: topics[0].partitions must be a positive integer, got 0',
   ],
   [{ topics: [{ topic: 'a' }, { topic: 'a' }] }, 't.json: topics[1].topic "a" appears twice'],
+  [
+    { topics: [{ topic: 'a', config: { 'cleanup.policy': 1 } }] },
+    't.json: topics[0].config.cleanup.policy must be a Kafka topic config with a string value, got 1',
+  ],
 ])('a bad table is rejected naming the place: %j', (table, message) => {
   expect(() => topicsFromTable(table, 't.json')).toThrow(message);
 });

@@ -133,6 +133,8 @@ describe('generated text', () => {
       "export const kitchenSink: TopicDescriptor<KitchenSink, KitchenSinkInput, 'kitchen_sink', ServiceName> = {",
     );
     expect(sink).toContain('  key: (value) => value.orderId,');
+    expect(sink).toContain('key: (value) => value.orderId, registry, ...options });');
+    expect(file(files, 'gen/topics.ts')).toContain("partitions: 3, key: ['orderId'], config: {} },");
     const topics = file(files, 'gen/topics.ts');
     expect(topics).toContain(
       "export const Topics = {\n  KitchenSink: 'kitchen_sink',\n  SinkTwin: 'sink_twin',\n} as const;",
@@ -141,6 +143,40 @@ describe('generated text', () => {
       "export const Subjects = {\n  KitchenSink: 'kitchen_sink-value',\n  SinkTwin: 'sink_twin-value',\n} as const;",
     );
     expect(topics).toContain("export type ServiceName = 'order' | 'payment' | 'inventory' | 'notification';");
+  });
+
+  it('keys a topic by the fields its row declares, joined by ":", and lists its configs in the table', async () => {
+    const root = makeRoot([
+      {
+        topic: 'price_set',
+        avsc: JSON.stringify({
+          type: 'record',
+          name: 'PriceSet',
+          namespace: 'dev.orderflow.test',
+          doc: 'x',
+          fields: [
+            { name: 'eventId', type: { type: 'string', logicalType: 'uuid' }, doc: 'x' },
+            { name: 'sku', type: 'string', doc: 'x' },
+            { name: 'currency', type: 'string', doc: 'x' },
+          ],
+        }),
+      },
+    ]);
+    const tablePath = path.join(root, 'schemas', 'topics.json');
+    const table = JSON.parse(fs.readFileSync(tablePath, 'utf8')) as { topics: Record<string, unknown>[] };
+    table.topics[0] = {
+      ...table.topics[0],
+      key: ['sku', 'currency'],
+      config: { 'cleanup.policy': 'compact' },
+    };
+    fs.writeFileSync(tablePath, JSON.stringify(table));
+    const generated = await generate(root, { version: VERSION });
+    const module = file(generated, 'gen/price-set.ts');
+    expect(module).toContain('  key: (value) => `${value.sku}:${value.currency}`,');
+    expect(module).toContain('key: (value) => `${value.sku}:${value.currency}`, registry, ...options });');
+    expect(file(generated, 'gen/topics.ts')).toContain(
+      "partitions: 3, key: ['sku', 'currency'], config: { 'cleanup.policy': 'compact' } },",
+    );
   });
 
   it('emits OpenAPI types and an openapi-fetch client', () => {
@@ -250,6 +286,29 @@ describe('invalid input', () => {
       'schemas/topics.json: at topics[2].schema: schemas/avro/a.avsc is already the schema of topics[0]; one schema file per topic',
       'schemas/topics.json: at topics[2].subject: duplicate subject "a-value" (also topics[0])',
       'schemas/topics.json: at topics[2].consumers[1]: "shipping" is not a known service (order, payment, inventory, notification)',
+    ]);
+  });
+
+  it('refuses a declared key field the record does not have as a string, and malformed keys and configs', async () => {
+    const root = makeRoot([{ topic: 'a', avsc: minimalSchema('A', [{ name: 'n', type: 'int', doc: 'x' }]) }]);
+    const tablePath = path.join(root, 'schemas', 'topics.json');
+    const table = JSON.parse(fs.readFileSync(tablePath, 'utf8')) as { topics: Record<string, unknown>[] };
+    table.topics[0] = {
+      ...table.topics[0],
+      key: ['orderId', 'orderId', 'x-y'],
+      config: { 'Bad Name': 'x', 'a.b': 1 },
+    };
+    fs.writeFileSync(tablePath, JSON.stringify(table));
+    expect(await problemsOf(root)).toEqual([
+      'schemas/topics.json: at topics[0].key[1]: "orderId" is listed twice',
+      'schemas/topics.json: at topics[0].key[2]: must be an Avro field name, got "x-y"',
+      'schemas/topics.json: at topics[0].config.Bad Name: is not a Kafka topic config name (e.g. cleanup.policy)',
+      'schemas/topics.json: at topics[0].config.a.b: must be a string, got 1',
+    ]);
+    table.topics[0] = { ...table.topics[0], key: ['orderId', 'n'], config: {} };
+    fs.writeFileSync(tablePath, JSON.stringify(table));
+    expect(await problemsOf(root)).toEqual([
+      'schemas/avro/a.avsc: record dev.orderflow.test.A needs a string field "n": schemas/topics.json makes it part of a\'s message key',
     ]);
   });
 

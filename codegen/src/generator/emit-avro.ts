@@ -5,6 +5,7 @@ import { bucketOf, describeNode } from './avro-model';
 import type { AvroFile, AvroNode, EnumDef, NamedDef, RecordDef } from './avro-model';
 import { CodegenError } from './errors';
 import type { CodegenProblem } from './errors';
+import { DEFAULT_KEY } from './topic-table';
 import type { TopicRow, TopicTable } from './topic-table';
 import { header, jsdoc, jsonLiteral, kebab, lowerFirst, str } from './ts-text';
 
@@ -584,21 +585,7 @@ function emitTopicPart(topic: TopicInput, ctx: Ctx): string {
   const { row, avro } = topic;
   const name = ctx.names.get(avro.root.fullName)!.tsName;
   const camel = lowerFirst(name);
-  const key = avro.root.fields.find((f) => f.name === 'orderId');
-  if (
-    !key ||
-    !(key.type.kind === 'primitive'
-      ? key.type.type === 'string'
-      : key.type.kind === 'logical' && key.type.underlying === 'string')
-  ) {
-    throw new CodegenError('INVALID_AVRO', [
-      {
-        file: avro.file,
-        path: '',
-        reason: `record ${avro.root.fullName} needs a string field "orderId": it is the message key (per-order ordering)`,
-      },
-    ]);
-  }
+  const key = keyExpression(topic);
   const input = `${name}Input`;
   const schema = JSON.parse(canonicalSchema(avro.json as object)) as unknown;
   return (
@@ -606,7 +593,7 @@ function emitTopicPart(topic: TopicInput, ctx: Ctx): string {
     `export const ${camel}Schema: object = ${jsonLiteral(schema, '')};\n\n` +
     `/** A codec for ${row.topic} bound to \`registry\`; create one per process and reuse it. */\n` +
     `export function ${camel}Codec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<${name}, ${input}> {\n` +
-    `  return new TopicCodec<${name}, ${input}>({ topic: ${str(row.topic)}, subject: ${str(row.subject)}, schema: ${camel}Schema, registry, ...options });\n}\n\n` +
+    `  return new TopicCodec<${name}, ${input}>({ topic: ${str(row.topic)}, subject: ${str(row.subject)}, schema: ${camel}Schema, key: (value) => ${key}, registry, ...options });\n}\n\n` +
     `${jsdoc(`The ${row.topic} topic: produced by ${row.producer}, consumed by ${row.consumers.join(', ')}.`)}` +
     `export const ${camel}: TopicDescriptor<${name}, ${input}, ${str(row.topic)}, ServiceName> = {\n` +
     `  topic: ${str(row.topic)},\n` +
@@ -619,11 +606,40 @@ function emitTopicPart(topic: TopicInput, ctx: Ctx): string {
     `  producer: ${str(row.producer)},\n` +
     `  consumers: [${row.consumers.map(str).join(', ')}],\n` +
     `  partitions: ${row.partitions},\n` +
-    `  key: (value) => value.orderId,\n` +
+    `  key: (value) => ${key},\n` +
     `  validate: (value) => validate${name}(value),\n` +
     `  codec: (registry, options) => ${camel}Codec(registry, options),\n` +
     `};\n`
   );
+}
+
+/**
+ * The TypeScript expression of a topic's message key over `value`: its one key field, or its key fields
+ * joined by ":". Throws CodegenError INVALID_AVRO when a key field is not a string field of the record.
+ */
+function keyExpression({ row, avro }: TopicInput): string {
+  const byDefault = row.key.length === DEFAULT_KEY.length && row.key.every((k, i) => k === DEFAULT_KEY[i]);
+  for (const name of row.key) {
+    const field = avro.root.fields.find((f) => f.name === name);
+    const isString =
+      field !== undefined &&
+      (field.type.kind === 'primitive'
+        ? field.type.type === 'string'
+        : field.type.kind === 'logical' && field.type.underlying === 'string');
+    if (!isString) {
+      throw new CodegenError('INVALID_AVRO', [
+        {
+          file: avro.file,
+          path: '',
+          reason: byDefault
+            ? `record ${avro.root.fullName} needs a string field "orderId": it is the message key (per-order ordering)`
+            : `record ${avro.root.fullName} needs a string field "${name}": schemas/topics.json makes it part of ${row.topic}'s message key`,
+        },
+      ]);
+    }
+  }
+  if (row.key.length === 1) return `value.${row.key[0]}`;
+  return `\`${row.key.map((k) => `\${value.${k}}`).join(':')}\``;
 }
 
 function emitTopicsModule(version: string, table: TopicTable, topics: TopicInput[]): string {
@@ -661,7 +677,7 @@ function emitTopicsModule(version: string, table: TopicTable, topics: TopicInput
     `/** The encodable (input) event type of each topic. */\nexport interface TopicInputMap {\n${rows.map((r) => `  ${r.t.row.topic}: ${r.name}Input;`).join('\n')}\n}\n\n`,
   );
   out.push(
-    `/** One row of the topic table. */\nexport interface TopicTableRow {\n  readonly topic: TopicName;\n  readonly schema: string;\n  readonly subject: string;\n  readonly compatibility: string;\n  readonly producer: ServiceName;\n  readonly consumers: readonly ServiceName[];\n  readonly partitions: number;\n}\n\n`,
+    `/** One row of the topic table. */\nexport interface TopicTableRow {\n  readonly topic: TopicName;\n  readonly schema: string;\n  readonly subject: string;\n  readonly compatibility: string;\n  readonly producer: ServiceName;\n  readonly consumers: readonly ServiceName[];\n  readonly partitions: number;\n  /** The fields whose values, joined by ":", make the message key. */\n  readonly key: readonly string[];\n  /** Kafka topic configs the topic is created with. */\n  readonly config: Readonly<Record<string, string>>;\n}\n\n`,
   );
   out.push(
     `/** schemas/topics.json as typed data, defaults applied. */\nexport const topicTable: readonly TopicTableRow[] = [\n`,
@@ -669,7 +685,11 @@ function emitTopicsModule(version: string, table: TopicTable, topics: TopicInput
   for (const r of rows) {
     const row = r.t.row;
     out.push(
-      `  { topic: ${str(row.topic)}, schema: ${str(row.schema)}, subject: ${str(row.subject)}, compatibility: ${str(row.compatibility)}, producer: ${str(row.producer)}, consumers: [${row.consumers.map(str).join(', ')}], partitions: ${row.partitions} },\n`,
+      `  { topic: ${str(row.topic)}, schema: ${str(row.schema)}, subject: ${str(row.subject)}, compatibility: ${str(row.compatibility)}, producer: ${str(row.producer)}, consumers: [${row.consumers.map(str).join(', ')}], partitions: ${row.partitions}, key: [${row.key.map(str).join(', ')}], config: {${Object.entries(
+        row.config,
+      )
+        .map(([k, v]) => ` ${str(k)}: ${str(v)}`)
+        .join(',')}${Object.keys(row.config).length > 0 ? ' ' : ''}} },\n`,
     );
   }
   out.push(

@@ -192,6 +192,8 @@ describe('@orderflow/contracts (committed generated package)', () => {
       paymentToken: null,
     });
     expect(orderCreated.key(decoded)).toBe(order().orderId);
+    // The outbox and publishEvent take the key from the codec: the same one.
+    expect(codec.key(decoded)).toBe(order().orderId);
   });
 
   it('exposes topic names, enum symbols and descriptors without string literals at call sites', () => {

@@ -19,6 +19,13 @@ export interface TopicRow {
   producer: string;
   consumers: string[];
   partitions: number;
+  /**
+   * The fields whose values, joined by ":", make the Kafka message key (default `["orderId"]`: per-order
+   * ordering). Every field must be a string of the topic's record.
+   */
+  key: string[];
+  /** Kafka topic configs the topic is created with (e.g. `cleanup.policy: compact`); its DLT gets none. */
+  config: Record<string, string>;
 }
 
 /** The validated topic table. */
@@ -26,6 +33,9 @@ export interface TopicTable {
   services: string[];
   topics: TopicRow[];
 }
+
+/** The message key of a row that declares none: the orderId (every saga event carries one). */
+export const DEFAULT_KEY: readonly string[] = ['orderId'];
 
 /** The table's path relative to the repository root. */
 export const TOPIC_TABLE_FILE = 'schemas/topics.json';
@@ -115,9 +125,17 @@ export function validateTopicTable(json: unknown, schemaExists: (schema: string)
       }
       for (const key of Object.keys(row)) {
         if (
-          !['topic', 'schema', 'subject', 'compatibility', 'producer', 'consumers', 'partitions'].includes(
-            key,
-          )
+          ![
+            'topic',
+            'schema',
+            'subject',
+            'compatibility',
+            'producer',
+            'consumers',
+            'partitions',
+            'key',
+            'config',
+          ].includes(key)
         )
           problem(`${at}.${key}`, 'unknown key');
       }
@@ -170,6 +188,8 @@ export function validateTopicTable(json: unknown, schemaExists: (schema: string)
           else consumerList.push(c);
         });
       }
+      const key = keyOf(row.key, `${at}.key`, problem);
+      const config = configOf(row.config, `${at}.config`, problem);
       if (problems.length === before) {
         topics.push({
           topic: topic as string,
@@ -179,12 +199,52 @@ export function validateTopicTable(json: unknown, schemaExists: (schema: string)
           producer: producer as string,
           consumers: consumerList,
           partitions: partitions as number,
+          key,
+          config,
         });
       }
     });
   }
   if (problems.length > 0) throw new CodegenError('TOPIC_TABLE', problems);
   return { services, topics };
+}
+
+// A message key's fields: distinct record field names (their values are joined by ":").
+function keyOf(value: unknown, at: string, problem: (where: string, reason: string) => void): string[] {
+  if (value === undefined) return [...DEFAULT_KEY];
+  if (!Array.isArray(value) || value.length === 0) {
+    problem(at, 'must be a non-empty array of field names');
+    return [];
+  }
+  const fields: string[] = [];
+  value.forEach((f: unknown, i) => {
+    if (typeof f !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(f))
+      problem(`${at}[${i}]`, `must be an Avro field name, got ${JSON.stringify(f)}`);
+    else if (fields.includes(f)) problem(`${at}[${i}]`, `"${f}" is listed twice`);
+    else fields.push(f);
+  });
+  return fields;
+}
+
+// Kafka topic configs: dotted lower-case names (e.g. cleanup.policy) with string values.
+function configOf(
+  value: unknown,
+  at: string,
+  problem: (where: string, reason: string) => void,
+): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    problem(at, 'must be an object of Kafka topic configs (name → string value)');
+    return {};
+  }
+  const config: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (!/^[a-z][a-z0-9]*(\.[a-z0-9]+)*$/.test(name))
+      problem(`${at}.${name}`, 'is not a Kafka topic config name (e.g. cleanup.policy)');
+    else if (typeof v !== 'string') problem(`${at}.${name}`, `must be a string, got ${JSON.stringify(v)}`);
+    else config[name] = v;
+  }
+  return config;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -7,13 +7,18 @@ import { FRAME_HEADER_SIZE, MAGIC_BYTE, parseFrame } from './framing';
 import type { SchemaRegistryClient } from './registry-client';
 
 /** Options of {@link TopicCodec}. */
-export interface TopicCodecOptions {
+export interface TopicCodecOptions<T = unknown, TInput = T> {
   topic: string;
   /** Registry subject, `<topic>-value` under TopicNameStrategy. */
   subject: string;
   /** The reader/writer schema (generated from the .avsc) as a JSON object or text. */
   schema: object | string;
   registry: SchemaRegistryClient;
+  /**
+   * The Kafka message key of an event (the topic table's `key`: the orderId unless the table says
+   * otherwise). A codec without one cannot tell a publisher the key: {@link TopicCodec.key} throws.
+   */
+  key?(this: void, value: T | TInput): string;
   /**
    * Register the schema on first encode when it is missing (development only). Default false: a
    * missing registration is an error telling you to run `npm run schema -- register`.
@@ -60,6 +65,8 @@ export class TopicCodec<T, TInput = T> {
   /** The canonical text registered and looked up for this schema. */
   readonly schemaText: string;
   private readonly registry: SchemaRegistryClient;
+  // The options object, not the function alone: a method type keeps TopicCodec<X> assignable to TopicCodec<unknown>.
+  private readonly keying: Pick<TopicCodecOptions<T, TInput>, 'key'>;
   private readonly autoRegister: boolean;
   private readonly maxMessageBytes: number;
   /** The body check of this codec's own schema (writer = reader). */
@@ -69,8 +76,9 @@ export class TopicCodec<T, TInput = T> {
   private readonly writers = new Map<number, WriterEntry>();
   private readonly writersLoading = new Map<number, Promise<WriterEntry>>();
 
-  constructor(options: TopicCodecOptions) {
+  constructor(options: TopicCodecOptions<T, TInput>) {
     this.topic = options.topic;
+    this.keying = { ...(options.key === undefined ? {} : { key: options.key }) };
     this.subject = options.subject;
     this.schema = parseAvroSchema(options.schema);
     this.schemaText = canonicalSchema(options.schema);
@@ -83,6 +91,13 @@ export class TopicCodec<T, TInput = T> {
       );
     }
     this.ownCheck = checkFor(this.schema);
+  }
+
+  /** The Kafka message key of `value` (see {@link TopicCodecOptions.key}). */
+  key(value: T | TInput): string {
+    if (this.keying.key === undefined)
+      throw new Error(`the ${this.topic} codec was built without a key function; pass \`key\` to TopicCodec`);
+    return this.keying.key(value);
   }
 
   /**

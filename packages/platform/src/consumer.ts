@@ -26,7 +26,7 @@ export interface EventContext {
   correlationId: string | undefined;
   traceparent: string | undefined;
   eventId: string;
-  /** Logger bound to topic, orderId, eventId and correlationId. */
+  /** Logger bound to topic, orderId (saga events), eventId and correlationId. */
   log: Logger;
   /** Headers for events this one causes: same correlation id and trace, causation-id = this eventId. */
   outgoingHeaders(): EventHeaders;
@@ -115,8 +115,8 @@ export function onBatch<T extends EventEnvelope, Tx extends SqlExecutor>(
           `invalid ${descriptor.topic} event: ${formatIssues(issues)}`,
         );
       }
-      if (typeof event.eventId !== 'string' || typeof event.orderId !== 'string') {
-        throw new PermanentEventError('INVALID_EVENT', `${descriptor.topic} event has no eventId/orderId`);
+      if (typeof event.eventId !== 'string') {
+        throw new PermanentEventError('INVALID_EVENT', `${descriptor.topic} event has no eventId`);
       }
       return event;
     },

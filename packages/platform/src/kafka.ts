@@ -135,7 +135,7 @@ export class ManagedProducer implements EventProducer {
   }
 }
 
-/** Encodes and sends one event keyed by its orderId (acks=all). Prefer the outbox for state changes. */
+/** Encodes and sends one event keyed by its codec's key (acks=all). Prefer the outbox for state changes. */
 export async function publishEvent<T extends EventEnvelope>(
   producer: Producer,
   codec: EventCodec<T>,
@@ -145,7 +145,7 @@ export async function publishEvent<T extends EventEnvelope>(
   await producer.send({
     topic: codec.topic,
     acks: -1,
-    messages: [{ key: event.orderId, value: await codec.encode(event), headers: { ...headers } }],
+    messages: [{ key: codec.key(event), value: await codec.encode(event), headers: { ...headers } }],
   });
 }
 

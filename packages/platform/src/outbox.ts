@@ -5,7 +5,7 @@ import type { EventHeaders } from './tracing';
 
 /** An event to publish: the codec of its topic (it encodes the event for the outbox) and the event. */
 export interface Outgoing<T extends EventEnvelope = EventEnvelope> {
-  readonly codec: Pick<EventCodec<T>, 'topic' | 'encode'>;
+  readonly codec: Pick<EventCodec<T>, 'topic' | 'encode' | 'key'>;
   readonly event: T;
 }
 
@@ -22,7 +22,7 @@ export interface OutgoingGroup {
 
 /**
  * Adds events to the outbox inside the caller's transaction, in one set-based INSERT whatever their
- * number: each row is keyed by its orderId and holds the event already encoded in the registry's wire
+ * number: each row is keyed by its codec's key (the orderId for saga events) and holds the event already encoded in the registry's wire
  * format (the codec resolved its schema id at start-up), so the relay sends the bytes as they are.
  *
  * Nothing is signalled to PostgreSQL (no NOTIFY: notifying commits serialise server-wide). Once the
@@ -39,7 +39,7 @@ export async function enqueueOutgoing(tx: SqlExecutor, groups: readonly Outgoing
     for (const { codec, event } of group.events) {
       eventIds.push(event.eventId);
       topics.push(codec.topic);
-      keys.push(event.orderId);
+      keys.push(codec.key(event));
       values.push(await codec.encode(event));
       headers.push(encodedHeaders);
     }

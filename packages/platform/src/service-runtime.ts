@@ -134,7 +134,8 @@ export interface AssembledService<Db> {
 
 /**
  * Wraps a subscription so events of orders `accept` rejects are acknowledged without effect: the inbox row
- * and the offset are still recorded, the handler never runs.
+ * and the offset are still recorded, the handler never runs. Events of no order (reference data such as
+ * catalog_price_set) are always handled: they change no order, and a test instance needs them too.
  */
 export function scopeToOrders<Tx>(
   subscription: Subscription<Tx>,
@@ -144,7 +145,7 @@ export function scopeToOrders<Tx>(
     topic: subscription.topic,
     decode: (bytes) => subscription.decode(bytes),
     async handle(items, tx) {
-      const accepted = items.map((i) => accept(i.event.orderId));
+      const accepted = items.map((i) => i.event.orderId === undefined || accept(i.event.orderId));
       const handled = items.filter((_, n) => accepted[n]);
       const results = handled.length > 0 ? await subscription.handle(handled, tx) : [];
       let next = 0;

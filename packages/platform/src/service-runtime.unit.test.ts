@@ -57,6 +57,7 @@ describe('scopeToOrders', () => {
     schema: { toString: () => '{}', fromString: (json: string): unknown => JSON.parse(json) },
     encode: (value) => Promise.resolve(Buffer.from(JSON.stringify(value))),
     decode: (bytes) => Promise.resolve(JSON.parse(bytes.toString()) as Event),
+    key: (value) => value.orderId ?? value.eventId,
   };
   // A descriptor-shaped topic without a registry behind it: the handler publishes nothing, so no SQL runs.
   const topic: ConsumedTopic<Event> = { topic: 'test_topic', validate: () => [], codec: () => codec };
@@ -74,13 +75,15 @@ describe('scopeToOrders', () => {
     traceparent: undefined,
   };
 
-  async function deliver(orderId: string) {
+  async function deliver(orderId: string | undefined) {
     const applied: string[] = [];
     const subscription = scopeToOrders(
-      on<Event, SqlExecutor>(topic, registry, (event) => Promise.resolve(void applied.push(event.orderId))),
+      on<Event, SqlExecutor>(topic, registry, (event) =>
+        Promise.resolve(void applied.push(event.orderId ?? event.eventId)),
+      ),
       (id) => id.startsWith('test-'),
     );
-    const bytes = Buffer.from(JSON.stringify({ eventId: `e-${orderId}`, orderId, amount: 1 }));
+    const bytes = Buffer.from(JSON.stringify({ eventId: `e-${orderId ?? 'none'}`, orderId, amount: 1 }));
     // What ConsumerRunner does: decode, record the inbox row, hand the chunk to the subscription.
     const event = await subscription.decode(bytes);
     const results = await subscription.handle([{ event, ctx: { ...ctx } as EventContext }], noSql);
@@ -100,6 +103,14 @@ describe('scopeToOrders', () => {
       topic: 'test_topic',
       results: 1,
       applied: [],
+    });
+  });
+
+  it('runs the handler for an event of no order (reference data, e.g. a catalog price)', async () => {
+    expect(await deliver(undefined)).toEqual({
+      topic: 'test_topic',
+      results: 1,
+      applied: ['e-none'],
     });
   });
 });

@@ -43,6 +43,7 @@ export function testCodec(topic: string): TopicCodec<TestEvent> {
     topic,
     subject: `${topic}-value`,
     schema: TEST_SCHEMA,
+    key: (event) => event.orderId,
     registry: new SchemaRegistryClient({ url: REGISTRY_URL }),
     autoRegister: true,
   });

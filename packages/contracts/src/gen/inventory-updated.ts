@@ -281,7 +281,7 @@ export const inventoryUpdatedSchema: object = {
 
 /** A codec for inventory_updated bound to `registry`; create one per process and reuse it. */
 export function inventoryUpdatedCodec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<InventoryUpdated, InventoryUpdatedInput> {
-  return new TopicCodec<InventoryUpdated, InventoryUpdatedInput>({ topic: 'inventory_updated', subject: 'inventory_updated-value', schema: inventoryUpdatedSchema, registry, ...options });
+  return new TopicCodec<InventoryUpdated, InventoryUpdatedInput>({ topic: 'inventory_updated', subject: 'inventory_updated-value', schema: inventoryUpdatedSchema, key: (value) => value.orderId, registry, ...options });
 }
 
 /** The inventory_updated topic: produced by inventory, consumed by notification, order, payment. */

@@ -204,7 +204,7 @@ export const notificationSentSchema: object = {
 
 /** A codec for notification_sent bound to `registry`; create one per process and reuse it. */
 export function notificationSentCodec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<NotificationSent, NotificationSentInput> {
-  return new TopicCodec<NotificationSent, NotificationSentInput>({ topic: 'notification_sent', subject: 'notification_sent-value', schema: notificationSentSchema, registry, ...options });
+  return new TopicCodec<NotificationSent, NotificationSentInput>({ topic: 'notification_sent', subject: 'notification_sent-value', schema: notificationSentSchema, key: (value) => value.orderId, registry, ...options });
 }
 
 /** The notification_sent topic: produced by notification, consumed by order. */

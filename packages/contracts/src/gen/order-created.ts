@@ -200,7 +200,7 @@ export const orderCreatedSchema: object = {
 
 /** A codec for order_created bound to `registry`; create one per process and reuse it. */
 export function orderCreatedCodec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<OrderCreated, OrderCreatedInput> {
-  return new TopicCodec<OrderCreated, OrderCreatedInput>({ topic: 'order_created', subject: 'order_created-value', schema: orderCreatedSchema, registry, ...options });
+  return new TopicCodec<OrderCreated, OrderCreatedInput>({ topic: 'order_created', subject: 'order_created-value', schema: orderCreatedSchema, key: (value) => value.orderId, registry, ...options });
 }
 
 /** The order_created topic: produced by order, consumed by payment. */

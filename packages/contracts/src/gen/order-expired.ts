@@ -219,7 +219,7 @@ export const orderExpiredSchema: object = {
 
 /** A codec for order_expired bound to `registry`; create one per process and reuse it. */
 export function orderExpiredCodec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<OrderExpired, OrderExpiredInput> {
-  return new TopicCodec<OrderExpired, OrderExpiredInput>({ topic: 'order_expired', subject: 'order_expired-value', schema: orderExpiredSchema, registry, ...options });
+  return new TopicCodec<OrderExpired, OrderExpiredInput>({ topic: 'order_expired', subject: 'order_expired-value', schema: orderExpiredSchema, key: (value) => value.orderId, registry, ...options });
 }
 
 /** The order_expired topic: produced by order, consumed by payment, inventory, notification. */

@@ -210,7 +210,7 @@ export const paymentFailedSchema: object = {
 
 /** A codec for payment_failed bound to `registry`; create one per process and reuse it. */
 export function paymentFailedCodec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<PaymentFailed, PaymentFailedInput> {
-  return new TopicCodec<PaymentFailed, PaymentFailedInput>({ topic: 'payment_failed', subject: 'payment_failed-value', schema: paymentFailedSchema, registry, ...options });
+  return new TopicCodec<PaymentFailed, PaymentFailedInput>({ topic: 'payment_failed', subject: 'payment_failed-value', schema: paymentFailedSchema, key: (value) => value.orderId, registry, ...options });
 }
 
 /** The payment_failed topic: produced by payment, consumed by notification, order. */

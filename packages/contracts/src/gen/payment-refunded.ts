@@ -199,7 +199,7 @@ export const paymentRefundedSchema: object = {
 
 /** A codec for payment_refunded bound to `registry`; create one per process and reuse it. */
 export function paymentRefundedCodec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<PaymentRefunded, PaymentRefundedInput> {
-  return new TopicCodec<PaymentRefunded, PaymentRefundedInput>({ topic: 'payment_refunded', subject: 'payment_refunded-value', schema: paymentRefundedSchema, registry, ...options });
+  return new TopicCodec<PaymentRefunded, PaymentRefundedInput>({ topic: 'payment_refunded', subject: 'payment_refunded-value', schema: paymentRefundedSchema, key: (value) => value.orderId, registry, ...options });
 }
 
 /** The payment_refunded topic: produced by payment, consumed by notification, order. */

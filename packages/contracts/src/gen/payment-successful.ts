@@ -191,7 +191,7 @@ export const paymentSuccessfulSchema: object = {
 
 /** A codec for payment_successful bound to `registry`; create one per process and reuse it. */
 export function paymentSuccessfulCodec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<PaymentSuccessful, PaymentSuccessfulInput> {
-  return new TopicCodec<PaymentSuccessful, PaymentSuccessfulInput>({ topic: 'payment_successful', subject: 'payment_successful-value', schema: paymentSuccessfulSchema, registry, ...options });
+  return new TopicCodec<PaymentSuccessful, PaymentSuccessfulInput>({ topic: 'payment_successful', subject: 'payment_successful-value', schema: paymentSuccessfulSchema, key: (value) => value.orderId, registry, ...options });
 }
 
 /** The payment_successful topic: produced by payment, consumed by inventory, order. */

@@ -85,17 +85,21 @@ export interface TopicTableRow {
   readonly producer: ServiceName;
   readonly consumers: readonly ServiceName[];
   readonly partitions: number;
+  /** The fields whose values, joined by ":", make the message key. */
+  readonly key: readonly string[];
+  /** Kafka topic configs the topic is created with. */
+  readonly config: Readonly<Record<string, string>>;
 }
 
 /** schemas/topics.json as typed data, defaults applied. */
 export const topicTable: readonly TopicTableRow[] = [
-  { topic: 'order_created', schema: 'avro/order_created.avsc', subject: 'order_created-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment'], partitions: 3 },
-  { topic: 'payment_successful', schema: 'avro/payment_successful.avsc', subject: 'payment_successful-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['inventory', 'order'], partitions: 3 },
-  { topic: 'payment_failed', schema: 'avro/payment_failed.avsc', subject: 'payment_failed-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['notification', 'order'], partitions: 3 },
-  { topic: 'inventory_updated', schema: 'avro/inventory_updated.avsc', subject: 'inventory_updated-value', compatibility: 'FULL_TRANSITIVE', producer: 'inventory', consumers: ['notification', 'order', 'payment'], partitions: 3 },
-  { topic: 'notification_sent', schema: 'avro/notification_sent.avsc', subject: 'notification_sent-value', compatibility: 'FULL_TRANSITIVE', producer: 'notification', consumers: ['order'], partitions: 3 },
-  { topic: 'payment_refunded', schema: 'avro/payment_refunded.avsc', subject: 'payment_refunded-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['notification', 'order'], partitions: 3 },
-  { topic: 'order_expired', schema: 'avro/order_expired.avsc', subject: 'order_expired-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment', 'inventory', 'notification'], partitions: 3 },
+  { topic: 'order_created', schema: 'avro/order_created.avsc', subject: 'order_created-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment'], partitions: 3, key: ['orderId'], config: {} },
+  { topic: 'payment_successful', schema: 'avro/payment_successful.avsc', subject: 'payment_successful-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['inventory', 'order'], partitions: 3, key: ['orderId'], config: {} },
+  { topic: 'payment_failed', schema: 'avro/payment_failed.avsc', subject: 'payment_failed-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['notification', 'order'], partitions: 3, key: ['orderId'], config: {} },
+  { topic: 'inventory_updated', schema: 'avro/inventory_updated.avsc', subject: 'inventory_updated-value', compatibility: 'FULL_TRANSITIVE', producer: 'inventory', consumers: ['notification', 'order', 'payment'], partitions: 3, key: ['orderId'], config: {} },
+  { topic: 'notification_sent', schema: 'avro/notification_sent.avsc', subject: 'notification_sent-value', compatibility: 'FULL_TRANSITIVE', producer: 'notification', consumers: ['order'], partitions: 3, key: ['orderId'], config: {} },
+  { topic: 'payment_refunded', schema: 'avro/payment_refunded.avsc', subject: 'payment_refunded-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['notification', 'order'], partitions: 3, key: ['orderId'], config: {} },
+  { topic: 'order_expired', schema: 'avro/order_expired.avsc', subject: 'order_expired-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment', 'inventory', 'notification'], partitions: 3, key: ['orderId'], config: {} },
 ];
 
 /** Every topic's descriptor, by topic name: what transports publish to and subscribe with. */
