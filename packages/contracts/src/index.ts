@@ -8,6 +8,7 @@ export * from './gen/inventory-updated';
 export * from './gen/notification-sent';
 export * from './gen/payment-refunded';
 export * from './gen/order-expired';
+export * from './gen/catalog-price-set';
 export * from './gen/topics';
 export * from './gen/order-api';
 export * from './gen/order-api-client';

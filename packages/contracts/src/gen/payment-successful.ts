@@ -179,7 +179,7 @@ export const paymentSuccessfulSchema: object = {
             {
               "name": "unitPriceMinor",
               "type": "long",
-              "doc": "Price of one unit in minor units of the order's currency."
+              "doc": "Price of one unit in minor units of the order's currency: the catalog's price for the SKU when the order was placed (catalog_price_set), never one the client chose."
             }
           ]
         }

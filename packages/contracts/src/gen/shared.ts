@@ -52,7 +52,7 @@ export interface OrderLine {
   sku: string;
   /** Units ordered; at least 1. */
   quantity: number;
-  /** Price of one unit in minor units of the order's currency. */
+  /** Price of one unit in minor units of the order's currency: the catalog's price for the SKU when the order was placed (catalog_price_set), never one the client chose. */
   unitPriceMinor: number;
 }
 /** OrderLine as `encode` accepts it (no field has a default, so the same type). */

@@ -13,6 +13,8 @@ import { paymentRefunded } from './payment-refunded';
 import type { PaymentRefunded, PaymentRefundedInput } from './payment-refunded';
 import { orderExpired } from './order-expired';
 import type { OrderExpired, OrderExpiredInput } from './order-expired';
+import { catalogPriceSet } from './catalog-price-set';
+import type { CatalogPriceSet, CatalogPriceSetInput } from './catalog-price-set';
 
 /** The services that produce and consume topics. */
 export type ServiceName = 'order' | 'payment' | 'inventory' | 'notification';
@@ -28,6 +30,7 @@ export const Topics = {
   NotificationSent: 'notification_sent',
   PaymentRefunded: 'payment_refunded',
   OrderExpired: 'order_expired',
+  CatalogPriceSet: 'catalog_price_set',
 } as const;
 /** A topic of the table. */
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -41,6 +44,7 @@ export const Subjects = {
   NotificationSent: 'notification_sent-value',
   PaymentRefunded: 'payment_refunded-value',
   OrderExpired: 'order_expired-value',
+  CatalogPriceSet: 'catalog_price_set-value',
 } as const;
 
 /** Dead-letter topics by event name (`<topic>.DLT`). */
@@ -52,6 +56,7 @@ export const DeadLetterTopics = {
   NotificationSent: 'notification_sent.DLT',
   PaymentRefunded: 'payment_refunded.DLT',
   OrderExpired: 'order_expired.DLT',
+  CatalogPriceSet: 'catalog_price_set.DLT',
 } as const;
 
 /** The decoded event type of each topic. */
@@ -63,6 +68,7 @@ export interface TopicEventMap {
   notification_sent: NotificationSent;
   payment_refunded: PaymentRefunded;
   order_expired: OrderExpired;
+  catalog_price_set: CatalogPriceSet;
 }
 
 /** The encodable (input) event type of each topic. */
@@ -74,6 +80,7 @@ export interface TopicInputMap {
   notification_sent: NotificationSentInput;
   payment_refunded: PaymentRefundedInput;
   order_expired: OrderExpiredInput;
+  catalog_price_set: CatalogPriceSetInput;
 }
 
 /** One row of the topic table. */
@@ -100,6 +107,7 @@ export const topicTable: readonly TopicTableRow[] = [
   { topic: 'notification_sent', schema: 'avro/notification_sent.avsc', subject: 'notification_sent-value', compatibility: 'FULL_TRANSITIVE', producer: 'notification', consumers: ['order'], partitions: 3, key: ['orderId'], config: {} },
   { topic: 'payment_refunded', schema: 'avro/payment_refunded.avsc', subject: 'payment_refunded-value', compatibility: 'FULL_TRANSITIVE', producer: 'payment', consumers: ['notification', 'order'], partitions: 3, key: ['orderId'], config: {} },
   { topic: 'order_expired', schema: 'avro/order_expired.avsc', subject: 'order_expired-value', compatibility: 'FULL_TRANSITIVE', producer: 'order', consumers: ['payment', 'inventory', 'notification'], partitions: 3, key: ['orderId'], config: {} },
+  { topic: 'catalog_price_set', schema: 'avro/catalog_price_set.avsc', subject: 'catalog_price_set-value', compatibility: 'FULL_TRANSITIVE', producer: 'inventory', consumers: ['order'], partitions: 3, key: ['sku', 'currency'], config: { 'cleanup.policy': 'compact' } },
 ];
 
 /** Every topic's descriptor, by topic name: what transports publish to and subscribe with. */
@@ -111,6 +119,7 @@ export const topicDescriptors = {
   notification_sent: notificationSent,
   payment_refunded: paymentRefunded,
   order_expired: orderExpired,
+  catalog_price_set: catalogPriceSet,
 } as const;
 
 /** The topics a service consumes, per the table. */
