@@ -4,7 +4,7 @@
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { ApiError, type FieldIssue } from './errors';
-import { SKU_PATTERN, UUID_PATTERN } from './ids';
+import { CURRENCY_PATTERN, SKU_PATTERN, UUID_PATTERN } from './ids';
 
 /**
  * Headers on every answer: helmet's defaults that mean something for a JSON API. No
@@ -184,6 +184,7 @@ export const ID_PARAMS: Readonly<Record<string, IdFormat>> = {
     pattern: SKU_PATTERN,
     message: 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
   },
+  currency: { pattern: CURRENCY_PATTERN, message: 'must be an ISO-4217 code of 3 capital letters' },
 };
 
 /** Registers ID_PARAMS with `app.param`. */

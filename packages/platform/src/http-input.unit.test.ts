@@ -46,6 +46,10 @@ beforeAll(async () => {
         reached.push(req.params.sku);
         res.json({ sku: req.params.sku });
       });
+      a.put('/stock/:sku/prices/:currency', (req, res) => {
+        reached.push(req.params.currency);
+        res.json({ currency: req.params.currency });
+      });
       a.get('/missing', () => {
         throw new ApiError('NOT_FOUND', 'nothing here');
       });
@@ -267,11 +271,24 @@ describe('id path parameters', () => {
     },
   );
 
+  it.each([['eur'], ['EURO'], ['E1R'], ['%00']])(
+    'answers currency %s with 400 naming the parameter',
+    async (currency) => {
+      const answer = await send('PUT', `/stock/SKU-1/prices/${currency}`, '{}');
+      expectProblem(answer, 400, 'VALIDATION_FAILED');
+      expect(answer.problem.errors).toEqual([
+        { path: 'path.currency', message: 'must be an ISO-4217 code of 3 capital letters' },
+      ]);
+      expect(reached).toEqual([]);
+    },
+  );
+
   it('lets valid ids through', async () => {
     const id = randomUUID().toUpperCase();
     expect((await send('GET', `/orders/${id}`)).status).toBe(200);
     expect((await send('PUT', `/stock/SKU_1.a-${'s'.repeat(56)}`, '{}')).status).toBe(200);
-    expect(reached).toEqual([id, `SKU_1.a-${'s'.repeat(56)}`]);
+    expect((await send('PUT', '/stock/SKU-1/prices/GBP', '{}')).status).toBe(200);
+    expect(reached).toEqual([id, `SKU_1.a-${'s'.repeat(56)}`, 'GBP']);
   });
 });
 

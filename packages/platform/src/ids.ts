@@ -28,3 +28,6 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 
 /** A SKU as the order API defines it (OrderLine.sku in order-api.yaml): 1-64 characters. */
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** An ISO-4217 alphabetic currency code as the order API defines it (CreateOrderRequest.currency): EUR. */
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;

@@ -1,5 +1,5 @@
 import { SchemaRegistryClient } from '@orderflow/codec';
-import { inventoryUpdated, orderExpired, paymentSuccessful } from '@orderflow/contracts';
+import { catalogPriceSet, inventoryUpdated, orderExpired, paymentSuccessful } from '@orderflow/contracts';
 import {
   serviceLogger,
   createRedis,
@@ -19,6 +19,7 @@ import { releaseStock } from './releasing-stock/handler';
 import { reserveStock } from './reserving-stock/handler';
 import { restockingRoute } from './restocking/route';
 import { seedStock } from './seed';
+import { settingPricesRoute } from './setting-prices/route';
 import { StockCache } from './stock-cache';
 
 /** Overrides for tests and embedding. */
@@ -30,7 +31,10 @@ export type StartedInventoryService = StartedService;
 /** The inventory service, assembled but not started. */
 export type InventoryService = AssembledService<Db>;
 
-/** Assembles the inventory service: payment_successful → reserve all lines or none; order_expired → release; GET /inventory/{sku}; restock. */
+/**
+ * Assembles the inventory service: payment_successful → reserve all lines or none; order_expired →
+ * release; GET /inventory/{sku}; restock; the catalog's prices (set → catalog_price_set).
+ */
 export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {}): InventoryService {
   const logger = opts.logger ?? serviceLogger(config);
   const db = createDb(config.databaseUrl, config.databasePoolSize);
@@ -40,10 +44,12 @@ export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {
   const cache = new StockCache(db, redis, { ttlSeconds: config.stockCacheTtlSeconds, logger });
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
+  const autoRegister = config.environment !== 'production';
   const publishes = {
-    inventoryUpdated: inventoryUpdated.codec(registry, { autoRegister: config.environment !== 'production' }),
+    inventoryUpdated: inventoryUpdated.codec(registry, { autoRegister }),
+    catalogPriceSet: catalogPriceSet.codec(registry, { autoRegister }),
   };
-  // The restock route's transactions; stock levels a transaction touched are dropped from the cache once it committed.
+  // The routes' transactions; stock levels a transaction touched are dropped from the cache once it committed.
   const transaction = prismaTransactions(db);
   const runtime = createServiceRuntime({
     name: 'inventory',
@@ -59,14 +65,15 @@ export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {
     routes: (app) => {
       gettingStockRoute(app, { cache });
       restockingRoute(app, { cache, transaction, allowSetStock: config.allowSetStock });
+      settingPricesRoute(app, { db, transaction, catalogPriceSet: publishes.catalogPriceSet });
     },
     publishes: Object.values(publishes),
     groupId: opts.groupId,
     acceptOrder: opts.acceptOrder,
     beforeStart: async () => {
       if (!config.seedStock) return;
-      const inserted = await seedStock(db);
-      if (inserted > 0) logger.info({ inserted }, 'seeded stock');
+      const inserted = await seedStock(transaction, publishes.catalogPriceSet);
+      if (inserted.skus + inserted.prices > 0) logger.info(inserted, 'seeded stock and prices');
     },
     logFields: { allowSetStock: config.allowSetStock },
   });

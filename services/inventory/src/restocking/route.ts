@@ -1,34 +1,10 @@
-import type { Express, Request } from 'express';
-import {
-  ApiError,
-  requestContext,
-  validationFailed,
-  type FieldIssue,
-  type TransactionRunner,
-} from '@orderflow/platform';
+import type { Express } from 'express';
+import { ApiError, requestContext, type TransactionRunner } from '@orderflow/platform';
 import type { Tx } from '../db';
+import { integerBody } from '../json-body';
 import type { StockCache, StockView } from '../stock-cache';
 
 const MAX_UNITS = 1_000_000_000;
-
-// Reads one integer field of a JSON object body; collects every problem with its JSON pointer.
-function integerBody(req: Request, field: string, min: number, max: number): number {
-  const body: unknown = req.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError('VALIDATION_FAILED', `request body must be a JSON object with "${field}"`, {
-      errors: [{ path: '', message: `must be an object with "${field}"` }],
-    });
-  }
-  const issues: FieldIssue[] = [];
-  for (const key of Object.keys(body))
-    if (key !== field) issues.push({ path: `/${key}`, message: 'is not a known field' });
-  const value = (body as Record<string, unknown>)[field];
-  if (value === undefined) issues.push({ path: `/${field}`, message: 'is required' });
-  else if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    issues.push({ path: `/${field}`, message: `must be an integer from ${min} to ${max}` });
-  if (issues.length > 0) throw validationFailed(issues);
-  return value as number;
-}
 
 function view(row: { sku: string; available: number; reserved: number; updated_at: Date }): StockView {
   return {
