@@ -21,12 +21,16 @@ import { OpenApiValidator } from './http/openapi-validator';
 import { listingOrdersRoute } from './listing-orders/route';
 import { OrderCache } from './order-cache';
 import { placingOrderRoute } from './placing-order/route';
+import { catalogSubscription } from './recording-prices/handler';
 import { sagaSubscriptions } from './tracking-saga/handler';
 
 /** The order service, assembled but not started. */
 export type OrderService = AssembledService<OrderDb>;
 
-/** Assembles the order service: POST/GET /orders, GET /orders/{id} (Redis-cached), the saga tracker and its deadline sweeper. */
+/**
+ * Assembles the order service: POST/GET /orders (lines priced from the catalog read model), GET
+ * /orders/{id} (Redis-cached), the saga tracker and its deadline sweeper, the catalog read model.
+ */
 export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): OrderService {
   const logger = opts.logger ?? serviceLogger(config);
   const validator = OpenApiValidator.fromFile(config.openApiPath);
@@ -45,7 +49,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     orderCreated: orderCreated.codec(registry, { autoRegister }),
     orderExpired: orderExpired.codec(registry, { autoRegister }),
   };
-  const subscriptions = sagaSubscriptions(registry, cache);
+  const subscriptions = [...sagaSubscriptions(registry, cache), catalogSubscription(registry)];
   const consumed = new Set<string>(topicsConsumedBy('order'));
   for (const s of subscriptions) {
     if (!consumed.has(s.topic))
