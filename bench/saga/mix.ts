@@ -46,18 +46,22 @@ export interface PlannedOrder {
   expect: Expectation;
 }
 
-/** The SKUs of one run: plentiful ones, and a few scarce ones whose stock runs out. */
+/** The SKUs of one run: plentiful ones, and a few scarce ones whose stock runs out, with their prices. */
 export interface SkuSet {
   plentiful: string[];
   scarce: string[];
+  /** Each SKU's EUR unit price (minor units), which the bench sets in the catalog before the runs. */
+  prices: ReadonlyMap<string, number>;
 }
 
-/** SKU names for a run prefix: `plentiful` stocked high, `scarce` stocked low. */
+/** SKU names for a run prefix: `plentiful` stocked high, `scarce` stocked low; prices from 1.00 to 99.99. */
 export function skuSet(prefix: string, plentiful: number, scarce: number): SkuSet {
-  return {
+  const names = {
     plentiful: Array.from({ length: plentiful }, (_, i) => `${prefix}-P${i}`),
     scarce: Array.from({ length: scarce }, (_, i) => `${prefix}-S${i}`),
   };
+  const all = [...names.plentiful, ...names.scarce];
+  return { ...names, prices: new Map(all.map((sku, i) => [sku, 100 + ((i * 7_919) % 9_900)])) };
 }
 
 /** A small deterministic PRNG (mulberry32): uniform in [0, 1). */
@@ -88,11 +92,8 @@ export function planOrder(
   // Bounded: at most lineCount + 20 draws, then whatever distinct SKUs were found.
   for (let tries = 0; chosen.size < lineCount && tries < lineCount + 20; tries++)
     chosen.add(skus.plentiful[Math.floor(random() * skus.plentiful.length)]!);
-  const lines = [...chosen].map((sku) => ({
-    sku,
-    quantity: 1 + Math.floor(random() * 3),
-    unitPriceMinor: 100 + Math.floor(random() * 9_900),
-  }));
+  // No price: the order service charges the catalog's (skus.prices, set before the run).
+  const lines = [...chosen].map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 3) }));
   const body: ApiCreateOrderRequest = {
     customer: { id: `bench-${runTag}-${index}`, email: 'bench@example.com', name: 'Bench' },
     lines,

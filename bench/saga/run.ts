@@ -52,6 +52,7 @@ import {
   type Verdict,
 } from './stats';
 import { adminHeaders } from '../../tests/support/auth';
+import { priceSku } from '../../tests/support/catalog';
 
 /** Options of the saga benchmark. */
 export interface SagaBenchOptions {
@@ -535,8 +536,11 @@ export async function runSagaBench(opts: SagaBenchOptions): Promise<SagaBenchRep
     });
     const prefix = `BENCH-${randomUUID().slice(0, 8).toUpperCase()}`;
     const skus = skuSet(prefix, PLENTIFUL_SKUS, SCARCE_SKUS);
-    opts.log(`stocking ${skus.plentiful.length + skus.scarce.length} SKUs (${prefix}-*) …`);
+    opts.log(`stocking and pricing ${skus.plentiful.length + skus.scarce.length} SKUs (${prefix}-*) …`);
     for (const sku of skus.plentiful) await setStock(sku, 100_000_000);
+    for (const sku of skus.scarce) await setStock(sku, SCARCE_STOCK);
+    // As an admin would; each waits until the order service charges the price (its read model caught up).
+    for (const [sku, price] of skus.prices) await priceSku(sku, price, 'EUR', { orderApi: ORDER_API });
     const ctx: Context = {
       opts,
       kafka,

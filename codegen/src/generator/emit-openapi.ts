@@ -85,6 +85,8 @@ export type ApiOrderPage = components['schemas']['OrderPage'];
 export type ApiTimelineEntry = components['schemas']['TimelineEntry'];
 /** An RFC 9457 problem+json error body. */
 export type ApiProblem = components['schemas']['Problem'];
+/** POST /orders' 409: the lines whose sent price is not the catalog's, with both prices. */
+export type ApiPriceChangedProblem = components['schemas']['PriceChangedProblem'];
 `;
   return [
     { path: 'packages/contracts/src/gen/order-api.ts', contents: `${h}\n${types}` },

@@ -8,7 +8,9 @@ export type ApiErrorCode =
   | 'UNREADABLE_BODY'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'PRICE_CHANGED'
   | 'IDEMPOTENCY_KEY_REUSED'
+  | 'SKU_NOT_PRICED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_READY'
@@ -24,9 +26,11 @@ export const PROBLEM_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  PRICE_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
+  SKU_NOT_PRICED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_READY: 503,
@@ -42,9 +46,11 @@ const TITLES: Readonly<Record<ApiErrorCode, string>> = {
   RATE_LIMITED: 'Too many requests',
   NOT_FOUND: 'Not found',
   CONFLICT: 'Conflict',
+  PRICE_CHANGED: "A line's price is not the catalog's current price",
   PAYLOAD_TOO_LARGE: 'The request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was used with a different request',
+  SKU_NOT_PRICED: "A SKU has no price in the order's currency",
   INTERNAL: 'Internal server error',
   NOT_READY: 'Not ready',
   UNAVAILABLE: 'Service unavailable',

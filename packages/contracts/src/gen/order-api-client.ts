@@ -41,3 +41,5 @@ export type ApiOrderPage = components['schemas']['OrderPage'];
 export type ApiTimelineEntry = components['schemas']['TimelineEntry'];
 /** An RFC 9457 problem+json error body. */
 export type ApiProblem = components['schemas']['Problem'];
+/** POST /orders' 409: the lines whose sent price is not the catalog's, with both prices. */
+export type ApiPriceChangedProblem = components['schemas']['PriceChangedProblem'];

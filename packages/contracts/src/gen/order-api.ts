@@ -13,9 +13,16 @@ export interface paths {
         put?: never;
         /**
          * Place an order
-         * @description Persists the order and publishes `order_created` in one transaction. With an
-         *     `Idempotency-Key`, repeating the same request returns the same order (200); the same key
-         *     with a different body is rejected (422).
+         * @description Prices every line from the catalog the platform owns (the inventory's prices, which the order
+         *     service reads from `catalog_price_set`), never from the request, then persists the order and
+         *     publishes `order_created` with those prices and the amount computed from them, in one
+         *     transaction. A line's `unitPriceMinor` is optional: the price the client expects. If it differs
+         *     from the catalog's, the order is refused with 409 (`urn:orderflow:problem:price-changed`,
+         *     naming `/lines/<i>/unitPriceMinor`, the sent and the current price); a SKU without a price in
+         *     the order's currency is refused with 422 (`urn:orderflow:problem:sku-not-priced`, naming
+         *     `/lines/<i>/sku`). Nothing is persisted or published then. With an `Idempotency-Key`,
+         *     repeating the same request returns the same order (200) at the price it was placed at; the
+         *     same key with a different body is rejected (422).
          */
         post: operations["createOrder"];
         delete?: never;
@@ -57,20 +64,37 @@ export interface components {
             /** @description Display name used in notifications. */
             name?: string;
         };
-        /** @description One line of an order. */
+        /** @description One line of an order to place; the server prices it from the catalog. */
+        OrderLineRequest: {
+            /** @description Stock-keeping unit; it must have a price in the order's currency (else 422). */
+            sku: string;
+            /** @description Units ordered. */
+            quantity: number;
+            /**
+             * @description The price the client expects for one unit, in minor units of the currency (cents).
+             *     Optional: the order is always charged the catalog's price. If sent and different from the
+             *     catalog's, the order is refused with 409 (price-changed) and nothing is created.
+             */
+            unitPriceMinor?: number;
+        };
+        /** @description One line of an order, priced from the catalog when the order was placed. */
         OrderLine: {
             /** @description Stock-keeping unit. */
             sku: string;
             /** @description Units ordered. */
             quantity: number;
-            /** @description Price of one unit in minor units of the currency (cents). */
+            /**
+             * @description Price of one unit in minor units of the currency (cents): the catalog's price when the
+             *     order was placed (never one the client chose).
+             */
             unitPriceMinor: number;
         };
         CreateOrderRequest: {
             customer: components["schemas"]["Customer"];
-            lines: components["schemas"]["OrderLine"][];
+            lines: components["schemas"]["OrderLineRequest"][];
             /**
-             * @description ISO-4217 alphabetic code.
+             * @description ISO-4217 alphabetic code. Every SKU must have a catalog price in it (the seeded SKUs have
+             *     EUR, USD and GBP prices); else 422.
              * @example EUR
              */
             currency: string;
@@ -109,7 +133,7 @@ export interface components {
             customer: components["schemas"]["Customer"];
             lines: components["schemas"]["OrderLine"][];
             currency: string;
-            /** @description Total in minor units. */
+            /** @description Total in minor units, the sum of quantity × the catalog's unit price of each line (what is charged). */
             amountMinor: number;
             /** Format: date-time */
             createdAt: string;
@@ -148,6 +172,23 @@ export interface components {
             errorCount?: number;
             /** @description True when `errors` lists only the first 20 invalid fields. */
             errorsTruncated?: boolean;
+        };
+        /** @description A 409 `PRICE_CHANGED` problem (`urn:orderflow:problem:price-changed`). */
+        PriceChangedProblem: components["schemas"]["Problem"] & {
+            /**
+             * @description Each line whose sent price differs from the catalog's, in line order (the first 20;
+             *     `errorCount` says how many when there are more).
+             */
+            priceChanges: {
+                /** @description The line's price, e.g. /lines/0/unitPriceMinor. */
+                path: string;
+                sku: string;
+                currency: string;
+                /** @description The price the request sent. */
+                sentUnitPriceMinor: number;
+                /** @description The catalog's price now, what the order would be charged. */
+                currentUnitPriceMinor: number;
+            }[];
         };
     };
     responses: {
@@ -241,9 +282,34 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
+            /**
+             * @description A line's `unitPriceMinor` differs from the catalog's current price (`PRICE_CHANGED`): the
+             *     problem names each such line in `errors` and `priceChanges` with the sent and the current
+             *     price. Nothing was persisted or published; send the current price, or none.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PriceChangedProblem"];
+                };
+            };
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
-            422: components["responses"]["Problem"];
+            /**
+             * @description The `Idempotency-Key` was used with a different request (`IDEMPOTENCY_KEY_REUSED`), or a
+             *     SKU has no price in the order's currency (`SKU_NOT_PRICED`, naming `/lines/<i>/sku` in
+             *     `errors`). Nothing was persisted or published.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };

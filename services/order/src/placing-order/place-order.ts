@@ -1,7 +1,8 @@
-// PlaceOrder: persist the idempotency key, the order, its lines, its first timeline entry and its
-// order_created event (the outbox) in ONE statement — one round trip, one commit — on the POST path's own
-// pool, honouring Idempotency-Key through the database's unique key so concurrent duplicates create one
-// order however many processes serve them.
+// PlaceOrder: price every line from the catalog read model (one query for all lines), then persist the
+// idempotency key, the order, its lines, its first timeline entry and its order_created event (the outbox)
+// in ONE statement — one commit — on one connection of the POST path's own pool, honouring
+// Idempotency-Key through the database's unique key so concurrent duplicates create one order however
+// many processes serve them.
 import type pg from 'pg';
 import type { OrderCreated } from '@orderflow/contracts';
 import {
@@ -14,7 +15,7 @@ import {
 } from '@orderflow/platform';
 import type { ApiOrder } from '@orderflow/contracts';
 import type { OrderDb } from '../db';
-import { orderTotal, requestFingerprint, type PlaceOrder } from './decide';
+import { priceOrder, pricingRefused, requestFingerprint, type PlaceOrder, type PricedLine } from './decide';
 import { describeOrderCreated } from '../tracking-saga/describe';
 import { asCreated, ORDER_VIEW_INCLUDE, toOrderView, type OrderRow } from '../order-view';
 
@@ -28,7 +29,8 @@ export interface PlaceOrderDeps {
   writeQueueLimit?: number;
   /** While the oldest POST waiting for one of `writes`' connections has waited this long, a POST is shed at once (503). */
   writeMaxWaitMs?: number;
-  orderCreated: EventCodec<OrderCreated>;
+  /** Its schema id is resolved before a connection is taken, so encoding never waits on the registry. */
+  orderCreated: EventCodec<OrderCreated> & { schemaId(): Promise<unknown> };
 }
 
 /** The outcome: the order, and whether this request created it (false: an Idempotency-Key replay). */
@@ -64,43 +66,97 @@ WITH key AS (
 )
 SELECT count(*)::int AS created FROM placed`;
 
+// The catalog's unit prices of the request's SKUs in its currency: one index lookup per SKU, one round trip.
+const LINE_PRICES = `
+SELECT "sku", "unit_price_minor"::text AS "price" FROM "catalog_prices"
+WHERE "currency" = $1::char(3) AND "sku" = ANY($2::text[])`;
+
 /** Default of `writeQueueLimit` (ORDER_WRITE_QUEUE_LIMIT). */
 const DEFAULT_WRITE_QUEUE_LIMIT = 256;
 /** Default of `writeMaxWaitMs` (ORDER_WRITE_MAX_WAIT_MS). */
 const DEFAULT_WRITE_MAX_WAIT_MS = 1_000;
 
-/** Places `request` (already validated against the OpenAPI schema) for `opts.owner` (the token's subject). */
+/**
+ * Places `request` (already validated against the OpenAPI schema) for `opts.owner` (the token's subject),
+ * every line at the catalog's price (the read model, fed by catalog_price_set): a SKU without a price in
+ * the order's currency is refused (422 SKU_NOT_PRICED), and so is a sent price that is not the catalog's
+ * (409 PRICE_CHANGED); nothing is written then. A retry of a request its Idempotency-Key already placed
+ * gets that order, at the price it was placed at, whatever the catalog says now.
+ */
 export async function placeOrder(
   deps: PlaceOrderDeps,
   request: PlaceOrder,
   opts: { owner: string; idempotencyKey?: string | undefined; headers: EventHeaders },
 ): Promise<PlacedOrder> {
-  const orderId = newId();
-  // Avro timestamp-millis: whole milliseconds, so the stored and published times are equal.
-  const now = new Date(Math.floor(Date.now()));
-  const amountMinor = orderTotal(request.lines);
-  const event: OrderCreated = {
-    eventId: newId(),
-    occurredAt: now,
-    orderId,
-    customer: { id: request.customer.id, email: request.customer.email, name: request.customer.name ?? null },
-    lines: request.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor })),
-    amountMinor,
-    currency: request.currency,
-    paymentToken: request.paymentToken ?? null,
-  };
   const key = opts.idempotencyKey;
   const fingerprint = key === undefined ? null : requestFingerprint(request);
-  const detail = describeOrderCreated(event);
-  const value = await deps.orderCreated.encode(event);
+  // A registry outage fails the request here, before it holds a connection.
+  await deps.orderCreated.schemaId();
   // Overload: answer 503 + Retry-After now rather than queue the request for seconds.
   admit(deps.writes, {
     maxWaiting: deps.writeQueueLimit ?? DEFAULT_WRITE_QUEUE_LIMIT,
     maxWaitMs: deps.writeMaxWaitMs ?? DEFAULT_WRITE_MAX_WAIT_MS,
   });
-  const { rows } = await deps.writes.query<{ created: number }>(PLACE_ORDER, [
+  // Both statements on one connection: a POST queues for the pool once, not twice.
+  const client = await deps.writes.connect();
+  let broken = false;
+  const query = async <R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> => {
+    try {
+      return (await client.query<R>(sql, values)).rows;
+    } catch (err) {
+      broken = true;
+      throw err;
+    }
+  };
+  try {
+    const prices = await query<{ sku: string; price: string }>(LINE_PRICES, [
+      request.currency,
+      request.lines.map((l) => l.sku),
+    ]);
+    const pricing = priceOrder(request, new Map(prices.map((p) => [p.sku, Number(p.price)])));
+    if (pricing.kind !== 'priced') {
+      const earlier = key === undefined ? undefined : await findReplay(deps, opts.owner, key, fingerprint!);
+      if (earlier) return earlier;
+      throw pricingRefused(pricing);
+    }
+    return await insert(deps, query, request, pricing, { ...opts, fingerprint });
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
+/** Writes the priced order in one statement (see PLACE_ORDER); a taken Idempotency-Key answers its order. */
+async function insert(
+  deps: PlaceOrderDeps,
+  query: <R extends pg.QueryResultRow>(sql: string, values: unknown[]) => Promise<R[]>,
+  request: PlaceOrder,
+  { lines, amountMinor }: { lines: PricedLine[]; amountMinor: number },
+  opts: {
+    owner: string;
+    idempotencyKey?: string | undefined;
+    headers: EventHeaders;
+    fingerprint: string | null;
+  },
+): Promise<PlacedOrder> {
+  const orderId = newId();
+  // Avro timestamp-millis: whole milliseconds, so the stored and published times are equal.
+  const now = new Date(Math.floor(Date.now()));
+  const event: OrderCreated = {
+    eventId: newId(),
+    occurredAt: now,
+    orderId,
+    customer: { id: request.customer.id, email: request.customer.email, name: request.customer.name ?? null },
+    lines,
+    amountMinor,
+    currency: request.currency,
+    paymentToken: request.paymentToken ?? null,
+  };
+  const key = opts.idempotencyKey;
+  const detail = describeOrderCreated(event);
+  const value = await deps.orderCreated.encode(event);
+  const rows = await query<{ created: number }>(PLACE_ORDER, [
     key ?? null,
-    fingerprint,
+    opts.fingerprint,
     orderId,
     request.customer.id,
     request.customer.email,
@@ -109,9 +165,9 @@ export async function placeOrder(
     request.currency,
     opts.headers['correlation-id'],
     now,
-    request.lines.map((l) => l.sku),
-    request.lines.map((l) => l.quantity),
-    request.lines.map((l) => String(l.unitPriceMinor)),
+    lines.map((l) => l.sku),
+    lines.map((l) => l.quantity),
+    lines.map((l) => String(l.unitPriceMinor)),
     event.eventId,
     deps.orderCreated.topic,
     JSON.stringify(detail),
@@ -135,7 +191,7 @@ export async function placeOrder(
       correlationId: opts.headers['correlation-id'],
       createdAt: now,
       updatedAt: now,
-      lines: request.lines.map((l, i) => ({
+      lines: lines.map((l, i) => ({
         orderId,
         lineNo: i + 1,
         sku: l.sku,
@@ -160,21 +216,26 @@ export async function placeOrder(
   }
   if (key === undefined)
     throw new Error(`order ${orderId} was not inserted and no Idempotency-Key explains it`);
-  return replay(deps, opts.owner, key, fingerprint!);
+  const earlier = await findReplay(deps, opts.owner, key, opts.fingerprint!);
+  if (!earlier) throw new Error(`idempotency key ${JSON.stringify(key)} conflicted but cannot be read`);
+  return earlier;
 }
 
-/** The order the caller's Idempotency-Key already placed, when the request is the same one. */
-async function replay(
+/**
+ * The order the caller's Idempotency-Key already placed, when the request is the same one (422
+ * IDEMPOTENCY_KEY_REUSED when it is another); undefined when the key placed nothing yet.
+ */
+async function findReplay(
   deps: PlaceOrderDeps,
   owner: string,
   key: string,
   fingerprint: string,
-): Promise<PlacedOrder> {
+): Promise<PlacedOrder | undefined> {
   // Keys are the caller's own: another customer's equal key is never read, so nothing of theirs shows.
   const existing = await deps.prisma.idempotencyKey.findUnique({
     where: { ownerId_key: { ownerId: owner, key } },
   });
-  if (!existing) throw new Error(`idempotency key ${JSON.stringify(key)} conflicted but cannot be read`);
+  if (!existing) return undefined;
   if (existing.requestHash !== fingerprint) {
     throw new ApiError(
       'IDEMPOTENCY_KEY_REUSED',
