@@ -174,7 +174,7 @@ Orderflow is running. Send orders to http://localhost:8001/orders as customer c-
 
   TOKEN=${token}
   curl -s -X POST http://localhost:8001/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-    -d '{"customer":{"id":"c-1","email":"ada@example.com"},"lines":[{"sku":"SKU-1","quantity":1,"unitPriceMinor":1999}],"currency":"EUR"}'
+    -d '{"customer":{"id":"c-1","email":"ada@example.com"},"lines":[{"sku":"SKU-1","quantity":1}],"currency":"EUR"}'   # priced by the catalog
   curl -s -H "authorization: Bearer $TOKEN" http://localhost:8001/orders/<id>   # status and timeline
   npm run demo                                     # three sample journeys, printed as they happen
 

@@ -18,6 +18,8 @@ const ROUTES: readonly [keyof typeof PORTS, string, string][] = [
   ['inventory', 'GET', '/inventory/SKU-1'],
   ['inventory', 'POST', '/inventory/SKU-1/restock'],
   ['inventory', 'PUT', '/inventory/SKU-1'],
+  ['inventory', 'GET', '/inventory/SKU-1/prices'],
+  ['inventory', 'PUT', '/inventory/SKU-1/prices/EUR'],
   ['notification', 'GET', '/notifications'],
   ...(Object.keys(PORTS) as (keyof typeof PORTS)[]).flatMap((s) => [
     [s, 'GET', '/ready'] as [keyof typeof PORTS, string, string],
@@ -34,7 +36,7 @@ const call = (
   fetch(`http://localhost:${PORTS[service]}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
-    ...(method === 'GET' ? {} : { body: JSON.stringify({ quantity: 1, available: 1 }) }),
+    ...(method === 'GET' ? {} : { body: JSON.stringify({ quantity: 1, available: 1, unitPriceMinor: 1 }) }),
   });
 
 test.each(ROUTES)(
@@ -75,6 +77,7 @@ test('admin-only routes refuse a customer (403) and answer an admin', async () =
   for (const [s, method, path] of [
     ['inventory', 'POST', '/inventory/SKU-1/restock'],
     ['inventory', 'PUT', `/inventory/E2E-AUTH-${randomUUID().slice(0, 8)}`],
+    ['inventory', 'PUT', '/inventory/SKU-1/prices/EUR'],
     ['payment', 'GET', `/payments/${id}`],
     ['notification', 'GET', '/notifications'],
     ['order', 'GET', '/metrics'],

@@ -20,6 +20,7 @@ const RUN = randomUUID().slice(0, 8);
 const customerOf = (n: number) => `fuzz-${RUN}-${n}`;
 const FUZZ_SKU = `FUZZ-${RUN.toUpperCase()}`;
 const PORTS = [8001, 8002, 8003, 8004] as const;
+const STARTED = Date.now();
 
 // Seeded (the bench's mulberry32), so a failure can be replayed from the seed printed with it.
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
@@ -69,7 +70,14 @@ const STRANGE_VALUES: unknown[] = [
 function validOrder(customer: string): Record<string, unknown> {
   return {
     customer: { id: customer, email: 'fuzz@example.com', name: 'Fuzz' },
-    lines: [{ sku: PLENTIFUL_SKU, quantity: 1 + Math.floor(rnd() * 3), unitPriceMinor: 100 }],
+    // No price (the catalog's is charged), or a client's guess: 409 unless it is the catalog's.
+    lines: [
+      {
+        sku: PLENTIFUL_SKU,
+        quantity: 1 + Math.floor(rnd() * 3),
+        ...(chance(0.3) ? { unitPriceMinor: pick([0, 1, 1999, 2199, 1699]) } : {}),
+      },
+    ],
     currency: pick(['EUR', 'USD', 'GBP']),
     paymentToken: pick([undefined, 'tok_ok', 'tok_decline']),
   };
@@ -125,6 +133,8 @@ async function fuzzRequest(i: number): Promise<FuzzRequest> {
     `/orders?status=${pick(['PENDING', 'bogus', '', '%00'])}&limit=${pick(['1', '-1', '1e9', 'x'])}&cursor=${pick(['', 'zzz', '%ff'])}`,
     `/inventory/${encodeURIComponent(pick([FUZZ_SKU, 'SKU-1', '../x', '%2e%2e', 'a'.repeat(300)]))}`,
     `/inventory/${FUZZ_SKU}/restock`,
+    `/inventory/${pick([FUZZ_SKU, 'SKU-1'])}/prices/${pick(['EUR', 'eur', 'EURO', '%00'])}`,
+    `/inventory/${pick([FUZZ_SKU, 'SKU-1'])}/prices`,
     `/payments/${encodeURIComponent(id)}`,
     '/notifications',
     '/ready',
@@ -164,7 +174,13 @@ async function fuzzRequest(i: number): Promise<FuzzRequest> {
       raw = Buffer.from(Array.from({ length: pick([1, 100, 70_000]) }, () => Math.floor(rnd() * 256)));
       what = 'random bytes';
     } else {
-      raw = Buffer.from(JSON.stringify({ available: pick(STRANGE_VALUES), quantity: pick(STRANGE_VALUES) }));
+      raw = Buffer.from(
+        JSON.stringify({
+          available: pick(STRANGE_VALUES),
+          quantity: pick(STRANGE_VALUES),
+          unitPriceMinor: pick(STRANGE_VALUES),
+        }),
+      );
       what = 'stock body';
     }
   }
@@ -323,7 +339,7 @@ test('nothing persisted beyond the 201s: the fuzz customers own exactly the orde
   expect(timeline[0]?.n).toBe(created.size);
 });
 
-test('no stock row or change for the fuzzed SKU (customers may not write inventory)', async () => {
+test('no stock row, price or change for the fuzzed SKU, and SKU-1 keeps its prices (customers may not write inventory)', async () => {
   const client = new pg.Client({
     connectionString: 'postgresql://postgres@127.0.0.1:5432/orderflow_inventory',
   });
@@ -331,6 +347,12 @@ test('no stock row or change for the fuzzed SKU (customers may not write invento
   try {
     const { rows } = await client.query(`SELECT sku FROM stock WHERE sku = $1`, [FUZZ_SKU]);
     expect(rows).toEqual([]);
+    // Customers' PUT /inventory/SKU-1/prices/… were refused (403): no price changed while the fuzz ran.
+    const changed = await client.query(
+      `SELECT currency FROM sku_prices WHERE sku = 'SKU-1' AND updated_at >= $1`,
+      [new Date(STARTED)],
+    );
+    expect(changed.rows).toEqual([]);
   } finally {
     await client.end();
   }

@@ -18,6 +18,7 @@ import {
   waitForOrder,
   type SagaMessage,
 } from './support/saga';
+import { catalogPrices, priceSku } from '../support/catalog';
 
 const TERMINAL = ['CONFIRMED', 'PAYMENT_FAILED', 'CANCELLED'];
 const since = Date.now() - 1000;
@@ -25,28 +26,35 @@ const outOfStockSku = `E2E-OOS-${randomUUID().slice(0, 8)}`;
 let happy: ApiOrder;
 let declined: ApiOrder;
 let outOfStock: ApiOrder;
+/** The catalog's EUR prices of the happy order's SKUs (the inventory's seed, unless an admin changed them). */
+const eur = new Map<string, number>();
 
 const types = (o: ApiOrder): string[] => o.timeline.map((e) => e.type);
 
 beforeAll(async () => {
   await setStock(outOfStockSku, 0);
+  await priceSku(outOfStockSku, 4200);
+  for (const sku of ['SKU-1', 'SKU-2'])
+    eur.set(sku, (await catalogPrices(sku)).find((p) => p.currency === 'EUR')!.unitPriceMinor);
   [happy, declined, outOfStock] = await Promise.all([
     placeOrder(
       orderRequest({
         lines: [
-          { sku: 'SKU-1', quantity: 2, unitPriceMinor: 1250 },
-          { sku: 'SKU-2', quantity: 1, unitPriceMinor: 500 },
+          { sku: 'SKU-1', quantity: 2 },
+          { sku: 'SKU-2', quantity: 1, unitPriceMinor: eur.get('SKU-2')! },
         ],
       }),
     ),
     placeOrder(orderRequest({ paymentToken: DECLINING_TOKEN })),
-    placeOrder(orderRequest({ lines: [{ sku: outOfStockSku, quantity: 1, unitPriceMinor: 4200 }] })),
+    placeOrder(orderRequest({ lines: [{ sku: outOfStockSku, quantity: 1 }] })),
   ]);
 });
 
-test('POST /orders answers 201 with the order PENDING and its order_created entry', () => {
+test('POST /orders answers 201 with the order PENDING, priced from the catalog, and its order_created entry', () => {
   expect(happy.status).toBe('PENDING');
-  expect(happy.amountMinor).toBe(2 * 1250 + 500);
+  expect(happy.lines.map((l) => l.unitPriceMinor)).toEqual([eur.get('SKU-1'), eur.get('SKU-2')]);
+  expect(happy.amountMinor).toBe(2 * eur.get('SKU-1')! + eur.get('SKU-2')!);
+  expect(outOfStock.amountMinor).toBe(4200);
   expect(happy.completed).toBe(false);
   expect(types(happy)).toEqual(['order_created']);
 });

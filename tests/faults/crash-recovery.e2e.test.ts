@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, type ApiCreateOrderRequest, type ApiOrder } from '@orderflow/contracts';
 import { DECLINING_TOKEN, orderRequest, readSagaMessages, setStock } from '../e2e/support/saga';
+import { priceSku } from '../support/catalog';
 import { crashService, restartService, type ServiceName } from '../e2e/support/services';
 import {
   closeDbs,
@@ -68,6 +69,7 @@ describe.each(['payment', 'inventory', 'notification'] as const)(
     beforeAll(async () => {
       await setStock(plenty, 10_000);
       await setStock(none, 0);
+      for (const sku of [plenty, none]) await priceSku(sku, 700);
       const byIndex: Kind[] = [
         ...Array<Kind>(OK).fill('ok'),
         ...Array<Kind>(DECLINED).fill('declined'),
@@ -80,7 +82,7 @@ describe.each(['payment', 'inventory', 'notification'] as const)(
         return {
           kind,
           body: orderRequest({
-            lines: [{ sku, quantity: 1, unitPriceMinor: 700 }],
+            lines: [{ sku, quantity: 1 }],
             ...(kind === 'declined' ? { paymentToken: DECLINING_TOKEN } : {}),
           }),
         };

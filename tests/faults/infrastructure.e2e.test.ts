@@ -10,7 +10,6 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { isReady, killService, startService, stopService, waitReady } from '@orderflow/stack';
-import { setStock } from '../e2e/support/saga';
 import { crashService, restartService } from '../e2e/support/services';
 import { probeKafka } from '../support/topic-probe';
 import { closeDbs, dbQuery } from './support/fault-kit';
@@ -23,6 +22,7 @@ import {
   underLoad as underLoadFor,
   watchReadiness,
   type Instance,
+  stockForLoad,
 } from './support/under-load';
 
 jest.setTimeout(600_000);
@@ -41,7 +41,7 @@ async function underLoad(
 }
 
 beforeAll(async () => {
-  await setStock(sku, 1_000_000);
+  await stockForLoad(sku);
 });
 afterAll(closeDbs);
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiOrder } from '@orderflow/contracts';
 import { Topics } from '@orderflow/contracts';
 import { getOrder, getStock, orderRequest, readSagaMessages, setStock } from '../e2e/support/saga';
+import { priceSku } from '../support/catalog';
 import {
   closeDbs,
   countBy,
@@ -28,6 +29,7 @@ let lowestSamples = 0;
 
 beforeAll(async () => {
   await setStock(sku, UNITS);
+  await priceSku(sku, 1000);
   // Watch the stock row while the race runs: "never below zero" is about every moment, not the end.
   let sampling = true;
   const sampler = (async () => {
@@ -43,9 +45,7 @@ beforeAll(async () => {
     }
   })();
   try {
-    const requests = Array.from({ length: ORDERS }, (_, i) =>
-      orderRequest({ lines: [{ sku, quantity: 1, unitPriceMinor: 1000 + i }] }),
-    );
+    const requests = Array.from({ length: ORDERS }, () => orderRequest({ lines: [{ sku, quantity: 1 }] }));
     orders = await placeAll(requests);
     finals = await waitAllFinal(
       orders.map((o) => o.id),

@@ -11,11 +11,10 @@
 // the stack-wiped case meets, and managed-producer.unit.test.ts covers it for every fatal error type.
 import { randomUUID } from 'node:crypto';
 import { portOf } from '@orderflow/stack';
-import { setStock } from '../e2e/support/saga';
 import { closeDbs, dbQuery } from './support/fault-kit';
 import { startKafkaProxy, type KafkaProxy } from './support/kafka-proxy';
 import { counter, endOffsets, keysBetween } from './support/topic-range';
-import { restartWith, sleep, underLoad } from './support/under-load';
+import { restartWith, sleep, underLoad, stockForLoad } from './support/under-load';
 
 jest.setTimeout(600_000);
 
@@ -23,7 +22,7 @@ const sku = `FAULT-ACK-${randomUUID().slice(0, 8).toUpperCase()}`;
 let proxy: KafkaProxy;
 
 beforeAll(async () => {
-  await setStock(sku, 1_000_000);
+  await stockForLoad(sku);
   proxy = await startKafkaProxy();
   // Every connection of the order service (bootstrap, the leaders it learns from metadata, its group
   // coordinator) goes through the proxy.

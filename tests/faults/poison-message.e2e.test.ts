@@ -16,6 +16,7 @@ import {
   type SagaMessage,
 } from '../e2e/support/saga';
 import { runningRecord, SERVICES } from '@orderflow/stack';
+import { priceSku } from '../support/catalog';
 import { probeKafka } from '../support/topic-probe';
 import { closeDbs, placeAll, waitAllFinal, type FinalRow } from './support/fault-kit';
 
@@ -96,6 +97,7 @@ let pidsBefore: Record<string, number | undefined> = {};
 beforeAll(async () => {
   pidsBefore = servicePids();
   await setStock(none, 0);
+  await priceSku(none, 300);
   const kafka = probeKafka();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -129,7 +131,7 @@ beforeAll(async () => {
   next = await placeAll([
     orderRequest(),
     orderRequest({ paymentToken: DECLINING_TOKEN }),
-    orderRequest({ lines: [{ sku: none, quantity: 1, unitPriceMinor: 300 }] }),
+    orderRequest({ lines: [{ sku: none, quantity: 1 }] }),
   ]);
   finals = await waitAllFinal(
     next.map((o) => o.id),

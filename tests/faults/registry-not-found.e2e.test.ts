@@ -12,7 +12,7 @@
 // finishes those orders (before their saga deadline), and the oracle holds with exactly that DLT.
 import { randomUUID } from 'node:crypto';
 import { startService, stopService, waitReady, portOf } from '@orderflow/stack';
-import { REGISTRY_URL, setStock } from '../e2e/support/saga';
+import { REGISTRY_URL } from '../e2e/support/saga';
 import { closeDbs, dbQuery } from './support/fault-kit';
 import { consumerLag } from './support/oracle';
 import { startRegistryProxy, type RegistryProxy } from './support/registry-proxy';
@@ -23,7 +23,7 @@ import {
   keysBetween,
   type PartitionOffsets,
 } from './support/topic-range';
-import { npmAsync, restartWith, sleep, underLoad } from './support/under-load';
+import { npmAsync, restartWith, sleep, underLoad, stockForLoad } from './support/under-load';
 
 jest.setTimeout(900_000);
 
@@ -44,7 +44,7 @@ async function replayAll(): Promise<{ replayed: number; refused: number; summary
 }
 
 beforeAll(async () => {
-  await setStock(sku, 1_000_000);
+  await stockForLoad(sku);
   proxy = await startRegistryProxy(REGISTRY_URL);
   // Earlier suites leave dead letters on purpose (poison, the deadline case): replay what can be replayed
   // now, so the replay below sends exactly this case's messages; the poison stays refused.

@@ -15,7 +15,6 @@
 //   was up can be among them; every order accepted afterwards completes normally.
 import { randomUUID } from 'node:crypto';
 import { portOf } from '@orderflow/stack';
-import { setStock } from '../e2e/support/saga';
 import { closeDbs, dbQuery } from './support/fault-kit';
 import { counter } from './support/topic-range';
 import {
@@ -25,6 +24,7 @@ import {
   restartWith,
   underLoad,
   watchReadiness,
+  stockForLoad,
 } from './support/under-load';
 import { operatorHeaders } from '../support/auth';
 
@@ -37,7 +37,7 @@ const sku = `FAULT-WIPE-${randomUUID().slice(0, 8).toUpperCase()}`;
 
 beforeAll(async () => {
   await restartWith('order', { ORDER_SAGA_DEADLINE_MS: String(SAGA_DEADLINE_MS) });
-  await setStock(sku, 1_000_000);
+  await stockForLoad(sku);
 });
 
 afterAll(async () => {

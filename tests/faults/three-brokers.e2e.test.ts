@@ -9,10 +9,17 @@
 // registered and the services restarted on it.
 import { randomUUID } from 'node:crypto';
 import { SERVICES } from '@orderflow/stack';
-import { setStock } from '../e2e/support/saga';
 import { probeKafka } from '../support/topic-probe';
 import { closeDbs } from './support/fault-kit';
-import { npmAsync, restartWith, sleep, stackPid, stackUp, underLoad } from './support/under-load';
+import {
+  npmAsync,
+  restartWith,
+  sleep,
+  stackPid,
+  stackUp,
+  underLoad,
+  stockForLoad,
+} from './support/under-load';
 
 jest.setTimeout(900_000);
 
@@ -32,7 +39,7 @@ async function replaceStack(brokers: 1 | 3): Promise<number> {
 let setupMs = 0;
 beforeAll(async () => {
   setupMs = await replaceStack(3);
-  await setStock(sku, 1_000_000);
+  await stockForLoad(sku);
 });
 
 afterAll(async () => {

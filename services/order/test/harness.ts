@@ -2,11 +2,13 @@
 // deadline its tests choose, and places orders whose ids the other harnesses accept (testOrderId).
 import { randomUUID } from 'node:crypto';
 import { Topics, orderCreatedCodec, type OrderCreated } from '@orderflow/contracts';
-import { enqueueOutbox, eventHeaders, wakeOutboxRelays } from '@orderflow/platform';
+import { enqueueOutbox, eventHeaders, prismaTransactions, wakeOutboxRelays } from '@orderflow/platform';
 import { startServiceHarness, type ServiceHarness } from '../../../tests/support/service-harness';
 import { testOrderId } from '../../../tests/support/topic-probe';
 import { createApp, type OrderService } from '../src/app';
 import { loadOrderConfig } from '../src/config';
+import type { OrderDb } from '../src/db';
+import { recordCatalogPrices } from '../src/recording-prices/handler';
 import { describeOrderCreated } from '../src/tracking-saga/describe';
 
 /** A running order service under test. */
@@ -23,6 +25,8 @@ export function startOrder(label: string, env: Record<string, string> = {}): Pro
         Topics.InventoryUpdated,
         Topics.NotificationSent,
         Topics.PaymentRefunded,
+        // A live stack's catalog history is not the test's: tests give their SKUs prices themselves.
+        Topics.CatalogPriceSet,
       ],
       configure: (url) =>
         loadOrderConfig({ DATABASE_URL: url, ORDERFLOW_ENV: 'test', ...env, ORDER_CACHE_TTL_SECONDS: '1' }),
@@ -32,9 +36,34 @@ export function startOrder(label: string, env: Record<string, string> = {}): Pro
   );
 }
 
+let lastVersion = 0;
+
+/**
+ * Gives the order service's catalog read model a price, as a catalog_price_set from the inventory does
+ * (through the consumer's own recording code), for tests that place orders on a scratch database without
+ * an inventory. Its version is the current time or one more than the last: newer than any price recorded
+ * before.
+ */
+export async function recordPrice(
+  db: OrderDb,
+  sku: string,
+  unitPriceMinor: number,
+  currency = 'EUR',
+): Promise<void> {
+  const now = Date.now();
+  lastVersion = Math.max(now, lastVersion + 1);
+  const version = lastVersion;
+  await prismaTransactions(db)((tx) =>
+    recordCatalogPrices(tx, [
+      { eventId: randomUUID(), occurredAt: new Date(now), sku, currency, unitPriceMinor, version },
+    ]),
+  );
+}
+
 /**
  * Places an order the way POST /orders does (order, lines, first timeline entry and order_created in
- * one transaction; the instance's relay publishes it), but under a test order id, so the harnessed
+ * one transaction; the instance's relay publishes it), at the prices the test gives (it stands in for the
+ * catalog), but under a test order id, so the harnessed
  * payment, inventory and notification instances handle it while a live stack's ignore nothing else.
  */
 export async function placeTestOrder(

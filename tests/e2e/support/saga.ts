@@ -43,14 +43,20 @@ export const PLENTIFUL_SKU = 'SKU-1';
 /** Every topic of the saga, from the topic table. */
 export const SAGA_TOPICS: readonly string[] = topicTable.map((t) => t.topic);
 
-/** A valid order request; `marker` (the customer id) makes its rows and events easy to find. */
+/** The SKUs the inventory seeds, each priced in EUR, USD and GBP (services/inventory/src/seed.ts). */
+export const SEEDED_SKUS: readonly string[] = ['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4', 'SKU-5', 'SKU-SCARCE'];
+
+/**
+ * A valid order request, without prices (the catalog's are charged); `marker` (the customer id) makes its
+ * rows and events easy to find.
+ */
 export function orderRequest(
   overrides: Partial<ApiCreateOrderRequest> = {},
   marker = `e2e-${randomUUID()}`,
 ): ApiCreateOrderRequest {
   return {
     customer: { id: marker, email: 'ada@example.com', name: 'Ada Lovelace' },
-    lines: [{ sku: PLENTIFUL_SKU, quantity: 1, unitPriceMinor: 1999 }],
+    lines: [{ sku: PLENTIFUL_SKU, quantity: 1 }],
     currency: 'EUR',
     ...overrides,
   };
@@ -96,7 +102,10 @@ export async function waitForOrder(
   );
 }
 
-/** Sets a SKU's available units outright through the inventory's test endpoint (creating the SKU). */
+/**
+ * Sets a SKU's available units outright through the inventory's test endpoint (creating the SKU). A SKU
+ * made this way has no price: give it one with priceSku (tests/support/catalog.ts) before ordering it.
+ */
 export async function setStock(sku: string, available: number): Promise<void> {
   const res = await fetch(`${INVENTORY_API}/inventory/${encodeURIComponent(sku)}`, {
     method: 'PUT',

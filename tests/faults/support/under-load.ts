@@ -14,10 +14,11 @@ import {
   waitReady,
   type ServiceName,
 } from '@orderflow/stack';
-import { DECLINING_TOKEN, orderRequest } from '../../e2e/support/saga';
+import { DECLINING_TOKEN, orderRequest, setStock } from '../../e2e/support/saga';
 import { ROOT } from '../../e2e/support/services';
 import { expectOracle, LoadGenerator, sagaOracle, type OracleReport } from './oracle';
 import { operatorHeaders } from '../../support/auth';
+import { priceSku } from '../../support/catalog';
 
 /** Orders per second: well under the saga's measured ceiling on a 2-core machine (~20/s), so a case
  * measures recovery from the fault, not a backlog the platform could never drain. */
@@ -88,6 +89,15 @@ export interface CaseResult {
   faultMs: number;
 }
 
+/**
+ * Gives a fault case's SKU plenty of stock and a price (as an admin would), and waits until the order
+ * service charges that price: the load's orders send none.
+ */
+export async function stockForLoad(sku: string): Promise<void> {
+  await setStock(sku, 1_000_000);
+  await priceSku(sku, 1500);
+}
+
 /** Places orders for `sku` at RATE/s around `fault`, asserts the oracle and prints the case's figures. */
 export async function underLoad(
   name: string,
@@ -99,7 +109,7 @@ export async function underLoad(
   const load = new LoadGenerator(
     (i) =>
       orderRequest({
-        lines: [{ sku, quantity: 1, unitPriceMinor: 1500 }],
+        lines: [{ sku, quantity: 1 }],
         ...(i % 5 === 4 ? { paymentToken: DECLINING_TOKEN } : {}),
       }),
     RATE,

@@ -160,6 +160,11 @@ export interface components {
             type: string;
             title: string;
             status: number;
+            /**
+             * @description The error's stable code, e.g. VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, PRICE_CHANGED (409),
+             *     SKU_NOT_PRICED (422); `type` is the same as a URN (urn:orderflow:problem:price-changed).
+             */
+            code?: string;
             detail?: string;
             instance?: string;
             /** @description One entry per invalid field, the first 20 when there are more (see errorCount). */

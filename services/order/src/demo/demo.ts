@@ -1,6 +1,7 @@
 // `npm run demo [-- --url http://localhost:8001]`: posts three sample orders through the generated
 // order-API client — one that succeeds, one whose card is declined, one that is out of stock — and
-// prints each order's journey as it happens by polling GET /orders/{id}.
+// prints each order's journey as it happens by polling GET /orders/{id}. The orders carry no prices: the
+// order service charges the catalog's (the inventory's seeded prices), and each answer shows them.
 import { createOrderApiClient, type ApiCreateOrderRequest, type ApiOrder } from '@orderflow/contracts';
 import path from 'node:path';
 import { devJwksDir, devTokenMinter } from '@orderflow/platform';
@@ -48,7 +49,18 @@ async function scarceQuantity(): Promise<number> {
 
 async function follow(i: number, journey: Journey, t0: number): Promise<ApiOrder> {
   const client = clientOf(journey.request.customer.id);
-  const placed = await client.POST('/orders', { body: journey.request });
+  let placed = await client.POST('/orders', { body: journey.request });
+  // Right after start-up the order service may not have read the seeded prices yet (catalog_price_set).
+  for (
+    let waited = 0;
+    placed.response.status === 422 && placed.error?.code === 'SKU_NOT_PRICED';
+    waited += 500
+  ) {
+    if (waited === 0) say(i, journey.label, 'the order service has no catalog price yet; waiting for it …');
+    if (waited >= 30_000) break;
+    await new Promise((r) => setTimeout(r, 500));
+    placed = await client.POST('/orders', { body: journey.request });
+  }
   if (!placed.data)
     throw new Error(
       `${journey.label}: POST /orders answered ${placed.response.status}: ${JSON.stringify(placed.error)}`,
@@ -57,7 +69,7 @@ async function follow(i: number, journey: Journey, t0: number): Promise<ApiOrder
   say(
     i,
     journey.label,
-    `POST /orders → ${placed.response.status} order ${order.id} ${order.status} (${order.timeline[0]?.detail ?? ''})`,
+    `POST /orders → ${placed.response.status} order ${order.id} ${order.status}, ${order.amountMinor} ${order.currency} at the catalog's prices (${order.timeline[0]?.detail ?? ''})`,
   );
   let shown = order.timeline.length;
   let status = order.status;
@@ -110,8 +122,8 @@ async function main(): Promise<number> {
       request: {
         customer: customer('ada', 'Ada Lovelace'),
         lines: [
-          { sku: 'SKU-1', quantity: 2, unitPriceMinor: 1999 },
-          { sku: 'SKU-2', quantity: 1, unitPriceMinor: 4500 },
+          { sku: 'SKU-1', quantity: 2 },
+          { sku: 'SKU-2', quantity: 1 },
         ],
         currency: 'EUR',
       },
@@ -120,7 +132,7 @@ async function main(): Promise<number> {
       label: 'declined',
       request: {
         customer: customer('grace', 'Grace Hopper'),
-        lines: [{ sku: 'SKU-3', quantity: 1, unitPriceMinor: 12_000 }],
+        lines: [{ sku: 'SKU-3', quantity: 1 }],
         currency: 'EUR',
         paymentToken: 'tok_decline',
       },
@@ -129,7 +141,7 @@ async function main(): Promise<number> {
       label: 'out of stock',
       request: {
         customer: customer('alan', 'Alan Turing'),
-        lines: [{ sku: 'SKU-SCARCE', quantity: await scarceQuantity(), unitPriceMinor: 100 }],
+        lines: [{ sku: 'SKU-SCARCE', quantity: await scarceQuantity() }],
         currency: 'EUR',
       },
     },

@@ -18,6 +18,7 @@ import { createDb, type OrderDb } from '../db';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
+import { recordPrice } from '../../test/harness';
 import { trackEvent } from '../tracking-saga/handler';
 import { expireOverdueOrders, type ExpiryDeps } from './sweeper';
 
@@ -42,6 +43,7 @@ beforeAll(async () => {
   prisma = createDb(db.url);
   writes = databasePool(db.url, { poolSize: 2 });
   deps = { prisma, cache, orderExpired, logger };
+  await recordPrice(prisma, 'SKU-1', 1999);
 });
 
 afterAll(async () => {
@@ -56,7 +58,7 @@ async function order(ageMs: number, status = 'PENDING'): Promise<string> {
     { prisma, writes, orderCreated },
     {
       customer: { id: 'c-1', email: 'ada@example.com', name: 'Ada' },
-      lines: [{ sku: 'SKU-1', quantity: 2, unitPriceMinor: 1999 }],
+      lines: [{ sku: 'SKU-1', quantity: 2 }],
       currency: 'EUR',
     },
     { owner: 'c-1', headers: eventHeaders({ correlationId: 'corr-expiry' }) },

@@ -50,7 +50,7 @@ beforeAll(async () => {
   const validator = OpenApiValidator.fromFile(
     resolve(__dirname, '../../../../schemas/openapi/order-api.yaml'),
   );
-  // The real registry: the event is encoded before the write, which then meets the starting database.
+  // The real registry: the schema id is resolved before the catalog read, which meets the starting database.
   const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
   writes = databasePool(`postgresql://postgres@127.0.0.1:${port}/orders`, { poolSize: 2 });
   const app = createHttpApp({
@@ -82,7 +82,7 @@ test.each([
     headers: { 'content-type': 'application/json', ...headers, ...(await bearer('c-1')) },
     body: JSON.stringify({
       customer: { id: 'c-1', email: 'ada@example.com' },
-      lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],
+      lines: [{ sku: 'SKU-1', quantity: 1 }],
       currency: 'EUR',
     }),
   });

@@ -72,7 +72,7 @@ const post = (n: number): Promise<Response> =>
     headers: { 'content-type': 'application/json', authorization: tokens.get(n) ?? '' },
     body: JSON.stringify({
       customer: { id: `c-${n}`, email: 'ada@example.com' },
-      lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],
+      lines: [{ sku: 'SKU-1', quantity: 1 }],
       currency: 'EUR',
     }),
   });

@@ -19,6 +19,7 @@ import type { SagaFact } from './decide';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
+import { recordPrice } from '../../test/harness';
 import { trackEvent } from './handler';
 
 const logger = createLogger({ service: 'order-test', level: 'silent' });
@@ -37,6 +38,7 @@ beforeAll(async () => {
   db = await scratchDatabase('order', 'track_test');
   prisma = createDb(db.url);
   writes = databasePool(db.url, { poolSize: 2 });
+  await recordPrice(prisma, 'SKU-1', 100);
 });
 
 afterAll(async () => {
@@ -50,7 +52,7 @@ async function newOrder(): Promise<string> {
     { prisma, writes, orderCreated },
     {
       customer: { id: 'c-1', email: 'ada@example.com' },
-      lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 100 }],
+      lines: [{ sku: 'SKU-1', quantity: 1 }],
       currency: 'EUR',
     },
     { owner: 'c-1', headers: eventHeaders() },

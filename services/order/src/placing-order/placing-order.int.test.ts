@@ -1,0 +1,157 @@
+// Placing an order against a real (scratch, migrated) order database: every line is priced from the
+// catalog read model, a client's price never changes what is charged (a different one is refused, and
+// nothing is written), and the read model only ever moves to a higher version.
+import { randomUUID } from 'node:crypto';
+import { SchemaRegistryClient } from '@orderflow/codec';
+import { catalogPriceSet, orderCreatedCodec, Topics } from '@orderflow/contracts';
+import { ApiError, databasePool, eventHeaders, prismaTransactions } from '@orderflow/platform';
+import { REGISTRY_URL } from '@orderflow/platform/testing';
+import { scratchDatabase } from '../../../../tests/support/scratch-database';
+import { recordPrice } from '../../test/harness';
+import { createDb, type OrderDb } from '../db';
+import { recordCatalogPrices } from '../recording-prices/handler';
+import type { PlaceOrder } from './decide';
+import { placeOrder } from './place-order';
+
+const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
+let db: { url: string; drop: () => Promise<void> };
+let prisma: OrderDb;
+let writes: ReturnType<typeof databasePool>;
+
+beforeAll(async () => {
+  db = await scratchDatabase('order', 'placing_test');
+  prisma = createDb(db.url);
+  writes = databasePool(db.url, { poolSize: 2 });
+});
+
+afterAll(async () => {
+  await prisma.$disconnect();
+  await writes.end();
+  await db.drop();
+});
+
+const sku = (): string => `INT-${randomUUID().slice(0, 8)}`;
+const request = (lines: PlaceOrder['lines'], customer = `c-${randomUUID()}`): PlaceOrder => ({
+  customer: { id: customer, email: 'ada@example.com' },
+  lines,
+  currency: 'EUR',
+});
+const place = (body: PlaceOrder, idempotencyKey?: string) =>
+  placeOrder({ prisma, writes, orderCreated }, body, {
+    owner: body.customer.id,
+    idempotencyKey,
+    headers: eventHeaders(),
+  });
+const refusal = async (p: Promise<unknown>): Promise<ApiError> => {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(err)}`);
+  return err;
+};
+const ordersOf = (customer: string) => prisma.order.count({ where: { customerId: customer } });
+
+test('a line without a price is charged the catalog price: the row, the lines and order_created agree', async () => {
+  const a = sku();
+  const b = sku();
+  await recordPrice(prisma, a, 1999);
+  await recordPrice(prisma, b, 4500);
+  const placed = await place(
+    request([
+      { sku: a, quantity: 3 },
+      { sku: b, quantity: 1, unitPriceMinor: 4500 },
+    ]),
+  );
+  expect(placed.order).toMatchObject({
+    amountMinor: 3 * 1999 + 4500,
+    lines: [
+      { sku: a, quantity: 3, unitPriceMinor: 1999 },
+      { sku: b, quantity: 1, unitPriceMinor: 4500 },
+    ],
+  });
+  const row = await prisma.order.findUniqueOrThrow({
+    where: { id: placed.order.id },
+    include: { lines: true },
+  });
+  expect(row.totalAmount).toBe(BigInt(3 * 1999 + 4500));
+  expect(row.lines.map((l) => Number(l.unitPriceMinor))).toEqual([1999, 4500]);
+  const outbox = await prisma.outboxEvent.findFirstOrThrow({
+    where: { key: placed.order.id, topic: Topics.OrderCreated },
+  });
+  const event = await orderCreated.decode(Buffer.from(outbox.value!));
+  expect({ amountMinor: event.amountMinor, prices: event.lines.map((l) => l.unitPriceMinor) }).toEqual({
+    amountMinor: 3 * 1999 + 4500,
+    prices: [1999, 4500],
+  });
+});
+
+test('a client price that is not the catalog price is refused (409) and nothing is written', async () => {
+  const a = sku();
+  await recordPrice(prisma, a, 1999);
+  const body = request([{ sku: a, quantity: 1, unitPriceMinor: 1 }]);
+  const err = await refusal(place(body));
+  expect(err.code).toBe('PRICE_CHANGED');
+  expect(err.extra).toMatchObject({
+    errors: [{ path: '/lines/0/unitPriceMinor' }],
+    priceChanges: [{ sku: a, sentUnitPriceMinor: 1, currentUnitPriceMinor: 1999 }],
+  });
+  expect(await ordersOf(body.customer.id)).toBe(0);
+});
+
+test('a SKU without a price in the order currency is refused (422) naming the line; nothing is written', async () => {
+  const a = sku();
+  await recordPrice(prisma, a, 2199, 'USD');
+  const body = request([{ sku: a, quantity: 1 }]);
+  const err = await refusal(place(body));
+  expect(err.code).toBe('SKU_NOT_PRICED');
+  expect(err.extra.errors).toEqual([{ path: '/lines/0/sku', message: 'has no price in EUR' }]);
+  expect(await ordersOf(body.customer.id)).toBe(0);
+});
+
+test('an Idempotency-Key retry after a price change replays the order at the price it was placed at', async () => {
+  const a = sku();
+  await recordPrice(prisma, a, 1000);
+  const withPrice = request([{ sku: a, quantity: 2, unitPriceMinor: 1000 }]);
+  const first = await place(withPrice, 'key-1');
+  await recordPrice(prisma, a, 1200);
+  // The same body (its old price no longer the catalog's): the earlier order, not a 409.
+  const again = await place(withPrice, 'key-1');
+  expect({ created: again.created, id: again.order.id, amount: again.order.amountMinor }).toEqual({
+    created: false,
+    id: first.order.id,
+    amount: 2000,
+  });
+  // A new order is charged the new price; a different body under the same key is still 422.
+  expect((await place(request([{ sku: a, quantity: 2 }], withPrice.customer.id))).order.amountMinor).toBe(
+    2400,
+  );
+  expect(
+    (await refusal(place(request([{ sku: a, quantity: 1 }], withPrice.customer.id), 'key-1'))).code,
+  ).toBe('IDEMPOTENCY_KEY_REUSED');
+});
+
+test('the read model keeps the highest version, whatever order the events come in', async () => {
+  const a = sku();
+  const event = (version: number, unitPriceMinor: number) => ({
+    eventId: randomUUID(),
+    occurredAt: new Date(1_764_000_000_000 + version),
+    sku: a,
+    currency: 'EUR',
+    unitPriceMinor,
+    version,
+  });
+  const record = (...events: ReturnType<typeof event>[]) =>
+    prismaTransactions(prisma)((tx) => recordCatalogPrices(tx, events));
+  const stored = () =>
+    prisma.catalogPrice.findUniqueOrThrow({ where: { sku_currency: { sku: a, currency: 'EUR' } } });
+
+  expect(await record(event(2, 200), event(1, 100))).toHaveLength(1);
+  expect(await stored()).toMatchObject({ unitPriceMinor: 200n, version: 2n });
+  expect(await record(event(1, 100))).toEqual([]); // late older event
+  expect(await record(event(2, 999))).toEqual([]); // same version again (a replay)
+  expect(await stored()).toMatchObject({ unitPriceMinor: 200n, version: 2n });
+  await record(event(5, 500));
+  expect(await stored()).toMatchObject({ unitPriceMinor: 500n, version: 5n });
+  expect(catalogPriceSet.key(event(5, 500))).toBe(`${a}:EUR`);
+});
