@@ -124,6 +124,25 @@ export async function getStock(sku: string): Promise<{ sku: string; available: n
   return (await res.json()) as { sku: string; available: number; reserved: number };
 }
 
+export const PAYMENT_API = 'http://localhost:8002';
+
+/** What the payment service recorded for an order (GET /payments/{orderId}, admin API). */
+export interface PaymentRecord {
+  paymentId: string;
+  orderId: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
+  amountMinor: number;
+  currency: string;
+}
+
+/** The payment service's record of an order's charge, as an admin reads it; undefined while it has none. */
+export async function getPayment(orderId: string): Promise<PaymentRecord | undefined> {
+  const res = await fetch(`${PAYMENT_API}/payments/${orderId}`, { headers: await adminHeaders() });
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`GET /payments/${orderId} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as PaymentRecord;
+}
+
 /** One message read back from a saga topic. */
 export interface SagaMessage {
   topic: string;
