@@ -82,7 +82,8 @@ function sampleEvents(
   return Array.from({ length: messages }, (_, i) => ({
     ...base,
     eventId: randomUUID(),
-    orderId: randomUUID(),
+    // Saga events only: catalog_price_set belongs to no order.
+    ...('orderId' in base ? { orderId: randomUUID() } : {}),
     occurredAt: new Date(1_764_000_000_000 + i),
   }));
 }
