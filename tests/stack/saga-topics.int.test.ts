@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { stackEnv } from './stack-env';
 
 interface TopicTable {
   defaults: { partitions: number };
-  topics: { topic: string; partitions?: number }[];
+  topics: { topic: string; partitions?: number; config?: Record<string, string> }[];
 }
 
 // `npm run stack -- up` creates every topic of the table, and its DLT, with the table's partitions.
@@ -31,6 +31,36 @@ test('the saga topics and their DLTs exist with the partition counts of schemas/
     const meta = await admin.fetchTopicMetadata({ topics: [...expected.keys()] });
     const actual = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
     expect(actual).toEqual(expected);
+  } finally {
+    await admin.disconnect();
+  }
+});
+
+// A topic's configs in the table (e.g. catalog_price_set: cleanup.policy=compact) are what it was created with.
+test('topics are created with the configs of schemas/topics.json (a compacted catalog_price_set)', async () => {
+  const table = JSON.parse(
+    readFileSync(path.resolve(__dirname, '..', '..', 'schemas', 'topics.json'), 'utf8'),
+  ) as TopicTable;
+  const configured = table.topics.filter((t) => t.config !== undefined);
+  expect(configured.map((t) => t.topic)).toContain('catalog_price_set');
+  const admin = new Kafka({
+    clientId: 'stack-int-test',
+    brokers: stackEnv.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: configured.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.topic })),
+    });
+    for (const t of configured) {
+      const entries = described.resources.find((r) => r.resourceName === t.topic)?.configEntries ?? [];
+      const actual = Object.fromEntries(
+        Object.keys(t.config!).map((name) => [name, entries.find((e) => e.configName === name)?.configValue]),
+      );
+      expect({ topic: t.topic, config: actual }).toEqual({ topic: t.topic, config: t.config });
+    }
   } finally {
     await admin.disconnect();
   }

@@ -93,7 +93,8 @@ export async function waitForOrderPrice(
     if (Date.now() > end)
       throw new Error(
         `the order service prices ${sku} in ${currency} at ${seen ?? 'nothing'}, not ${unitPriceMinor}, after ${timeoutMs} ms: ` +
-          'is the order service consuming catalog_price_set (and the inventory running a version that publishes it)?',
+          'is the order service consuming catalog_price_set, and the inventory running a version that publishes it? ' +
+          '(A stack started before the topic existed needs `npm run stack -- up` to create it, then the services restarted.)',
       );
     await new Promise((r) => setTimeout(r, 200));
   }
