@@ -3,7 +3,7 @@
 // an order row or an outbox event behind, nor a message on order_created.
 import { randomUUID } from 'node:crypto';
 import { bearer } from '../support/auth';
-import { ORDER_API, decodeSagaMessage, orderDb, orderRequest, readSagaMessages } from './support/saga';
+import { ORDER_API, decodeSagaMessage, leftBehind, orderRequest, readSagaMessages } from './support/saga';
 
 const since = Date.now() - 1000;
 const markers: string[] = [];
@@ -32,19 +32,6 @@ async function post(body: string, headers: Record<string, string> = { 'content-t
       errors?: { path: string; message: string }[];
     },
   };
-}
-
-async function leftBehind(m: string): Promise<{ orders: number; outbox: number }> {
-  const [orders] = await orderDb<{ n: number }>(
-    `SELECT count(*)::int AS n FROM orders WHERE customer_id = $1`,
-    [m],
-  );
-  const [outbox] = await orderDb<{ n: number }>(
-    // The outbox holds encoded events: Avro writes the customer id's UTF-8 bytes as they are.
-    `SELECT count(*)::int AS n FROM outbox WHERE position(convert_to($1, 'UTF8') IN value) > 0`,
-    [m],
-  );
-  return { orders: orders?.n ?? -1, outbox: outbox?.n ?? -1 };
 }
 
 test('fields that break the OpenAPI schema → 400 naming each field', async () => {

@@ -18,7 +18,7 @@ import {
   waitForOrder,
   type SagaMessage,
 } from './support/saga';
-import { catalogPrices, priceSku } from '../support/catalog';
+import { catalogPrice, priceSku } from '../support/catalog';
 
 const TERMINAL = ['CONFIRMED', 'PAYMENT_FAILED', 'CANCELLED'];
 const since = Date.now() - 1000;
@@ -34,8 +34,7 @@ const types = (o: ApiOrder): string[] => o.timeline.map((e) => e.type);
 beforeAll(async () => {
   await setStock(outOfStockSku, 0);
   await priceSku(outOfStockSku, 4200);
-  for (const sku of ['SKU-1', 'SKU-2'])
-    eur.set(sku, (await catalogPrices(sku)).find((p) => p.currency === 'EUR')!.unitPriceMinor);
+  for (const sku of ['SKU-1', 'SKU-2']) eur.set(sku, await catalogPrice(sku));
   [happy, declined, outOfStock] = await Promise.all([
     placeOrder(
       orderRequest({

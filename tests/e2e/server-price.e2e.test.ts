@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Topics, type ApiOrder, type ApiPriceChangedProblem } from '@orderflow/contracts';
 import { bearer } from '../support/auth';
 import {
+  catalogPrice,
   catalogPrices,
   INVENTORY_API,
   orderServicePrice,
@@ -20,7 +21,7 @@ import {
   decodeSagaMessage,
   getOrder,
   getPayment,
-  orderDb,
+  leftBehind,
   orderRequest,
   placeOrder,
   readSagaMessages,
@@ -33,27 +34,6 @@ const since = Date.now() - 1000;
 const SEEDED = 'SKU-2';
 /** The customers of the requests (a) expects refused: none may have an order or an event. */
 const refused: string[] = [];
-
-/** Rows and outbox events a customer's requests left in the order database. */
-async function leftBehind(customer: string): Promise<{ orders: number; outbox: number }> {
-  const [orders] = await orderDb<{ n: number }>(
-    `SELECT count(*)::int AS n FROM orders WHERE customer_id = $1`,
-    [customer],
-  );
-  const [outbox] = await orderDb<{ n: number }>(
-    // The outbox holds encoded events: Avro writes the customer id's UTF-8 bytes as they are.
-    `SELECT count(*)::int AS n FROM outbox WHERE position(convert_to($1, 'UTF8') IN value) > 0`,
-    [customer],
-  );
-  return { orders: orders?.n ?? -1, outbox: outbox?.n ?? -1 };
-}
-
-/** The catalog's EUR price of a SKU, as the inventory (which owns the catalog) holds it. */
-async function eurPrice(sku: string): Promise<number> {
-  const price = (await catalogPrices(sku)).find((p) => p.currency === 'EUR');
-  if (!price) throw new Error(`${sku} has no EUR price in the catalog`);
-  return price.unitPriceMinor;
-}
 
 /** The payment service's record of an order's charge, once it has one. */
 async function chargeOf(orderId: string): Promise<PaymentRecord> {
@@ -74,7 +54,7 @@ describe('(a) a client price that is not the catalog price', () => {
     expect(data).toBeUndefined();
     expect(response.status).toBe(409);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const current = await eurPrice(SEEDED);
+    const current = await catalogPrice(SEEDED);
     expect(error).toMatchObject({
       type: 'urn:orderflow:problem:price-changed',
       status: 409,
@@ -140,7 +120,7 @@ describe('(b) an order without prices', () => {
   let price: number;
 
   beforeAll(async () => {
-    price = await eurPrice(SEEDED);
+    price = await catalogPrice(SEEDED);
     order = await placeOrder(orderRequest({ lines: [{ sku: SEEDED, quantity: 3 }] }));
   });
 

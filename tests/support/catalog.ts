@@ -48,6 +48,17 @@ export async function catalogPrices(sku: string, inventoryApi = INVENTORY_API): 
   return ((await res.json()) as { prices: CatalogPrice[] }).prices;
 }
 
+/** The inventory's price of a SKU in one currency (throws when it has none). */
+export async function catalogPrice(
+  sku: string,
+  currency = 'EUR',
+  inventoryApi = INVENTORY_API,
+): Promise<number> {
+  const price = (await catalogPrices(sku, inventoryApi)).find((p) => p.currency === currency);
+  if (!price) throw new Error(`${sku} has no ${currency} price in the catalog`);
+  return price.unitPriceMinor;
+}
+
 /**
  * The unit price the order service would charge for `sku` in `currency` now, or undefined when it has
  * none (yet); busy answers (429, 503) are undefined too, so a caller polls again.

@@ -146,30 +146,20 @@ describe('generated text', () => {
   });
 
   it('keys a topic by the fields its row declares, joined by ":", and lists its configs in the table', async () => {
+    const avsc = JSON.stringify({
+      type: 'record',
+      name: 'PriceSet',
+      namespace: 'dev.orderflow.test',
+      doc: 'x',
+      fields: [
+        { name: 'eventId', type: { type: 'string', logicalType: 'uuid' }, doc: 'x' },
+        { name: 'sku', type: 'string', doc: 'x' },
+        { name: 'currency', type: 'string', doc: 'x' },
+      ],
+    });
     const root = makeRoot([
-      {
-        topic: 'price_set',
-        avsc: JSON.stringify({
-          type: 'record',
-          name: 'PriceSet',
-          namespace: 'dev.orderflow.test',
-          doc: 'x',
-          fields: [
-            { name: 'eventId', type: { type: 'string', logicalType: 'uuid' }, doc: 'x' },
-            { name: 'sku', type: 'string', doc: 'x' },
-            { name: 'currency', type: 'string', doc: 'x' },
-          ],
-        }),
-      },
+      { topic: 'price_set', avsc, key: ['sku', 'currency'], config: { 'cleanup.policy': 'compact' } },
     ]);
-    const tablePath = path.join(root, 'schemas', 'topics.json');
-    const table = JSON.parse(fs.readFileSync(tablePath, 'utf8')) as { topics: Record<string, unknown>[] };
-    table.topics[0] = {
-      ...table.topics[0],
-      key: ['sku', 'currency'],
-      config: { 'cleanup.policy': 'compact' },
-    };
-    fs.writeFileSync(tablePath, JSON.stringify(table));
     const generated = await generate(root, { version: VERSION });
     const module = file(generated, 'gen/price-set.ts');
     expect(module).toContain('  key: (value) => `${value.sku}:${value.currency}`,');
@@ -289,25 +279,16 @@ describe('invalid input', () => {
     ]);
   });
 
-  it('refuses a declared key field the record does not have as a string, and malformed keys and configs', async () => {
-    const root = makeRoot([{ topic: 'a', avsc: minimalSchema('A', [{ name: 'n', type: 'int', doc: 'x' }]) }]);
-    const tablePath = path.join(root, 'schemas', 'topics.json');
-    const table = JSON.parse(fs.readFileSync(tablePath, 'utf8')) as { topics: Record<string, unknown>[] };
-    table.topics[0] = {
-      ...table.topics[0],
-      key: ['orderId', 'orderId', 'x-y'],
-      config: { 'Bad Name': 'x', 'a.b': 1 },
-    };
-    fs.writeFileSync(tablePath, JSON.stringify(table));
-    expect(await problemsOf(root)).toEqual([
+  it('refuses malformed keys and configs, and a declared key field the record does not have as a string', async () => {
+    const avsc = minimalSchema('A', [{ name: 'n', type: 'int', doc: 'x' }]);
+    const malformed = { key: ['orderId', 'orderId', 'x-y'], config: { 'Bad Name': 'x', 'a.b': 1 } };
+    expect(await problemsOf(makeRoot([{ topic: 'a', avsc, ...malformed }]))).toEqual([
       'schemas/topics.json: at topics[0].key[1]: "orderId" is listed twice',
       'schemas/topics.json: at topics[0].key[2]: must be an Avro field name, got "x-y"',
       'schemas/topics.json: at topics[0].config.Bad Name: is not a Kafka topic config name (e.g. cleanup.policy)',
       'schemas/topics.json: at topics[0].config.a.b: must be a string, got 1',
     ]);
-    table.topics[0] = { ...table.topics[0], key: ['orderId', 'n'], config: {} };
-    fs.writeFileSync(tablePath, JSON.stringify(table));
-    expect(await problemsOf(root)).toEqual([
+    expect(await problemsOf(makeRoot([{ topic: 'a', avsc, key: ['orderId', 'n'] }]))).toEqual([
       'schemas/avro/a.avsc: record dev.orderflow.test.A needs a string field "n": schemas/topics.json makes it part of a\'s message key',
     ]);
   });

@@ -22,6 +22,9 @@ export interface FixtureTopic {
   avsc: string;
   producer?: string;
   consumers?: string[];
+  /** The row's `key` and `config`, written as given (tests of the table's validation pass bad ones). */
+  key?: unknown;
+  config?: unknown;
 }
 
 /**
@@ -49,6 +52,8 @@ export function makeRoot(topics: FixtureTopic[]): string {
       subject: `${t.topic}-value`,
       producer: t.producer ?? 'order',
       consumers: t.consumers ?? ['payment'],
+      ...(t.key === undefined ? {} : { key: t.key }),
+      ...(t.config === undefined ? {} : { config: t.config }),
     })),
   };
   fs.writeFileSync(path.join(root, 'schemas', 'topics.json'), JSON.stringify(table, null, 2));

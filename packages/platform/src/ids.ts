@@ -31,3 +31,10 @@ export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** An ISO-4217 alphabetic currency code as the order API defines it (CreateOrderRequest.currency): EUR. */
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+
+/**
+ * The highest unit price a line may carry, in minor units (OrderLine.unitPriceMinor's maximum in the
+ * order API): the catalog holds no higher price, so an order's total (at most 100 lines of 10,000 units)
+ * stays an exact integer below 2^53.
+ */
+export const MAX_UNIT_PRICE_MINOR = 1_000_000_000;

@@ -41,7 +41,7 @@ export { Pruner } from './pruning';
 export type { PruneRule } from './pruning';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export { lockKeys } from './locks';
-export { CURRENCY_PATTERN, SKU_PATTERN, UUID_PATTERN, newId } from './ids';
+export { CURRENCY_PATTERN, MAX_UNIT_PRICE_MINOR, SKU_PATTERN, UUID_PATTERN, newId } from './ids';
 export { prismaTransactions, sqlTransactions } from './sql-transaction';
 export type { PrismaTransactional, SqlTransaction } from './sql-transaction';
 export { recordInboxBatch } from './inbox';

@@ -237,6 +237,20 @@ export async function decodeSagaMessage(
   return { schemaId: frame.schemaId, event };
 }
 
+/** The order rows and outbox events of a customer in the order database: what its requests left behind. */
+export async function leftBehind(customer: string): Promise<{ orders: number; outbox: number }> {
+  const [orders] = await orderDb<{ n: number }>(
+    `SELECT count(*)::int AS n FROM orders WHERE customer_id = $1`,
+    [customer],
+  );
+  const [outbox] = await orderDb<{ n: number }>(
+    // The outbox holds encoded events: Avro writes the customer id's UTF-8 bytes as they are.
+    `SELECT count(*)::int AS n FROM outbox WHERE position(convert_to($1, 'UTF8') IN value) > 0`,
+    [customer],
+  );
+  return { orders: orders?.n ?? -1, outbox: outbox?.n ?? -1 };
+}
+
 /** Runs one query on the order service's database. */
 export async function orderDb<T extends pg.QueryResultRow>(
   sql: string,

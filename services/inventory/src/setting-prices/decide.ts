@@ -1,12 +1,6 @@
-// The catalog's rules, free of I/O: the bounds of a price, the seeded catalog, and the catalog_price_set
+// The catalog's rules, free of I/O: a stored price as the catalog reads it, and the catalog_price_set
 // event a stored price publishes.
 import type { CatalogPriceSet } from '@orderflow/contracts';
-
-/**
- * The highest unit price the catalog holds, in minor units: the order API's bound on a line's price, so
- * an order's total (at most 100 lines of 10,000 units) stays an exact integer below 2^53.
- */
-export const MAX_UNIT_PRICE_MINOR = 1_000_000_000;
 
 /** A price as the catalog stores it (sku_prices). */
 export interface CatalogPrice {

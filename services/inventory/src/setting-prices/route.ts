@@ -3,6 +3,7 @@ import type { CatalogPriceSet } from '@orderflow/contracts';
 import {
   ApiError,
   eventHeaders,
+  MAX_UNIT_PRICE_MINOR,
   requestContext,
   type EventCodec,
   type TransactionRunner,
@@ -10,7 +11,7 @@ import {
 import { PRICE_COLUMNS, publishPrices } from '../catalog';
 import type { Db, Tx } from '../db';
 import { integerBody } from '../json-body';
-import { fromRow, MAX_UNIT_PRICE_MINOR, type CatalogPrice, type PriceRow } from './decide';
+import { fromRow, type CatalogPrice, type PriceRow } from './decide';
 
 // A known SKU only (the stock row exists); an unchanged price is not written, so it bumps no version and
 // publishes nothing. Concurrent PUTs of one price queue on its row: each bumps the version it finds.

@@ -1,10 +1,7 @@
 // The catalog read model's rules, free of I/O: which catalog_price_set events are usable, and which of
 // them change the model (the highest version of each SKU and currency wins, whatever the arrival order).
 import type { CatalogPriceSet } from '@orderflow/contracts';
-import { CURRENCY_PATTERN, SKU_PATTERN } from '@orderflow/platform';
-
-/** The highest unit price an order line may carry (the order API's bound), in minor units. */
-export const MAX_UNIT_PRICE_MINOR = 1_000_000_000;
+import { CURRENCY_PATTERN, MAX_UNIT_PRICE_MINOR, SKU_PATTERN } from '@orderflow/platform';
 
 /** A price of the read model: what a catalog_price_set says, once recorded. */
 export interface CatalogPrice {
