@@ -1,3 +1,4 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -22,6 +23,7 @@ test('the saga topics and their DLTs exist with the partition counts of schemas/
   expect(expected.size).toBeGreaterThanOrEqual(10);
 
   const admin = new Kafka({
+    ...kafkaClientSecurity(adminKafkaSecurity()),
     clientId: 'stack-int-test',
     brokers: stackEnv.kafkaBrokers,
     logLevel: logLevel.NOTHING,
