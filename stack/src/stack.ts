@@ -424,7 +424,7 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
       throw new StackError(
         'NOT_READY',
         `${component} did not become ready${outcome.aborted ? `: ${outcome.reason}` : ` within ${seconds(timeoutMs)} (last: ${outcome.reason})`}. ` +
-          `Read ${log}.${isBroker(component) ? ' If it mentions a cluster id mismatch or corrupt logs, run `npm run stack -- up --fresh` (wipes Kafka data).' : ''}`,
+          `Read ${log}.${isBroker(component) ? ' If it mentions a cluster id mismatch or corrupt logs, run `npm run stack -- up --fresh` (wipes Kafka data). If the broker was started before Kafka authentication (SASL/SCRAM) was added, run `npm run stack -- down` then `up`.' : ''}`,
       );
     }
     const since = started === undefined ? '' : `, ${seconds(Date.now() - started)} after launch`;
