@@ -9,12 +9,6 @@ import { parseScramDescribe, scramAlterArgs, scramMatches } from './kafka-auth';
 
 const run = promisify(execFile);
 
-/** What syncScramCredentials did. */
-export interface ScramOutcome {
-  readonly stored: string[];
-  readonly unchanged: string[];
-}
-
 async function configCommand(config: StackConfig, args: string[]): Promise<string> {
   try {
     const { stdout } = await run(
@@ -32,36 +26,49 @@ async function configCommand(config: StackConfig, args: string[]): Promise<strin
   }
 }
 
-/** Makes ZooKeeper hold each principal's SCRAM-SHA-512 credential for its password in `credentials`. */
-export async function syncScramCredentials(
+/** What is stored now, and the principals whose credential is missing or made from another password. */
+export async function staleScramCredentials(
   config: StackConfig,
   credentials: LocalKafkaCredentials,
-): Promise<ScramOutcome> {
-  const zookeeper = `127.0.0.1:${config.ports.zookeeper}`;
+): Promise<{ stale: string[]; unchanged: string[] }> {
   const stored = parseScramDescribe(
     await configCommand(config, [
       'kafka.admin.ConfigCommand',
       '--zookeeper',
-      zookeeper,
+      zookeeperOf(config),
       '--describe',
       '--entity-type',
       'users',
     ]),
   );
   const entries = Object.entries(credentials.passwords);
-  const stale = entries.filter(([user, password]) => {
+  const isStale = ([user, password]: [string, string]): boolean => {
     const current = stored.get(user);
     return current === undefined || !scramMatches(current, password);
-  });
-  // Two at a time: each is a JVM start (~1.5 s) on a 2-core machine.
-  for (let i = 0; i < stale.length; i += 2)
-    await Promise.all(
-      stale
-        .slice(i, i + 2)
-        .map(([user, password]) => configCommand(config, scramAlterArgs(zookeeper, user, password))),
-    );
-  return {
-    stored: stale.map(([u]) => u),
-    unchanged: entries.filter(([u]) => !stale.some(([s]) => s === u)).map(([u]) => u),
   };
+  return {
+    stale: entries.filter(isStale).map(([u]) => u),
+    unchanged: entries.filter((e) => !isStale(e)).map(([u]) => u),
+  };
+}
+
+/** Stores the credentials of `principals` in ZooKeeper, two at a time (each is a JVM start, ~1.5 s, on 2 cores).
+ * A running broker picks a change up through ZooKeeper's change notification. */
+export async function storeScramCredentials(
+  config: StackConfig,
+  credentials: LocalKafkaCredentials,
+  principals: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < principals.length; i += 2)
+    await Promise.all(
+      principals.slice(i, i + 2).map((user) => {
+        const password = credentials.passwords[user];
+        if (password === undefined) throw new StackError('BAD_CONFIG', `no Kafka password for ${user}`);
+        return configCommand(config, scramAlterArgs(zookeeperOf(config), user, password));
+      }),
+    );
+}
+
+function zookeeperOf(config: StackConfig): string {
+  return `127.0.0.1:${config.ports.zookeeper}`;
 }

@@ -46,7 +46,7 @@ import {
   principalsOf,
   readAccessTable,
 } from './kafka-auth';
-import { syncScramCredentials } from './scram';
+import { staleScramCredentials, storeScramCredentials } from './scram';
 import { createTopics, withKafkaAdmin } from './kafka-topics';
 import { readLocalCredentials, type KafkaSecurity } from '@orderflow/platform';
 import { acquireLock } from './lock';
@@ -361,22 +361,31 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   await launch('registry');
 
   let brokersLaunched = false;
+  let principalsStored: Promise<void> = Promise.resolve();
   for (const component of jvmComponents(config)) {
     const log = logFileOf(config, component);
     if (isBroker(component) && !brokersLaunched) {
       // All brokers boot together (after ZooKeeper); each first waits out a dead predecessor's registration.
       brokersLaunched = true;
-      // The brokers authenticate each other and every client with SCRAM credentials stored in ZooKeeper.
+      // The brokers authenticate each other and every client with SCRAM credentials stored in ZooKeeper. A broker
+      // needs the admin's before it starts; the services' are stored while the brokers boot (awaited before the
+      // topics), which keeps the five JVM starts of a fresh stack off the critical path.
       progress.start('Kafka principals (SCRAM-SHA-512 in ZooKeeper)');
-      const scram = await syncScramCredentials(config, credentials);
+      const scram = await staleScramCredentials(config, credentials);
+      if (scram.stale.includes(ADMIN_PRINCIPAL))
+        await storeScramCredentials(config, credentials, [ADMIN_PRINCIPAL]);
+      const others = scram.stale.filter((p) => p !== ADMIN_PRINCIPAL);
       progress.done(
         [
-          scram.stored.length > 0 ? `stored ${scram.stored.join(', ')}` : '',
+          scram.stale.length > 0 ? `storing ${scram.stale.join(', ')}` : '',
           scram.unchanged.length > 0 ? `${scram.unchanged.join(', ')} already there` : '',
         ]
           .filter((p) => p !== '')
           .join('; '),
       );
+      principalsStored = storeScramCredentials(config, credentials, others);
+      // Reported by the topics step if it fails; never an unhandled rejection meanwhile.
+      principalsStored.catch(() => undefined);
       for (const broker of brokerComponents(config)) {
         if (pidOf.has(broker)) continue;
         await waitForStaleRegistration(config, broker, progress);
@@ -431,6 +440,7 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
     progress.done(`ready${since}${outcome.detail === undefined ? '' : `, ${outcome.detail}`}`);
   }
 
+  await principalsStored;
   progress.start('topics');
   const specs = readTopicTable(config.topicsFile);
   const replication = replicationOf(config.brokers);

@@ -250,9 +250,8 @@ export function platformSettings(service: string, defaultPort: number) {
     }),
     /** How the service authenticates to Kafka (see kafka-security.ts): SASL/SCRAM and TLS from KAFKA_SECURITY_PROTOCOL,
      * KAFKA_SASL_*, KAFKA_SSL_*; on a development machine the local stack's credentials of the service's principal. */
-    kafkaSecurity: composite('KAFKA_SECURITY_PROTOCOL', (env) =>
-      kafkaSecurityFromEnv(env, env['SERVICE_NAME']?.trim() || service),
-    ),
+    // The principal is the service (SERVICE_NAME may name an instance; its consumer group keeps the service's prefix).
+    kafkaSecurity: composite('KAFKA_SECURITY_PROTOCOL', (env) => kafkaSecurityFromEnv(env, service)),
     /** The schema registry's basic credentials (SCHEMA_REGISTRY_USERNAME + SCHEMA_REGISTRY_PASSWORD), if it needs them. */
     schemaRegistryAuth: composite('SCHEMA_REGISTRY_USERNAME', registryAuthFromEnv),
     redisUrl: url('REDIS_URL', { default: 'redis://127.0.0.1:6379', protocols: ['redis:', 'rediss:'] }),
