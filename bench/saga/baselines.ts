@@ -5,7 +5,7 @@
 // (every PostgreSQL process, or the Kafka broker's).
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { applyMigrations } from '@orderflow/platform';
+import { applyMigrations, adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { CpuMeter, type Classifier } from './cpu';
@@ -161,7 +161,12 @@ export async function kafkaBaselines(opts: {
   seconds: number;
   log: (line: string) => void;
 }): Promise<BaselineFigure[]> {
-  const kafka = new Kafka({ clientId: 'bench-raw', brokers: opts.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-raw',
+    brokers: opts.brokers,
+    ...kafkaClientSecurity(adminKafkaSecurity()),
+    logLevel: logLevel.NOTHING,
+  });
   const topic = `bench_raw_${process.pid}_${Date.now()}`;
   const admin = kafka.admin();
   await admin.connect();

@@ -1,3 +1,4 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 // The saga benchmark (issue 8, "a benchmark that cannot flatter"): an open-loop generator offers a
 // realistic order mix at fixed rates, repeated and interleaved; a saga counts as complete when
 // GET /orders/{id} shows it final and completed; backlogs (consumer lag, unpublished outbox rows) are
@@ -480,7 +481,12 @@ export async function runSagaBench(opts: SagaBenchOptions): Promise<SagaBenchRep
   };
   const pg = new PgProbe(PG_URL);
   await pg.connect();
-  const kafka = new Kafka({ clientId: 'bench-saga', brokers: opts.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-saga',
+    brokers: opts.brokers,
+    ...kafkaClientSecurity(adminKafkaSecurity()),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const started: ServiceName[] = [];

@@ -4,6 +4,13 @@
 // nothing. A replayed event keeps its eventId, so a consumer that did handle it once (its inbox) ignores it.
 import { SchemaRegistryClient, formatIssues, type TopicDescriptor } from '@orderflow/codec';
 import { topicDescriptors } from '@orderflow/contracts';
+import {
+  adminKafkaSecurity,
+  kafkaClientSecurity,
+  registryAuthFromEnv,
+  type KafkaSecurity,
+  type RegistryAuth,
+} from '@orderflow/platform';
 import { Kafka, logLevel, type Admin, type IHeaders, type Producer, type ProducerRecord } from 'kafkajs';
 import { StackError } from './errors';
 
@@ -33,7 +40,10 @@ export const DLT_HEADERS = [
 /** Where the tool connects: the services' variables and defaults (packages/platform/src/config.ts). */
 export interface DltSettings {
   readonly kafkaBrokers: string[];
+  /** KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*; on the local stack its admin. */
+  readonly kafkaSecurity?: KafkaSecurity;
   readonly schemaRegistryUrl: string;
+  readonly schemaRegistryAuth?: RegistryAuth | undefined;
 }
 
 /** KAFKA_BROKERS (default localhost:9092) and SCHEMA_REGISTRY_URL (default Apicurio's ccompat API on 8081). */
@@ -51,7 +61,16 @@ export function dltSettings(env: NodeJS.ProcessEnv = process.env): DltSettings {
       'BAD_CONFIG',
       `SCHEMA_REGISTRY_URL must be an http(s) URL, got ${JSON.stringify(schemaRegistryUrl)}`,
     );
-  return { kafkaBrokers, schemaRegistryUrl };
+  try {
+    return {
+      kafkaBrokers,
+      kafkaSecurity: adminKafkaSecurity(env),
+      schemaRegistryUrl,
+      schemaRegistryAuth: registryAuthFromEnv(env),
+    };
+  } catch (err) {
+    throw new StackError('BAD_CONFIG', (err as Error).message);
+  }
 }
 
 type AnyDescriptor = TopicDescriptor<unknown, unknown>;
@@ -204,10 +223,14 @@ export class DeadLetters {
     this.kafka = new Kafka({
       clientId: 'orderflow-dlt',
       brokers: settings.kafkaBrokers,
+      ...kafkaClientSecurity(settings.kafkaSecurity),
       logLevel: logLevel.NOTHING,
       retry: { retries: 3 },
     });
-    this.registry = new SchemaRegistryClient({ url: settings.schemaRegistryUrl });
+    this.registry = new SchemaRegistryClient({
+      url: settings.schemaRegistryUrl,
+      ...(settings.schemaRegistryAuth === undefined ? {} : { auth: settings.schemaRegistryAuth }),
+    });
   }
 
   private async withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 // Idempotent topic creation against the running broker.
+import { kafkaClientSecurity, type KafkaSecurity } from '@orderflow/platform';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { TopicSpec } from './topics';
 
@@ -14,16 +15,9 @@ export async function createTopics(
   brokers: string[],
   specs: readonly TopicSpec[],
   replication: { factor: number; minInsync: number } = { factor: 1, minInsync: 1 },
+  security?: KafkaSecurity,
 ): Promise<TopicOutcome> {
-  const kafka = new Kafka({
-    clientId: 'orderflow-stack',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 5 },
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withKafkaAdmin(brokers, security, async (admin) => {
     const existedBefore = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existedBefore.has(s.topic));
     let present = existedBefore;
@@ -51,6 +45,26 @@ export async function createTopics(
       }
     }
     return { created: missing.map((s) => s.topic), existing: existingSpecs.map((s) => s.topic), mismatched };
+  });
+}
+
+/** Runs `fn` with a connected admin client of the stack (retrying connection failures a few times). */
+export async function withKafkaAdmin<T>(
+  brokers: string[],
+  security: KafkaSecurity | undefined,
+  fn: (admin: Admin) => Promise<T>,
+): Promise<T> {
+  const kafka = new Kafka({
+    clientId: 'orderflow-stack',
+    brokers,
+    ...kafkaClientSecurity(security),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }

@@ -1,6 +1,7 @@
 // Readiness probes: each asks the component a real question (ZooKeeper `ruok`, a Kafka metadata
 // request, the registry's /subjects), not just whether a port is open.
 import net from 'node:net';
+import { kafkaClientSecurity, type KafkaSecurity } from '@orderflow/platform';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ProbeResult } from './wait';
 
@@ -56,10 +57,15 @@ export function parseEphemeralPaths(dump: string): string[] {
 }
 
 /** Kafka is ready when a metadata request names a controller and this broker (`brokerId`, when given). */
-export async function probeKafka(brokers: string[], brokerId?: number): Promise<ProbeResult> {
+export async function probeKafka(
+  brokers: string[],
+  brokerId?: number,
+  security?: KafkaSecurity,
+): Promise<ProbeResult> {
   const kafka = new Kafka({
     clientId: 'orderflow-stack-probe',
     brokers,
+    ...kafkaClientSecurity(security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2000,
     requestTimeout: 5000,

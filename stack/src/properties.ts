@@ -52,6 +52,35 @@ export interface KafkaOptions {
   readonly brokers?: number;
   /** zookeeper.session.timeout.ms (default 18000, Kafka's own default). */
   readonly zookeeperSessionTimeoutMs?: number;
+  /** SASL/SCRAM-SHA-512 with ACLs: the broker's own (super user) credentials. Absent: a PLAINTEXT listener, no ACLs. */
+  readonly sasl?: { readonly adminUser: string; readonly adminPassword: string };
+}
+
+/** The listener and authorizer settings: SASL_PLAINTEXT with SCRAM-SHA-512 for clients and between brokers, ACLs
+ * enforced (nothing is allowed without one), the admin a super user; or a PLAINTEXT listener. */
+function listenerConfig(opts: KafkaOptions): Properties {
+  if (opts.sasl === undefined)
+    return {
+      listeners: `PLAINTEXT://127.0.0.1:${opts.port}`,
+      'advertised.listeners': `PLAINTEXT://localhost:${opts.port}`,
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT',
+      'inter.broker.listener.name': 'PLAINTEXT',
+    };
+  const { adminUser, adminPassword } = opts.sasl;
+  if (/["\\\n]/.test(adminUser + adminPassword))
+    throw new Error('kafkaConfig: the admin credentials may not contain quotes, backslashes or newlines');
+  return {
+    listeners: `SASL_PLAINTEXT://127.0.0.1:${opts.port}`,
+    'advertised.listeners': `SASL_PLAINTEXT://localhost:${opts.port}`,
+    'listener.security.protocol.map': 'SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'inter.broker.listener.name': 'SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${adminUser}" password="${adminPassword}";`,
+    'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+    'super.users': `User:${adminUser}`,
+    'allow.everyone.if.no.acl.found': false,
+  };
 }
 
 /** Replication of the topics in a cluster of `brokers`: factor up to 3, min.insync.replicas 2 once there are 3. */
@@ -66,10 +95,7 @@ export function kafkaConfig(opts: KafkaOptions): Properties {
   const { factor, minInsync } = replicationOf(opts.brokers ?? 1);
   return {
     'broker.id': opts.brokerId ?? 0,
-    listeners: `PLAINTEXT://127.0.0.1:${opts.port}`,
-    'advertised.listeners': `PLAINTEXT://localhost:${opts.port}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT',
-    'inter.broker.listener.name': 'PLAINTEXT',
+    ...listenerConfig(opts),
     'log.dirs': opts.logDir,
     'zookeeper.connect': opts.zookeeperConnect,
     'zookeeper.connection.timeout.ms': 18000,

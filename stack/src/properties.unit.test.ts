@@ -67,6 +67,40 @@ describe('kafkaConfig', () => {
   });
 });
 
+test('with SASL: SCRAM-SHA-512 on the only listener (clients and brokers), ACLs enforced, nothing allowed without one', () => {
+  const cfg = parse(
+    renderProperties(
+      kafkaConfig({
+        logDir: '/tmp/k',
+        port: 9092,
+        zookeeperConnect: '127.0.0.1:2181',
+        partitions: 3,
+        sasl: { adminUser: 'admin', adminPassword: 'pw-1' },
+      }),
+    ),
+  );
+  expect(cfg.get('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:9092');
+  expect(cfg.get('advertised.listeners')).toBe('SASL_PLAINTEXT://localhost:9092');
+  expect(cfg.get('inter.broker.listener.name')).toBe('SASL_PLAINTEXT');
+  expect(cfg.get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
+  expect(cfg.get('sasl.mechanism.inter.broker.protocol')).toBe('SCRAM-SHA-512');
+  expect(cfg.get('listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config')).toBe(
+    'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="pw-1";',
+  );
+  expect(cfg.get('authorizer.class.name')).toBe('kafka.security.authorizer.AclAuthorizer');
+  expect(cfg.get('super.users')).toBe('User:admin');
+  expect(cfg.get('allow.everyone.if.no.acl.found')).toBe('false');
+  expect(() =>
+    kafkaConfig({
+      logDir: '/tmp/k',
+      port: 9092,
+      zookeeperConnect: 'z:1',
+      partitions: 1,
+      sasl: { adminUser: 'admin', adminPassword: 'a"b' },
+    }),
+  ).toThrow(/quotes/);
+});
+
 test('log4jConfig logs to stdout, which the stack redirects to .stack/logs', () => {
   const cfg = parse(renderProperties(log4jConfig()));
   expect(cfg.get('log4j.rootLogger')).toBe('INFO, stdout');

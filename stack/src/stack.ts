@@ -35,7 +35,20 @@ import {
 } from './config';
 import { StackError } from './errors';
 import { apicurioHome, dirMarkerOf, launchSpec, markerOf, type RegistryStorage } from './jvm';
-import { createTopics } from './kafka-topics';
+import {
+  aclsOf,
+  ADMIN_PRINCIPAL,
+  adminPasswordOf,
+  adminSecurity,
+  applyAcls,
+  credentialsFileOf,
+  ensureCredentials,
+  principalsOf,
+  readAccessTable,
+} from './kafka-auth';
+import { staleScramCredentials, storeScramCredentials } from './scram';
+import { createTopics, withKafkaAdmin } from './kafka-topics';
+import { readLocalCredentials, type KafkaSecurity } from '@orderflow/platform';
 import { acquireLock } from './lock';
 import { dropDatabase, ensureDatabases, ensurePostgres, ensureRedis, postgresLogFile } from './machine';
 import { isRecordAlive, pidExists, PidStore, type PidRecord } from './pid-files';
@@ -63,8 +76,15 @@ function graceOf(component: Component): number {
   return STOP_GRACE_MS[isBroker(component) ? 'kafka' : component];
 }
 
+/** The stack's own Kafka identity (the super user), once `up` made the credentials; PLAINTEXT before. */
+function stackSecurity(config: StackConfig): KafkaSecurity | undefined {
+  const credentials = readLocalCredentials(credentialsFileOf(config.stackDir));
+  return credentials === undefined ? undefined : adminSecurity(credentials);
+}
+
 function probeOf(config: StackConfig, component: JvmComponent): () => Promise<ProbeResult> {
-  if (isBroker(component)) return () => probeKafka([addressOf(config, component)], brokerIndexOf(component));
+  if (isBroker(component))
+    return () => probeKafka([addressOf(config, component)], brokerIndexOf(component), stackSecurity(config));
   switch (component) {
     case 'zookeeper':
       return () => probeZooKeeper(config.ports.zookeeper);
@@ -213,6 +233,11 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   progress.start(`Apicurio Registry ${config.apicurioVersion}`);
   progress.done(`${await ensureApicurio(config, progress)}, ${apicurioHome(config)}`);
 
+  // One SCRAM principal per service of the topic table, plus the admin (the brokers' super user).
+  const access = readAccessTable(config.topicsFile);
+  const credentials = ensureCredentials(credentialsFileOf(config.stackDir), principalsOf(access));
+  const kafkaAdmin = { user: ADMIN_PRINCIPAL, password: adminPasswordOf(credentials) };
+
   const before = opts.recordedBrokers ?? 1;
   if (!opts.fresh && before !== config.brokers && existsSync(path.join(config.dataDir, 'kafka')))
     throw new StackError(
@@ -317,7 +342,7 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   const launch = async (component: JvmComponent): Promise<void> => {
     if (pidOf.has(component)) return;
     logOffsetAtLaunch.set(component, logSize(logFileOf(config, component)));
-    const spec = launchSpec(config, component, storage, registryJava.java);
+    const spec = launchSpec(config, component, storage, registryJava.java, kafkaAdmin);
     for (const [file, content] of Object.entries(spec.files)) {
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, content);
@@ -336,11 +361,31 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   await launch('registry');
 
   let brokersLaunched = false;
+  let principalsStored: Promise<void> = Promise.resolve();
   for (const component of jvmComponents(config)) {
     const log = logFileOf(config, component);
     if (isBroker(component) && !brokersLaunched) {
       // All brokers boot together (after ZooKeeper); each first waits out a dead predecessor's registration.
       brokersLaunched = true;
+      // The brokers authenticate each other and every client with SCRAM credentials stored in ZooKeeper. A broker
+      // needs the admin's before it starts; the services' are stored while the brokers boot (awaited before the
+      // topics), which keeps the five JVM starts of a fresh stack off the critical path.
+      progress.start('Kafka principals (SCRAM-SHA-512 in ZooKeeper)');
+      const scram = await staleScramCredentials(config, credentials);
+      if (scram.stale.includes(ADMIN_PRINCIPAL))
+        await storeScramCredentials(config, credentials, [ADMIN_PRINCIPAL]);
+      const others = scram.stale.filter((p) => p !== ADMIN_PRINCIPAL);
+      progress.done(
+        [
+          scram.stale.length > 0 ? `storing ${scram.stale.join(', ')}` : '',
+          scram.unchanged.length > 0 ? `${scram.unchanged.join(', ')} already there` : '',
+        ]
+          .filter((p) => p !== '')
+          .join('; '),
+      );
+      principalsStored = storeScramCredentials(config, credentials, others);
+      // Reported by the topics step if it fails; never an unhandled rejection meanwhile.
+      principalsStored.catch(() => undefined);
       for (const broker of brokerComponents(config)) {
         if (pidOf.has(broker)) continue;
         await waitForStaleRegistration(config, broker, progress);
@@ -388,22 +433,31 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
       throw new StackError(
         'NOT_READY',
         `${component} did not become ready${outcome.aborted ? `: ${outcome.reason}` : ` within ${seconds(timeoutMs)} (last: ${outcome.reason})`}. ` +
-          `Read ${log}.${isBroker(component) ? ' If it mentions a cluster id mismatch or corrupt logs, run `npm run stack -- up --fresh` (wipes Kafka data).' : ''}`,
+          `Read ${log}.${isBroker(component) ? ' If it mentions a cluster id mismatch or corrupt logs, run `npm run stack -- up --fresh` (wipes Kafka data). If the broker was started before Kafka authentication (SASL/SCRAM) was added, run `npm run stack -- down` then `up`.' : ''}`,
       );
     }
     const since = started === undefined ? '' : `, ${seconds(Date.now() - started)} after launch`;
     progress.done(`ready${since}${outcome.detail === undefined ? '' : `, ${outcome.detail}`}`);
   }
 
+  await principalsStored;
   progress.start('topics');
   const specs = readTopicTable(config.topicsFile);
   const replication = replicationOf(config.brokers);
-  const topics = await createTopics(kafkaBrokers(config), specs, replication);
+  const security = adminSecurity(credentials);
+  const topics = await createTopics(kafkaBrokers(config), specs, replication, security);
   progress.done(
     `${topics.created.length} created, ${topics.existing.length} already there (${specs.length} incl. DLTs)` +
       (config.brokers > 1
         ? `, replication factor ${replication.factor}, min.insync.replicas ${replication.minInsync}`
         : ''),
+  );
+  progress.start('ACLs from the topic table');
+  const acls = await withKafkaAdmin(kafkaBrokers(config), security, (admin) =>
+    applyAcls(admin, aclsOf(access), access.services),
+  );
+  progress.done(
+    `${acls.created} created, ${acls.unchanged} unchanged, ${acls.removed} removed; principals ${principalsOf(access).join(', ')} (credentials: ${credentialsFileOf(config.stackDir)})`,
   );
   for (const m of topics.mismatched) {
     problems.push(

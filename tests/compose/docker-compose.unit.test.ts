@@ -8,7 +8,17 @@ import { parse } from 'yaml';
 const root = path.resolve(__dirname, '..', '..');
 
 /** The passwords a user's .env holds; the tests read the file as compose does, with these substituted. */
-const SECRETS = { POSTGRES_PASSWORD: 'pg-test-pw', REDIS_PASSWORD: 'redis-test-pw' } as const;
+const SECRETS = {
+  POSTGRES_PASSWORD: 'pg-test-pw',
+  REDIS_PASSWORD: 'redis-test-pw',
+  KAFKA_ADMIN_PASSWORD: 'kafka-admin-pw',
+  KAFKA_ORDER_PASSWORD: 'kafka-order-pw',
+  KAFKA_PAYMENT_PASSWORD: 'kafka-payment-pw',
+  KAFKA_INVENTORY_PASSWORD: 'kafka-inventory-pw',
+  KAFKA_NOTIFICATION_PASSWORD: 'kafka-notification-pw',
+  KAFKA_REGISTRY_PASSWORD: 'kafka-registry-pw',
+  KAFKA_UI_PASSWORD: 'kafka-ui-pw',
+} as const;
 
 /**
  * Compose's variable substitution: `$$` → `$`, `${VAR}`, `${VAR:-default}`, and `${VAR:?message}`, which
@@ -113,17 +123,24 @@ describe('docker-compose.yml exposes nothing by default', () => {
   });
 
   test('compose refuses to start while a password is unset or empty, naming it and .env', () => {
-    expect(() => interpolate(composeText, { REDIS_PASSWORD: 'x' })).toThrow(/POSTGRES_PASSWORD.*\.env/);
-    expect(() => interpolate(composeText, { POSTGRES_PASSWORD: 'x' })).toThrow(/REDIS_PASSWORD.*\.env/);
+    expect(() => interpolate(composeText, { ...SECRETS, POSTGRES_PASSWORD: '' })).toThrow(
+      /POSTGRES_PASSWORD.*\.env/,
+    );
+    const { REDIS_PASSWORD: _unset, ...withoutRedis } = SECRETS;
+    expect(() => interpolate(composeText, withoutRedis)).toThrow(/REDIS_PASSWORD.*\.env/);
     expect(() => interpolate(composeText, { ...SECRETS, REDIS_PASSWORD: '' })).toThrow(/REDIS_PASSWORD/);
+    for (const name of Object.keys(SECRETS).filter((n) => n.startsWith('KAFKA_')))
+      expect(() => interpolate(composeText, { ...SECRETS, [name]: '' })).toThrow(
+        new RegExp(`${name}.*\\.env`),
+      );
     // Every use of a password is a required one: no `${POSTGRES_PASSWORD}` that would quietly be empty.
-    const uses = [...composeText.matchAll(/\$\{(POSTGRES_PASSWORD|REDIS_PASSWORD)([^}]*)\}/g)];
+    const uses = [...composeText.matchAll(/\$\{(\w+_PASSWORD)([^}]*)\}/g)];
     expect(uses.length).toBeGreaterThan(0);
     for (const [use, , rest] of uses)
       expect({ use, required: rest?.startsWith(':?') }).toEqual({ use, required: true });
   });
 
-  test('.env.example names both passwords without a value, and .env stays out of git and the image', () => {
+  test('.env.example names every password without a value, and .env stays out of git and the image', () => {
     const example = readFileSync(path.join(root, '.env.example'), 'utf8');
     for (const name of Object.keys(SECRETS)) expect(example).toMatch(new RegExp(`^${name}=$`, 'm'));
     expect(readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n')).toContain('.env');
@@ -167,8 +184,45 @@ describe('docker-compose.yml', () => {
       'EXTERNAL://localhost:9092',
       'INTERNAL://kafka:29092',
     ]);
-    expect(k['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP']).toBe('INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT');
+    expect(k['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP']).toBe('INTERNAL:SASL_PLAINTEXT,EXTERNAL:SASL_PLAINTEXT');
     expect(k['KAFKA_INTER_BROKER_LISTENER_NAME']).toBe('INTERNAL');
+  });
+
+  test('Kafka authenticates every client with SCRAM-SHA-512 and allows nothing without an ACL; admin is the super user', () => {
+    const k = env('kafka');
+    expect(k['KAFKA_SASL_ENABLED_MECHANISMS']).toBe('SCRAM-SHA-512');
+    expect(k['KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL']).toBe('SCRAM-SHA-512');
+    expect(k['KAFKA_AUTHORIZER_CLASS_NAME']).toBe('kafka.security.authorizer.AclAuthorizer');
+    expect(k['KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND']).toBe('false');
+    expect(k['KAFKA_SUPER_USERS']).toBe('User:admin');
+    // The broker's JAAS file is written from the environment at start, not kept in this file.
+    expect(k['KAFKA_OPTS']).toContain('-Djava.security.auth.login.config=/tmp/kafka_server_jaas.conf');
+    expect([service('kafka').command ?? []].flat().join('\n')).toContain('"$KAFKA_ADMIN_PASSWORD"');
+    expect(k['KAFKA_ADMIN_PASSWORD']).toBe(SECRETS.KAFKA_ADMIN_PASSWORD);
+    expect(service('kafka').depends_on?.['kafka-users']).toEqual({
+      condition: 'service_completed_successfully',
+    });
+    expect(JSON.stringify(service('kafka').healthcheck?.test)).toContain('--command-config');
+  });
+
+  test('kafka-users stores the SCRAM credential of admin, each service, the registry and Kafka UI from .env', () => {
+    const script = [service('kafka-users').command ?? []].flat().join('\n');
+    const users = [...script.matchAll(/^user ([\w-]+) "\$(\w+)"$/gm)].map((m) => [m[1], m[2]]);
+    expect(users).toEqual([
+      ['admin', 'KAFKA_ADMIN_PASSWORD'],
+      ['order', 'KAFKA_ORDER_PASSWORD'],
+      ['payment', 'KAFKA_PAYMENT_PASSWORD'],
+      ['inventory', 'KAFKA_INVENTORY_PASSWORD'],
+      ['notification', 'KAFKA_NOTIFICATION_PASSWORD'],
+      ['schema-registry', 'KAFKA_REGISTRY_PASSWORD'],
+      ['kafka-ui', 'KAFKA_UI_PASSWORD'],
+    ]);
+    for (const [, variable] of users)
+      expect(env('kafka-users')[variable!]).toBe(SECRETS[variable as keyof typeof SECRETS]);
+    // Kafka UI may describe and read, never write, alter or delete.
+    const ui = script.split('\n').filter((l) => l.includes('User:kafka-ui'));
+    expect(ui.length).toBeGreaterThan(0);
+    for (const line of ui) expect(line).not.toMatch(/--operation (All|Write|Alter|Delete|Create)\b/);
   });
 
   test('Kafka has the single-broker settings without which groups and transactions hang', () => {
@@ -180,7 +234,11 @@ describe('docker-compose.yml', () => {
 
   test('the schema registry stores schemas in Kafka over the in-network listener and listens on 8081', () => {
     const r = env('schema-registry');
-    expect(r['SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS']).toBe('PLAINTEXT://kafka:29092');
+    expect(r['SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS']).toBe('SASL_PLAINTEXT://kafka:29092');
+    expect(r['SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL']).toBe('SASL_PLAINTEXT');
+    expect(r['SCHEMA_REGISTRY_KAFKASTORE_SASL_JAAS_CONFIG']).toContain(
+      `username="schema-registry" password="${SECRETS.KAFKA_REGISTRY_PASSWORD}"`,
+    );
     expect(r['SCHEMA_REGISTRY_LISTENERS']).toBe('http://0.0.0.0:8081');
     expect(r['SCHEMA_REGISTRY_HOST_NAME']).toBe('schema-registry');
   });
@@ -190,6 +248,10 @@ describe('docker-compose.yml', () => {
     expect(ui['KAFKA_CLUSTERS_0_NAME']).toBeTruthy();
     expect(ui['KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS']).toBe('kafka:29092');
     expect(ui['KAFKA_CLUSTERS_0_SCHEMAREGISTRY']).toBe('http://schema-registry:8081');
+    expect(ui['KAFKA_CLUSTERS_0_PROPERTIES_SECURITY_PROTOCOL']).toBe('SASL_PLAINTEXT');
+    expect(ui['KAFKA_CLUSTERS_0_PROPERTIES_SASL_JAAS_CONFIG']).toContain(
+      `username="kafka-ui" password="${SECRETS.KAFKA_UI_PASSWORD}"`,
+    );
   });
 
   test.each(['zookeeper', 'kafka', 'schema-registry', 'postgres', 'redis'])(
@@ -202,7 +264,11 @@ describe('docker-compose.yml', () => {
   );
 
   test('each piece starts only when what it needs is healthy', () => {
-    expect(service('kafka').depends_on).toEqual({ zookeeper: { condition: 'service_healthy' } });
+    expect(service('kafka').depends_on).toEqual({
+      zookeeper: { condition: 'service_healthy' },
+      'kafka-users': { condition: 'service_completed_successfully' },
+    });
+    expect(service('kafka-users').depends_on).toEqual({ zookeeper: { condition: 'service_healthy' } });
     expect(service('schema-registry').depends_on?.['kafka']).toEqual({ condition: 'service_healthy' });
     expect(service('kafka-ui').depends_on?.['kafka']).toEqual({ condition: 'service_healthy' });
     expect(service('kafka-ui').depends_on?.['schema-registry']).toEqual({ condition: 'service_healthy' });
@@ -231,6 +297,15 @@ describe('docker-compose.yml', () => {
       });
     });
 
+    test('authenticates to Kafka as its own principal, with its own password', () => {
+      expect(env(name)).toMatchObject({
+        KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: name,
+        KAFKA_SASL_PASSWORD: SECRETS[`KAFKA_${name.toUpperCase()}_PASSWORD` as keyof typeof SECRETS],
+      });
+    });
+
     test('listens on every interface inside its container (only `ports` decides what the host sees)', () => {
       expect(env(name)['BIND_ADDRESS']).toBe('0.0.0.0');
     });
@@ -252,6 +327,9 @@ describe('docker-compose.yml', () => {
     }
     expect(service('init').depends_on?.['postgres']).toEqual({ condition: 'service_healthy' });
     expect(env('init')['KAFKA_BROKERS']).toBe('kafka:29092');
+    // init creates topics and grants the services' ACLs (stack/src/init.ts) as admin.
+    expect(env('init')['KAFKA_SASL_USERNAME']).toBe('admin');
+    expect(env('init')['KAFKA_SASL_PASSWORD']).toBe(SECRETS.KAFKA_ADMIN_PASSWORD);
     for (const name of Object.keys(APPS))
       expect(service(name).depends_on?.['init']).toEqual({ condition: 'service_completed_successfully' });
   });

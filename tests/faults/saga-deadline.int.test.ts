@@ -15,7 +15,7 @@ import {
   type OrderCreated,
   type PaymentSuccessful,
 } from '@orderflow/contracts';
-import { createKafka, createLogger, createProducer } from '@orderflow/platform';
+import { createKafka, createLogger, createProducer, adminKafkaSecurity } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { startInventory, type InventoryHarness } from '../../services/inventory/test/harness';
 import { startNotification, type NotificationHarness } from '../../services/notification/test/harness';
@@ -63,6 +63,7 @@ beforeAll(async () => {
     createKafka({
       clientId: 'saga-deadline-test',
       brokers: ['localhost:9092'],
+      security: adminKafkaSecurity(),
       logger: createLogger({ service: 'test', level: 'silent' }),
     }),
   );

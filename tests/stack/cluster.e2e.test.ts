@@ -1,3 +1,4 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 import { Kafka, logLevel } from 'kafkajs';
 import { portOpen, ScratchStack } from './scratch-stack';
 
@@ -29,7 +30,12 @@ test('up --brokers 3: three brokers, topics with RF 3 / ISR 3 / min.insync.repli
   expect(cold.out).toContain(`KAFKA_BROKERS=${brokers.join(',')}`);
   expect(cold.code).toBe(0);
 
-  const kafka = new Kafka({ clientId: 'cluster-e2e', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'cluster-e2e',
+    brokers,
+    ...kafkaClientSecurity(adminKafkaSecurity({ ORDERFLOW_STACK_DIR: scratch.dir })),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

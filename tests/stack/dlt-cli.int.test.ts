@@ -1,3 +1,4 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { stackEnv } from './stack-env';
 // offset. Unique order ids, so other suites' messages on the shared topics never match.
 const root = path.resolve(__dirname, '..', '..');
 const kafka = new Kafka({
+  ...kafkaClientSecurity(adminKafkaSecurity()),
   clientId: 'dlt-cli-int-test',
   brokers: stackEnv.kafkaBrokers,
   logLevel: logLevel.NOTHING,

@@ -1,9 +1,11 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
 import { stackEnv, uniqueName } from './stack-env';
 
 // A produce/consume round trip through the real broker: what goes in (key, value, headers) comes out.
 describe('Kafka round trip', () => {
   const kafka = new Kafka({
+    ...kafkaClientSecurity(adminKafkaSecurity()),
     clientId: 'stack-int-test',
     brokers: stackEnv.kafkaBrokers,
     logLevel: logLevel.NOTHING,

@@ -1,3 +1,4 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
@@ -14,6 +15,7 @@ const table = JSON.parse(
 
 async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({
+    ...kafkaClientSecurity(adminKafkaSecurity()),
     clientId: 'stack-int-test',
     brokers: stackEnv.kafkaBrokers,
     logLevel: logLevel.NOTHING,

@@ -1,7 +1,7 @@
 // Runs a real service for integration tests: its own scratch database and consumer group (positioned at
 // the end of the topics it consumes), real Kafka and registry, an ephemeral port.
 import { randomUUID } from 'node:crypto';
-import { SchemaRegistryClient } from '@orderflow/codec';
+import { registryAuthOption, SchemaRegistryClient } from '@orderflow/codec';
 import { createLogger } from '@orderflow/platform';
 import type { AssembledService, ServiceAppOptions, StartedService } from '@orderflow/platform';
 import { scratchDatabase } from './scratch-database';
@@ -52,7 +52,7 @@ export async function startServiceHarness<
     service,
     running,
     baseUrl: `http://127.0.0.1:${running.port}`,
-    registry: new SchemaRegistryClient({ url: config.schemaRegistryUrl }),
+    registry: new SchemaRegistryClient({ url: config.schemaRegistryUrl, ...registryAuthOption() }),
     published: async (event) =>
       (await service.db.outboxEvent.count({ where: { eventId: event.eventId } })) === 1,
     stop: async () => {

@@ -1,3 +1,4 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 // Test helpers for suites that run services against the real saga topics (int and e2e): position a
 // consumer group at the topics' current end, and watch topics from "now" for the messages of one order.
 import { randomUUID } from 'node:crypto';
@@ -15,7 +16,12 @@ export interface ProbedMessage {
 
 /** A kafkajs client for tests (quiet). */
 export function probeKafka(brokers: string[] = ['localhost:9092']): Kafka {
-  return new Kafka({ clientId: `probe-${process.pid}`, brokers, logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId: `probe-${process.pid}`,
+    brokers,
+    ...kafkaClientSecurity(adminKafkaSecurity()),
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 /**

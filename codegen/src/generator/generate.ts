@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAvroFile } from './avro-model';
+import { emitAsyncApi } from './emit-asyncapi';
 import { emitAvroModules, moduleOf } from './emit-avro';
 import type { GeneratedFile, TopicInput } from './emit-avro';
 import { emitOpenApiModules, ORDER_API_FILE } from './emit-openapi';
@@ -43,6 +44,7 @@ export async function generate(
   }
   if (problems.length > 0) throw new CodegenError('INVALID_AVRO', problems);
   const files = emitAvroModules(version, table, topics);
+  files.push(emitAsyncApi(version, table, topics));
   options.onSource?.(ORDER_API_FILE);
   let openapiText: string;
   try {

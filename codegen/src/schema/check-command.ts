@@ -1,7 +1,7 @@
 // `schema check [--against <git-ref>] [--registry <url>] [--format text|json|github]`: every schema in
 // the topic table (as it is on disk) against its git history and, optionally, the live registry.
 import path from 'node:path';
-import { RegistryError, SchemaRegistryClient } from '@orderflow/codec';
+import { RegistryError, registryAuthOption, SchemaRegistryClient } from '@orderflow/codec';
 import { checkLevel } from '../compat';
 import type { LevelIssue, LevelWarning, PreviousSchema } from '../compat';
 import { formatOption, parseArgs, single } from './args';
@@ -89,7 +89,9 @@ export async function runCheck(
   const table = loadTopicTable(root);
   const baseline = resolveBaseline(root, options.against);
   const client =
-    options.registry === undefined ? undefined : new SchemaRegistryClient({ url: options.registry });
+    options.registry === undefined
+      ? undefined
+      : new SchemaRegistryClient({ url: options.registry, ...registryAuthOption() });
   if (client) {
     // A URL that is not a registry answers 404 to every subject, which would read as "nothing
     // registered yet" and pass the check without comparing anything: refuse it first.

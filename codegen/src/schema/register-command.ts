@@ -1,6 +1,6 @@
 // `schema register [--registry URL]`: set each subject's compatibility level, then register its schema.
 import path from 'node:path';
-import { canonicalSchema, RegistryError, SchemaRegistryClient } from '@orderflow/codec';
+import { canonicalSchema, RegistryError, registryAuthOption, SchemaRegistryClient } from '@orderflow/codec';
 import { parseArgs, single } from './args';
 import { DEFAULT_REGISTRY_URL } from './config';
 import { SchemaCliError } from './errors';
@@ -19,7 +19,7 @@ export async function registerCommand(argv: readonly string[], out: (line: strin
     entry,
     text: loadSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath).text,
   }));
-  const client = new SchemaRegistryClient({ url });
+  const client = new SchemaRegistryClient({ url, ...registryAuthOption() });
   out(`registering ${schemas.length} subjects at ${url}`);
   for (const { entry, text } of schemas) {
     // The same text the codecs look up (one canonical form: registries compare schema text).

@@ -9,7 +9,14 @@ export type { CodecErrorCode, ErrorClassification, RegistryErrorCode, RegistryEr
 export { FRAME_HEADER_SIZE, MAGIC_BYTE, frame, parseFrame } from './framing';
 export type { Frame } from './framing';
 export { canonicalSchema, logicalTypes, parseAvroSchema } from './avro';
-export { SchemaRegistryClient, classify, verifyRegistry } from './registry-client';
+export {
+  SchemaRegistryClient,
+  classify,
+  registryAuthFromEnv,
+  registryAuthOption,
+  verifyRegistry,
+} from './registry-client';
+export type { RegistryAuth } from './registry-client';
 export type {
   CompatibilityLevel,
   RegistryRequestEvent,

@@ -403,3 +403,29 @@ function describe(err: unknown): string {
   }
   return String(err);
 }
+
+/** The schema registry's basic credentials. */
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Basic credentials of the schema registry, from SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (both or neither). */
+export function registryAuthFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): RegistryAuth | undefined {
+  const username = env['SCHEMA_REGISTRY_USERNAME']?.trim() || undefined;
+  const password = env['SCHEMA_REGISTRY_PASSWORD'] || undefined;
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined)
+    throw new Error('SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD go together; set both or neither');
+  return { username, password };
+}
+
+/** `{ auth }` for SchemaRegistryClient's options from SCHEMA_REGISTRY_USERNAME/PASSWORD, or `{}` without them. */
+export function registryAuthOption(env: Readonly<Record<string, string | undefined>> = process.env): {
+  auth?: RegistryAuth;
+} {
+  const auth = registryAuthFromEnv(env);
+  return auth === undefined ? {} : { auth };
+}

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { kafkaSecurityFromEnv, registryAuthFromEnv } from './kafka-security';
 
 /** Why the environment was refused. */
 export type ConfigErrorCode = 'INVALID_CONFIG';
@@ -44,6 +45,20 @@ function setting<T>(
         throw new SettingProblem(
           `${variable}=${show(raw)} is invalid: ${(err as Error).message}; set it to ${hint}`,
         );
+      }
+    },
+  };
+}
+
+/** A setting made of several variables, read together by `read` (throws a readable message). */
+export function composite<T>(variable: string, read: (env: Env) => T): Setting<T> {
+  return {
+    variable,
+    read(env) {
+      try {
+        return read(env);
+      } catch (err) {
+        throw new SettingProblem((err as Error).message);
       }
     },
   };
@@ -233,6 +248,12 @@ export function platformSettings(service: string, defaultPort: number) {
       default: 'http://localhost:8081/apis/ccompat/v7',
       protocols: ['http:', 'https:'],
     }),
+    /** How the service authenticates to Kafka (see kafka-security.ts): SASL/SCRAM and TLS from KAFKA_SECURITY_PROTOCOL,
+     * KAFKA_SASL_*, KAFKA_SSL_*; on a development machine the local stack's credentials of the service's principal. */
+    // The principal is the service (SERVICE_NAME may name an instance; its consumer group keeps the service's prefix).
+    kafkaSecurity: composite('KAFKA_SECURITY_PROTOCOL', (env) => kafkaSecurityFromEnv(env, service)),
+    /** The schema registry's basic credentials (SCHEMA_REGISTRY_USERNAME + SCHEMA_REGISTRY_PASSWORD), if it needs them. */
+    schemaRegistryAuth: composite('SCHEMA_REGISTRY_USERNAME', registryAuthFromEnv),
     redisUrl: url('REDIS_URL', { default: 'redis://127.0.0.1:6379', protocols: ['redis:', 'rediss:'] }),
     environment: oneOf('ORDERFLOW_ENV', ['development', 'test', 'production'], { default: 'development' }),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

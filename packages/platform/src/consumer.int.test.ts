@@ -3,6 +3,7 @@ import { SchemaRegistryClient, type TopicCodec } from '@orderflow/codec';
 import type { Producer } from 'kafkajs';
 import { ConsumerRunner, on, type ConsumedTopic } from './consumer';
 import { PermanentEventError } from './errors';
+import { adminKafkaSecurity } from './kafka-security';
 import { createKafka, createProducer } from './kafka';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
@@ -36,7 +37,12 @@ const topicOf = (codec: TopicCodec<TestEvent>): ConsumedTopic<TestEvent> => ({
 describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
   const kafkaAdmin = testKafka();
   const logger = createLogger({ service: 'platform-test', level: 'silent' });
-  const kafka = createKafka({ clientId: 'platform-consumer-test', brokers: ['localhost:9092'], logger });
+  const kafka = createKafka({
+    clientId: 'platform-consumer-test',
+    brokers: ['localhost:9092'],
+    security: adminKafkaSecurity(),
+    logger,
+  });
   let db: Db;
   let producer: Producer;
   const topics: string[] = [];

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Cache, createRedis } from './cache';
 import { ApiError } from './errors';
 import { createHttpApp, listen, requestContext } from './http';
+import { adminKafkaSecurity } from './kafka-security';
 import { createKafka } from './kafka';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
@@ -20,7 +21,12 @@ const logger = createLogger({ service: 'platform-test', level: 'silent' });
 describe('HTTP kit (real PostgreSQL, Redis, Kafka and registry for /ready)', () => {
   let db: Db;
   let redis: Redis;
-  const kafka = createKafka({ clientId: 'platform-http-test', brokers: ['localhost:9092'], logger });
+  const kafka = createKafka({
+    clientId: 'platform-http-test',
+    brokers: ['localhost:9092'],
+    security: adminKafkaSecurity(),
+    logger,
+  });
   const admin = kafka.admin();
   let base: string;
   let close: () => Promise<void>;

@@ -33,6 +33,17 @@ export { eventHeaders, headersToRecord, nextTraceparent } from './tracing';
 export type { EventHeaders } from './tracing';
 export { ManagedProducer, createKafka, createProducer, ensureTopics, publishEvent } from './kafka';
 export type { EventProducer } from './kafka';
+export {
+  adminKafkaSecurity,
+  describeKafkaSecurity,
+  kafkaClientSecurity,
+  kafkaSecurityFromEnv,
+  localCredentialsFile,
+  readLocalCredentials,
+  registryAuthFromEnv,
+  PLAINTEXT,
+} from './kafka-security';
+export type { KafkaSecurity, LocalKafkaCredentials, RegistryAuth } from './kafka-security';
 export { classifyFailure, isFatalProducerError, TransientFailure } from './failures';
 export type { FailureClass } from './failures';
 export { DLT_SUFFIX, DltHeaders, deadLetter, deadLetterHeaders, deadLetterTopic } from './dead-letter';

@@ -14,6 +14,7 @@ import { isFatalProducerError } from './failures';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
 import type { EventHeaders } from './tracing';
+import { kafkaClientSecurity, type KafkaSecurity } from './kafka-security';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -23,11 +24,18 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** A kafkajs client whose own logs go through the service logger (warnings and up). */
-export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+export function createKafka(opts: {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  /** SASL and TLS (see kafka-security.ts); absent → PLAINTEXT. */
+  security?: KafkaSecurity | undefined;
+}): Kafka {
   const log = opts.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...kafkaClientSecurity(opts.security),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

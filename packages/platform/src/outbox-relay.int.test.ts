@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+import { adminKafkaSecurity } from './kafka-security';
 import { createKafka, createProducer } from './kafka';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
@@ -24,7 +25,12 @@ type Db = Awaited<ReturnType<typeof scratchDatabase>>;
 describe('OutboxRelay (real PostgreSQL, Kafka and registry)', () => {
   const kafkaAdmin = testKafka();
   const logger = createLogger({ service: 'platform-test', level: 'silent' });
-  const kafka = createKafka({ clientId: 'platform-relay-test', brokers: ['localhost:9092'], logger });
+  const kafka = createKafka({
+    clientId: 'platform-relay-test',
+    brokers: ['localhost:9092'],
+    security: adminKafkaSecurity(),
+    logger,
+  });
   let db: Db;
   let producer: Producer;
   const topics: string[] = [];

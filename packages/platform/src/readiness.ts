@@ -1,3 +1,4 @@
+import type { RegistryAuth } from './kafka-security';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { ReadinessCheck } from './http';
@@ -19,11 +20,19 @@ export function kafkaCheck(admin: Admin): ReadinessCheck {
 }
 
 /** /ready check: the schema registry answers its subjects list. */
-export function registryCheck(registryUrl: string, fetchImpl: typeof fetch = fetch): ReadinessCheck {
+export function registryCheck(
+  registryUrl: string,
+  auth?: RegistryAuth,
+  fetchImpl: typeof fetch = fetch,
+): ReadinessCheck {
+  const headers: Record<string, string> =
+    auth === undefined
+      ? {}
+      : { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
   return {
     name: 'registry',
     check: async () => {
-      const res = await fetchImpl(`${registryUrl.replace(/\/$/, '')}/subjects`);
+      const res = await fetchImpl(`${registryUrl.replace(/\/$/, '')}/subjects`, { headers });
       if (!res.ok) throw new Error(`schema registry answered ${res.status}`);
     },
   };

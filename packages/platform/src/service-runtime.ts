@@ -12,6 +12,7 @@ import { createRedis } from './cache';
 import { ConsumerRunner, type Subscription } from './consumer';
 import { createHttpApp, listen, type HttpAppOptions } from './http';
 import { createKafka, ensureTopics, ManagedProducer } from './kafka';
+import { describeKafkaSecurity, PLAINTEXT, type KafkaSecurity, type RegistryAuth } from './kafka-security';
 import { runService, stopAll, type RunningService } from './lifecycle';
 import pino from 'pino';
 import { serviceLogger, type Logger } from './logger';
@@ -33,7 +34,11 @@ export interface ServiceRuntimeConfig extends AuthConfig {
   bindAddress?: string;
   databaseUrl: string;
   kafkaBrokers: string[];
+  /** How the service authenticates to Kafka; absent → PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity;
   schemaRegistryUrl: string;
+  /** The registry's basic credentials, if it needs them. */
+  schemaRegistryAuth?: RegistryAuth | undefined;
   /** See platformSettings for each of these; absent → its default there. */
   consumerMaxAttempts?: number;
   consumerStallAfterMs?: number;
@@ -200,7 +205,12 @@ export function stopSteps(t: StopTargets): StopStep[] {
 export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntime {
   const { config, logger, db, redis } = opts;
   const metrics = createMetricsRegistry(config.serviceName);
-  const kafka = createKafka({ clientId: config.serviceName, brokers: config.kafkaBrokers, logger });
+  const kafka = createKafka({
+    clientId: config.serviceName,
+    brokers: config.kafkaBrokers,
+    logger,
+    security: config.kafkaSecurity,
+  });
   const admin = kafka.admin();
   let consumer: ConsumerRunner<SqlTransaction> | undefined;
   // The consumer's transactions run on their own pool: a burst of events never starves HTTP reads.
@@ -220,7 +230,7 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       databaseCheck(db),
       ...(redis === undefined ? [] : [redisCheck(redis)]),
       kafkaCheck(admin),
-      registryCheck(config.schemaRegistryUrl),
+      registryCheck(config.schemaRegistryUrl, config.schemaRegistryAuth),
       consumerCheck(() => consumer, { stalledMs: config.readyStalledPartitionMs ?? 60_000 }),
       relayCheck(() => relay, {
         failingMs: config.readyRelayFailingMs ?? 30_000,
@@ -255,7 +265,12 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
     // database restarts) is waited for, with a log line per attempt; a misconfiguration fails at once.
     await verifier.ready;
     step('token keys loaded');
-    await untilAvailable(logger, 'the schema registry', () => verifyRegistry(config.schemaRegistryUrl));
+    await untilAvailable(logger, 'the schema registry', () =>
+      verifyRegistry(
+        config.schemaRegistryUrl,
+        config.schemaRegistryAuth === undefined ? {} : { auth: config.schemaRegistryAuth },
+      ),
+    );
     step('schema registry answers');
     const requireSchemas = opts.requirePublishedSchemas ?? true;
     if (requireSchemas)
@@ -331,6 +346,7 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
         port: server.port,
         host: server.host,
         logPersonalData: config.logPersonalData === true,
+        kafka: describeKafkaSecurity(config.kafkaSecurity ?? PLAINTEXT),
         ...opts.logFields,
       },
       `${opts.name} service listening`,

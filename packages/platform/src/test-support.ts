@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { SchemaRegistryClient, TopicCodec } from '@orderflow/codec';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { adminKafkaSecurity, kafkaClientSecurity } from './kafka-security';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
@@ -110,7 +111,12 @@ export function dropDatabase(name: string): Promise<void> {
 }
 
 export function testKafka(): Kafka {
-  return new Kafka({ clientId: 'platform-int-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId: 'platform-int-test',
+    brokers: BROKERS,
+    ...kafkaClientSecurity(adminKafkaSecurity()),
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 /** Creates uniquely named scratch topics (and their .DLT twins) so tests never touch the saga topics. */

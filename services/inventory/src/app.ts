@@ -42,7 +42,10 @@ export function createApp(config: InventoryConfig, opts: InventoryAppOptions = {
   // Without a listener ioredis reports connection errors as unhandled; the cache already degrades to the database.
   redis.on('error', (err: Error) => logger.debug({ err }, 'redis connection error'));
   const cache = new StockCache(db, redis, { ttlSeconds: config.stockCacheTtlSeconds, logger });
-  const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
+  const registry = new SchemaRegistryClient({
+    url: config.schemaRegistryUrl,
+    ...(config.schemaRegistryAuth === undefined ? {} : { auth: config.schemaRegistryAuth }),
+  });
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
   const autoRegister = config.environment !== 'production';
   const publishes = {

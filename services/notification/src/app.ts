@@ -45,7 +45,10 @@ export function createApp(
 ): NotificationService {
   const logger = opts.logger ?? serviceLogger(config);
   const db = createDb(config.databaseUrl, config.databasePoolSize);
-  const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
+  const registry = new SchemaRegistryClient({
+    url: config.schemaRegistryUrl,
+    ...(config.schemaRegistryAuth === undefined ? {} : { auth: config.schemaRegistryAuth }),
+  });
   const channel =
     opts.channel ??
     (config.notifyWebhookUrl === undefined

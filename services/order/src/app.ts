@@ -42,7 +42,10 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   redis.on('error', (err: Error) => logger.warn({ err, component: 'redis' }, 'redis connection error'));
   const cache = new OrderCache(redis, { ttlSeconds: config.cacheTtlSeconds, logger });
 
-  const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
+  const registry = new SchemaRegistryClient({
+    url: config.schemaRegistryUrl,
+    ...(config.schemaRegistryAuth === undefined ? {} : { auth: config.schemaRegistryAuth }),
+  });
   // Production never registers schemas itself (`npm run schema -- register` does).
   const autoRegister = config.environment !== 'production';
   const publishes = {

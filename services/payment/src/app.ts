@@ -36,7 +36,10 @@ export type PaymentService = AssembledService<Db>;
 export function createApp(config: PaymentConfig, opts: PaymentAppOptions = {}): PaymentService {
   const logger = opts.logger ?? serviceLogger(config);
   const db = createDb(config.databaseUrl, config.databasePoolSize);
-  const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl });
+  const registry = new SchemaRegistryClient({
+    url: config.schemaRegistryUrl,
+    ...(config.schemaRegistryAuth === undefined ? {} : { auth: config.schemaRegistryAuth }),
+  });
   // Production never registers schemas itself (`npm run schema -- register` does); start-up then fails if they are missing.
   const autoRegister = config.environment !== 'production';
   const publishes = {

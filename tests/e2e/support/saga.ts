@@ -1,3 +1,4 @@
+import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 // What the e2e suites share: the generated order-API client, sample orders, polling an order to its
 // end, the other services' HTTP endpoints, reading the saga topics and the order database.
 import { randomUUID } from 'node:crypto';
@@ -168,7 +169,12 @@ export async function readSagaMessages(
     topics?: readonly string[];
   },
 ): Promise<SagaMessage[]> {
-  const kafka = new Kafka({ clientId: 'e2e-reader', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'e2e-reader',
+    brokers: BROKERS,
+    ...kafkaClientSecurity(adminKafkaSecurity()),
+    logLevel: logLevel.NOTHING,
+  });
   const topics = opts.topics ?? SAGA_TOPICS;
   const admin = kafka.admin();
   await admin.connect();

@@ -9,7 +9,7 @@ import {
   paymentSuccessful,
   type PaymentSuccessful,
 } from '@orderflow/contracts';
-import { createKafka, createLogger, createProducer } from '@orderflow/platform';
+import { createKafka, createLogger, createProducer, adminKafkaSecurity } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startInventory, type InventoryHarness } from '../../test/harness';
@@ -79,6 +79,7 @@ beforeAll(async () => {
     createKafka({
       clientId: 'inventory-int-test',
       brokers: ['localhost:9092'],
+      security: adminKafkaSecurity(),
       logger: createLogger({ service: 'test', level: 'silent' }),
     }),
   );

@@ -15,7 +15,7 @@ import {
   type PaymentFailed,
   type PaymentRefunded,
 } from '@orderflow/contracts';
-import { createKafka, createLogger, createProducer } from '@orderflow/platform';
+import { createKafka, createLogger, createProducer, adminKafkaSecurity } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startNotification, type NotificationHarness } from '../../test/harness';
@@ -90,6 +90,7 @@ beforeAll(async () => {
     createKafka({
       clientId: 'notification-int-test',
       brokers: ['localhost:9092'],
+      security: adminKafkaSecurity(),
       logger: createLogger({ service: 'test', level: 'silent' }),
     }),
   );

@@ -11,7 +11,7 @@ import {
   paymentSuccessful,
   type OrderCreated,
 } from '@orderflow/contracts';
-import { createProducer, createKafka, createLogger } from '@orderflow/platform';
+import { createProducer, createKafka, createLogger, adminKafkaSecurity } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startPayment, type PaymentHarness } from '../../test/harness';
@@ -58,6 +58,7 @@ beforeAll(async () => {
     createKafka({
       clientId: 'payment-int-test',
       brokers: ['localhost:9092'],
+      security: adminKafkaSecurity(),
       logger: createLogger({ service: 'test', level: 'silent' }),
     }),
   );

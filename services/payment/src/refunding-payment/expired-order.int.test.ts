@@ -11,7 +11,7 @@ import {
   type OrderCreated,
   type OrderExpired,
 } from '@orderflow/contracts';
-import { createKafka, createLogger, createProducer } from '@orderflow/platform';
+import { createKafka, createLogger, createProducer, adminKafkaSecurity } from '@orderflow/platform';
 import type { Producer } from 'kafkajs';
 import { TopicProbe, eventually, probeKafka, testOrderId } from '../../../../tests/support/topic-probe';
 import { startPayment, type PaymentHarness } from '../../test/harness';
@@ -68,6 +68,7 @@ beforeAll(async () => {
     createKafka({
       clientId: 'payment-int-test',
       brokers: ['localhost:9092'],
+      security: adminKafkaSecurity(),
       logger: createLogger({ service: 'test', level: 'silent' }),
     }),
   );
