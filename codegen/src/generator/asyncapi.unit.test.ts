@@ -92,7 +92,7 @@ test('producers send and consumers receive (in their consumer group) exactly wha
   expect(consumerGroupOf('payment')).toBe('payment');
 });
 
-test('each topic message carries its .avsc as an Avro payload, the orderId key and the registry lookup', () => {
+test('each topic message carries its .avsc as an Avro payload, its key and the registry lookup', () => {
   for (const row of table.topics) {
     const [message] = document.channels().get(row.topic)!.messages().all();
     const avsc = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schemas', row.schema), 'utf8')) as object;
@@ -106,6 +106,29 @@ test('each topic message carries its .avsc as an Avro payload, the orderId key a
       schemaLookupStrategy: 'TopicIdStrategy',
     });
   }
+  // The catalog is keyed by SKU and currency, on a compacted topic; the saga's topics by orderId.
+  const binding = (topic: string) =>
+    document.channels().get(topic)!.messages().all()[0]!.bindings().get('kafka')!.value<{
+      key: { description: string };
+    }>().key.description;
+  expect(binding('catalog_price_set')).toMatch(/^sku, currency joined by ":" \(<sku>:<currency>\)/);
+  expect(binding('order_created')).toMatch(/orderId|order/i);
+  expect(
+    document
+      .channels()
+      .get('catalog_price_set')!
+      .bindings()
+      .get('kafka')!
+      .value<{ topicConfiguration?: object }>().topicConfiguration,
+  ).toEqual({ 'cleanup.policy': ['compact'] });
+  expect(
+    document
+      .channels()
+      .get('catalog_price_set.DLT')!
+      .bindings()
+      .get('kafka')!
+      .value<{ topicConfiguration?: object }>().topicConfiguration,
+  ).toBeUndefined();
   const registries = document
     .servers()
     .all()

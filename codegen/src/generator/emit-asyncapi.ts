@@ -3,7 +3,8 @@
 // Built from the same validated table and parsed schemas as the TypeScript, so it cannot drift.
 import { stringify } from 'yaml';
 import type { GeneratedFile, TopicInput } from './emit-avro';
-import type { TopicTable } from './topic-table';
+import { DEFAULT_KEY, type TopicRow, type TopicTable } from './topic-table';
+import type { AvroFile } from './avro-model';
 import { header } from './ts-text';
 
 /** Where the document goes, relative to the repository root. */
@@ -65,6 +66,22 @@ function headersSchema(entries: [string, { description: string; required: boolea
   };
 }
 
+/** The message key's description: the orderId's doc, or the key fields the topic's row declares. */
+function keyDescription(row: TopicRow, avro: AvroFile): string {
+  if (row.key.join() === DEFAULT_KEY.join())
+    return (
+      avro.root.fields.find((f) => f.name === 'orderId')?.doc ??
+      'The orderId: events of one order share a partition.'
+    );
+  return `${row.key.join(', ')} joined by ":" (${row.key.map((k) => `<${k}>`).join(':')}): events of one key share a partition${row.config['cleanup.policy']?.includes('compact') ? ', and compaction keeps the newest of each key' : ''}.`;
+}
+
+// The topic configs the Kafka channel binding (0.5.0) describes; the table may hold others.
+function topicConfiguration(row: TopicRow): object | undefined {
+  const policy = row.config['cleanup.policy'];
+  return policy === undefined ? undefined : { 'cleanup.policy': policy.split(',') };
+}
+
 /** Emits the AsyncAPI document; `topics` in table order, so the output is stable. */
 export function emitAsyncApi(version: string, table: TopicTable, topics: TopicInput[]): GeneratedFile {
   const channels: Record<string, object> = {};
@@ -72,11 +89,10 @@ export function emitAsyncApi(version: string, table: TopicTable, topics: TopicIn
   const schemas: Record<string, object> = {};
   for (const { row, avro } of topics) {
     const name = avro.root.name;
-    const key = avro.root.fields.find((f) => f.name === 'orderId');
     const summary = avro.root.doc ?? `The ${row.topic} event.`;
     schemas[name] = { schemaFormat: AVRO_FORMAT, schema: avro.json };
     const kafkaMessage = {
-      key: { type: 'string', description: key?.doc ?? 'The orderId: events of one order share a partition.' },
+      key: { type: 'string', description: keyDescription(row, avro) },
       schemaIdLocation: 'payload',
       schemaIdPayloadEncoding: 'confluent',
       schemaLookupStrategy: 'TopicIdStrategy',
@@ -110,18 +126,27 @@ export function emitAsyncApi(version: string, table: TopicTable, topics: TopicIn
       payload,
       bindings: { kafka: kafkaMessage },
     };
-    const channel = (address: string, message: string, description: string): object => ({
+    const channel = (address: string, message: string, description: string, config?: object): object => ({
       address,
       title: address,
       description,
       messages: { [message]: { $ref: `#/components/messages/${message}` } },
-      bindings: { kafka: { topic: address, partitions: row.partitions, bindingVersion: KAFKA_BINDING } },
+      bindings: {
+        kafka: {
+          topic: address,
+          partitions: row.partitions,
+          ...(config === undefined ? {} : { topicConfiguration: config }),
+          bindingVersion: KAFKA_BINDING,
+        },
+      },
     });
     channels[row.topic] = channel(
       row.topic,
       name,
       `${summary}\n\nProduced by ${row.producer}; consumed by ${row.consumers.join(', ')}.`,
+      topicConfiguration(row),
     );
+    // A DLT keeps every dead letter (never compacted).
     channels[`${row.topic}.DLT`] = channel(
       `${row.topic}.DLT`,
       `${name}DeadLetter`,
@@ -198,7 +223,7 @@ export function emitAsyncApi(version: string, table: TopicTable, topics: TopicIn
       title: 'Orderflow events',
       version,
       description:
-        'The events of the order saga: one Avro schema per topic (schemas/avro), the topic table schemas/topics.json. Every topic T has a dead-letter topic T.DLT. Message key = orderId (per-order ordering).',
+        'The events of the order saga: one Avro schema per topic (schemas/avro), the topic table schemas/topics.json. Every topic T has a dead-letter topic T.DLT. Message key = orderId (per-order ordering), unless a topic row in the table names other key fields (catalog_price_set: sku:currency).',
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
     servers: {
