@@ -1,5 +1,6 @@
 // `npm run codegen [-- --check]`: generates packages/contracts from schemas/ (Avro + OpenAPI).
 import path from 'node:path';
+import { checkRepositoryDrift } from './drift/rest-event-drift';
 import { CodegenError, formatProblem } from './generator/errors';
 import { diffAgainstDisk, generate, writeFiles } from './generator/generate';
 
@@ -59,6 +60,10 @@ export async function main(
   }
   const drift = diffAgainstDisk(args.root, files);
   if (args.check) {
+    // REST ↔ event drift is part of the same CI gate (also `npm run schema -- drift`).
+    const apiDrift = checkRepositoryDrift(args.root);
+    for (const p of apiDrift) err(`codegen --check: REST/event drift: ${p}`);
+    if (apiDrift.length > 0) return 1;
     if (drift.changed.length === 0 && drift.stale.length === 0) {
       out(`codegen --check: ${files.length} generated files are up to date`);
       return 0;
