@@ -280,41 +280,28 @@ export function lineOf(text: string, issuePath: string): number | undefined {
 function printGithub(root: string, report: CheckReport, out: (line: string) => void): void {
   for (const t of report.topics) {
     const { text } = loadSchemaFile(path.join(root, t.schema), t.schema);
-    for (const i of t.issues) {
-      const line = lineOf(text, i.path);
+    // One annotation per finding, on the line declaring the field (or the file when it is gone).
+    const annotate = (kind: 'error' | 'warning', item: { rule: string; path: string }, message: string) => {
+      const line = lineOf(text, item.path);
       const props = [
         `file=${escapeProperty(t.schema)}`,
         ...(line ? [`line=${line}`] : []),
-        `title=${escapeProperty(`${t.topic}: ${i.rule} at ${i.path}`)}`,
+        `title=${escapeProperty(`${t.topic}: ${item.rule} at ${item.path}`)}`,
       ];
-      out(
-        `::error ${props.join(',')}::${escapeData(`${i.message} (against ${i.against}, level ${t.level})`)}`,
+      out(`::${kind} ${props.join(',')}::${escapeData(message)}`);
+    };
+    for (const i of t.issues) annotate('error', i, `${i.message} (against ${i.against}, level ${t.level})`);
+    for (const f of t.findings)
+      annotate(
+        f.severity,
+        f,
+        `${f.message}. Fix: ${f.fix} (against ${f.against}, subject ${t.subject}; to approve an intended break: ${t.fingerprint})`,
       );
-    }
-    for (const f of t.findings) {
-      const line = lineOf(text, f.path);
-      const props = [
-        `file=${escapeProperty(t.schema)}`,
-        ...(line ? [`line=${line}`] : []),
-        `title=${escapeProperty(`${t.topic}: ${f.rule} at ${f.path}`)}`,
-      ];
-      out(
-        `::${f.severity} ${props.join(',')}::${escapeData(`${f.message}. Fix: ${f.fix} (against ${f.against}, subject ${t.subject}; to approve an intended break: ${t.fingerprint})`)}`,
-      );
-    }
     for (const a of t.approved)
       out(
         `::notice file=${escapeProperty(t.schema)},title=${escapeProperty(`${t.topic}: approved break`)}::${escapeData(`approved break: ${t.subject} ${a.path}: ${a.rule}, reason: ${a.reason}`)}`,
       );
-    for (const w of t.warnings) {
-      const line = lineOf(text, w.path);
-      const props = [
-        `file=${escapeProperty(t.schema)}`,
-        ...(line ? [`line=${line}`] : []),
-        `title=${escapeProperty(`${t.topic}: ${w.rule} at ${w.path}`)}`,
-      ];
-      out(`::warning ${props.join(',')}::${escapeData(`${w.message} (against ${w.against})`)}`);
-    }
+    for (const w of t.warnings) annotate('warning', w, `${w.message} (against ${w.against})`);
     for (const n of t.notes)
       out(
         `::notice file=${escapeProperty(t.schema)},title=${escapeProperty(`${t.topic}`)}::${escapeData(n)}`,
