@@ -1,5 +1,7 @@
 // `npm run codegen [-- --check]`: generates packages/contracts from schemas/ (Avro + OpenAPI).
+import fs from 'node:fs';
 import path from 'node:path';
+import { checkRepositoryDrift, MAPPING_FILE } from './drift/rest-event-drift';
 import { CodegenError, formatProblem } from './generator/errors';
 import { diffAgainstDisk, generate, writeFiles } from './generator/generate';
 
@@ -59,6 +61,11 @@ export async function main(
   }
   const drift = diffAgainstDisk(args.root, files);
   if (args.check) {
+    // REST ↔ event drift is part of the same CI gate (also `npm run schema -- drift`); a tree without
+    // the mapping file (the generator's scratch fixtures) has no REST contract to compare.
+    const apiDrift = fs.existsSync(path.join(args.root, MAPPING_FILE)) ? checkRepositoryDrift(args.root) : [];
+    for (const p of apiDrift) err(`codegen --check: REST/event drift: ${p}`);
+    if (apiDrift.length > 0) return 1;
     if (drift.changed.length === 0 && drift.stale.length === 0) {
       out(`codegen --check: ${files.length} generated files are up to date`);
       return 0;

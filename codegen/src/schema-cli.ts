@@ -2,13 +2,16 @@
 // compare two schema files. Exit codes: 0 ok, 1 incompatible or refused, 2 unusable input.
 import { checkCommand, CHECK_USAGE } from './schema/check-command';
 import { compatCommand, COMPAT_USAGE } from './schema/compat-command';
+import { checkRepositoryDrift } from './drift/rest-event-drift';
 import { SchemaCliError } from './schema/errors';
+import { findRoot } from './schema/inputs';
 import { registerCommand, REGISTER_USAGE } from './schema/register-command';
 
 const USAGE = `usage: npm run schema -- <command>
   ${REGISTER_USAGE}
   ${CHECK_USAGE}
   ${COMPAT_USAGE}
+  drift   (the OpenAPI order request/view against order_created; schemas/rest-event-mapping.json)
 exit codes: 0 ok, 1 incompatible (or refused by the registry), 2 unusable input`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -22,6 +25,14 @@ async function main(argv: readonly string[]): Promise<number> {
       return checkCommand(rest, print);
     case 'compat':
       return compatCommand(rest, print);
+    case 'drift': {
+      const problems = checkRepositoryDrift(findRoot());
+      for (const p of problems) print(`drift: ${p}`);
+      print(
+        problems.length === 0 ? 'REST and event contracts agree.' : `${problems.length} drift problem(s).`,
+      );
+      return problems.length === 0 ? 0 : 1;
+    }
     case 'help':
     case '--help':
     case '-h':

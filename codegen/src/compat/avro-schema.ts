@@ -16,7 +16,14 @@ export const PRIMITIVES: readonly PrimitiveName[] = [
   'string',
 ];
 
-export interface PrimitiveSchema {
+/** A logical type annotation (`logicalType` and, for decimals, `precision`/`scale`), kept as written. */
+export interface LogicalAnnotation {
+  readonly logicalType?: string;
+  readonly precision?: number;
+  readonly scale?: number;
+}
+
+export interface PrimitiveSchema extends LogicalAnnotation {
   readonly type: PrimitiveName;
 }
 
@@ -27,6 +34,7 @@ export interface RecordField {
   readonly hasDefault: boolean;
   readonly default?: unknown;
   readonly aliases: readonly string[];
+  readonly doc?: string;
 }
 
 interface NamedBase {
@@ -47,9 +55,10 @@ export interface EnumSchema extends NamedBase {
   readonly type: 'enum';
   readonly symbols: readonly string[];
   readonly default?: string;
+  readonly doc?: string;
 }
 
-export interface FixedSchema extends NamedBase {
+export interface FixedSchema extends NamedBase, LogicalAnnotation {
   readonly type: 'fixed';
   readonly size: number;
 }
@@ -121,7 +130,7 @@ class Parser {
     if (!isObject(json))
       return this.fail(path, `expected a type name, an object or a union array, found ${describe(json)}`);
     const type = json.type;
-    if (isPrimitiveName(type)) return { type };
+    if (isPrimitiveName(type)) return { type, ...logicalAnnotation(json) };
     switch (type) {
       case 'record':
       case 'error':
@@ -241,15 +250,14 @@ class Parser {
       if (!('type' in f)) this.fail(fieldPath, `field "${fname}" has no "type"`);
       const type = this.parse(f.type, space, `${path}.${fname}`);
       const hasDefault = 'default' in f;
-      const field: RecordField = hasDefault
-        ? {
-            name: fname,
-            type,
-            hasDefault,
-            default: f.default,
-            aliases: this.aliasList(f.aliases, `${fieldPath}.aliases`),
-          }
-        : { name: fname, type, hasDefault, aliases: this.aliasList(f.aliases, `${fieldPath}.aliases`) };
+      const field: RecordField = {
+        name: fname,
+        type,
+        hasDefault,
+        ...(hasDefault && { default: f.default }),
+        aliases: this.aliasList(f.aliases, `${fieldPath}.aliases`),
+        ...(typeof f.doc === 'string' && { doc: f.doc }),
+      };
       if (f.order !== undefined && !['ascending', 'descending', 'ignore'].includes(f.order as string)) {
         this.fail(`${fieldPath}.order`, `"order" must be ascending, descending or ignore`);
       }
@@ -281,16 +289,20 @@ class Parser {
       seen.add(s);
     });
     const def = json.default;
-    let schema: EnumSchema;
-    if (def === undefined) schema = { type: 'enum', fullName, name, aliases, symbols: symbols as string[] };
-    else {
-      if (typeof def !== 'string' || !seen.has(def))
-        return this.fail(
-          `${path}.default`,
-          `enum default ${describe(def)} is not one of the symbols of "${fullName}"`,
-        );
-      schema = { type: 'enum', fullName, name, aliases, symbols: symbols as string[], default: def };
-    }
+    if (def !== undefined && (typeof def !== 'string' || !seen.has(def)))
+      return this.fail(
+        `${path}.default`,
+        `enum default ${describe(def)} is not one of the symbols of "${fullName}"`,
+      );
+    const schema: EnumSchema = {
+      type: 'enum',
+      fullName,
+      name,
+      aliases,
+      symbols: symbols as string[],
+      ...(typeof def === 'string' && { default: def }),
+      ...(typeof json.doc === 'string' && { doc: json.doc }),
+    };
     this.named.set(fullName, schema);
     return schema;
   }
@@ -303,10 +315,19 @@ class Parser {
         `${path}.size`,
         `fixed "${fullName}" needs a non-negative integer "size", found ${describe(size)}`,
       );
-    const schema: FixedSchema = { type: 'fixed', fullName, name, aliases, size };
+    const schema: FixedSchema = { type: 'fixed', fullName, name, aliases, size, ...logicalAnnotation(json) };
     this.named.set(fullName, schema);
     return schema;
   }
+}
+
+/** The logical type written on a primitive or fixed type; resolution ignores it, the semantic rules read it. */
+function logicalAnnotation(json: Record<string, unknown>): LogicalAnnotation {
+  return {
+    ...(typeof json.logicalType === 'string' && { logicalType: json.logicalType }),
+    ...(typeof json.precision === 'number' && { precision: json.precision }),
+    ...(typeof json.scale === 'number' && { scale: json.scale }),
+  };
 }
 
 /** Why `value` is not a valid default for `schema` per the specification, or undefined when it is. */

@@ -4,3 +4,12 @@ export type { CompatIssue, CompatRule, CompatWarning, CompatWarningRule, Directi
 export { canReaderRead, compareSchemas, namesMatch } from './resolution';
 export type { CompatibilityLevel, LevelIssue, LevelWarning, PreviousSchema } from './levels';
 export { COMPATIBILITY_LEVELS, checkLevel, isCompatibilityLevel } from './levels';
+export type { LevelFinding, SemanticFinding, SemanticRule, SemanticRuleInfo, Severity } from './semantic';
+export {
+  checkSemantics,
+  reusedSymbols,
+  SEMANTIC_RULES,
+  semanticFindings,
+  unitOfName,
+  unitsOfDoc,
+} from './semantic';

@@ -50,3 +50,14 @@ export function formatOption<F extends string>(command: string, args: ParsedArgs
   }
   return value as F;
 }
+
+/** Which rules a gate applies: `all` (Avro's plus the semantic rules) or `avro` (Avro's verdict alone). */
+export type RuleSet = 'all' | 'avro';
+
+/** Validate `--rules` (default `all`). */
+export function rulesOption(command: string, args: ParsedArgs): RuleSet {
+  const value = single(args, 'rules') ?? 'all';
+  if (value !== 'all' && value !== 'avro')
+    throw new SchemaCliError('USAGE', `${command}: --rules must be all or avro, got "${value}"`);
+  return value;
+}

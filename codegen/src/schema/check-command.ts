@@ -1,16 +1,21 @@
-// `schema check [--against <git-ref>] [--registry <url>] [--format text|json|github]`: every schema in
-// the topic table (as it is on disk) against its git history and, optionally, the live registry.
+// `schema check [--against <git-ref>] [--registry <url>] [--rules all|avro] [--format text|json|github]`:
+// every schema in the topic table (as it is on disk) against its git history and, optionally, the live
+// registry; Avro's resolution rules plus the semantic rules, minus approved breaks.
 import path from 'node:path';
 import { RegistryError, registryAuthOption, SchemaRegistryClient } from '@orderflow/codec';
-import { checkLevel } from '../compat';
-import type { LevelIssue, LevelWarning, PreviousSchema } from '../compat';
-import { formatOption, parseArgs, single } from './args';
+import { checkLevel, checkSemantics } from '../compat';
+import type { LevelFinding, LevelIssue, LevelWarning, PreviousSchema } from '../compat';
+import { approvalFor, loadApprovals, schemaFingerprint, staleApprovals } from './approvals';
+import type { Approval } from './approvals';
+import { formatOption, parseArgs, rulesOption, single } from './args';
+import type { RuleSet } from './args';
 import { SchemaCliError } from './errors';
 import { fileHistory, resolveBaseline, versionLabel } from './git-history';
 import { findRoot, loadSchemaFile, loadTopicTable, parseSchemaText } from './inputs';
 import type { TopicEntry } from './inputs';
 
-export const CHECK_USAGE = 'check [--against <git-ref>] [--registry <url>] [--format text|json|github]';
+export const CHECK_USAGE =
+  'check [--against <git-ref>] [--registry <url>] [--rules all|avro] [--format text|json|github]';
 
 export interface TopicCheck {
   readonly topic: string;
@@ -21,14 +26,31 @@ export interface TopicCheck {
   /** Labels of every earlier version this schema was checked against. */
   readonly checkedAgainst: string[];
   readonly issues: LevelIssue[];
+  /** Semantic findings (empty with `--rules avro`); error-level ones fail the check. */
+  readonly findings: LevelFinding[];
+  /** Breaks that schemas/approved-breaks.json approves for exactly this schema; they do not fail. */
+  readonly approved: ApprovedBreak[];
+  /** `sha256:` of the schema's canonical JSON: what an approval names. */
+  readonly fingerprint: string;
   /** Changes the specification allows but the runtime decoder may not (never fail the check). */
   readonly warnings: LevelWarning[];
   /** Things worth knowing that do not fail the check (skipped history, registry level differs). */
   readonly notes: string[];
 }
 
+export interface ApprovedBreak {
+  readonly path: string;
+  readonly rule: string;
+  readonly against: string;
+  readonly approval: string;
+  readonly reason: string;
+}
+
 export interface CheckReport {
   readonly compatible: boolean;
+  readonly rules: RuleSet;
+  /** Approvals that no longer match a break (each with why); reported, never failing. */
+  readonly staleApprovals: string[];
   readonly baseline: string;
   readonly registry: string | undefined;
   readonly topics: TopicCheck[];
@@ -84,9 +106,13 @@ async function registryPrevious(
 /** Check every topic; throws SchemaCliError for unusable input (a schema file, git ref or registry). */
 export async function runCheck(
   root: string,
-  options: { against?: string; registry?: string },
+  options: { against?: string; registry?: string; rules?: RuleSet },
 ): Promise<CheckReport> {
+  const rules = options.rules ?? 'all';
   const table = loadTopicTable(root);
+  const approvals = loadApprovals(root);
+  const used = new Set<Approval>();
+  const fingerprints = new Map<string, string>();
   const baseline = resolveBaseline(root, options.against);
   const client =
     options.registry === undefined
@@ -105,7 +131,9 @@ export async function runCheck(
   }
   const topics: TopicCheck[] = [];
   for (const entry of table) {
-    const { schema } = loadSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath);
+    const { schema, text } = loadSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath);
+    const fingerprint = schemaFingerprint(text);
+    fingerprints.set(entry.subject, fingerprint);
     const notes: string[] = [];
     const fromGit = baseline.commit ? gitPrevious(root, entry, baseline.commit, notes) : [];
     let fromRegistry: PreviousSchema[] = [];
@@ -124,10 +152,33 @@ export async function runCheck(
     }
     // Each source has its own "latest" for non-transitive levels, so check them separately.
     const warnings: LevelWarning[] = [];
-    const issues = [
+    const allIssues = [
       ...checkLevel(entry.compatibility, schema, fromGit, warnings),
       ...checkLevel(entry.compatibility, schema, fromRegistry, warnings),
     ];
+    const allFindings =
+      rules === 'avro'
+        ? []
+        : [
+            ...checkSemantics(entry.compatibility, schema, fromGit),
+            ...checkSemantics(entry.compatibility, schema, fromRegistry),
+          ];
+    // An approved break passes, and says so; everything else stands.
+    const approved: ApprovedBreak[] = [];
+    const unapproved = <T extends { rule: string; path: string; against: string }>(item: T): boolean => {
+      const a = approvalFor(approvals, used, entry.subject, fingerprint, item);
+      if (a)
+        approved.push({
+          path: item.path,
+          rule: item.rule,
+          against: item.against,
+          approval: a.at,
+          reason: a.reason,
+        });
+      return a === undefined;
+    };
+    const issues = allIssues.filter(unapproved);
+    const findings = allFindings.filter(unapproved);
     const checkedAgainst = [fromGit, fromRegistry].flatMap((list) =>
       (entry.compatibility === 'NONE' ? [] : transitive(entry.compatibility) ? list : list.slice(-1)).map(
         (p) => p.label,
@@ -138,15 +189,20 @@ export async function runCheck(
       subject: entry.subject,
       schema: entry.schemaPath,
       level: entry.compatibility,
-      compatible: issues.length === 0,
+      compatible: issues.length === 0 && !findings.some((f) => f.severity === 'error'),
       checkedAgainst,
       issues,
+      findings,
+      approved,
+      fingerprint,
       warnings,
       notes,
     });
   }
   return {
     compatible: topics.every((t) => t.compatible),
+    rules,
+    staleApprovals: staleApprovals(approvals, used, fingerprints),
     baseline: baseline.description,
     registry: client?.url,
     topics,
@@ -155,14 +211,16 @@ export async function runCheck(
 
 /** Run `check`; returns the exit code (0 every topic compatible, 1 some reader would break). */
 export async function checkCommand(argv: readonly string[], out: (line: string) => void): Promise<0 | 1> {
-  const args = parseArgs('check', argv, ['against', 'registry', 'format']);
+  const args = parseArgs('check', argv, ['against', 'registry', 'rules', 'format']);
   const format = formatOption('check', args, ['text', 'json', 'github'] as const);
+  const rules = rulesOption('check', args);
   const against = single(args, 'against');
   const registry = single(args, 'registry');
   const root = findRoot();
   const report = await runCheck(root, {
     ...(against !== undefined && { against }),
     ...(registry !== undefined && { registry }),
+    rules,
   });
   if (format === 'json') out(JSON.stringify(report, null, 2));
   else if (format === 'github') printGithub(root, report, out);
@@ -183,10 +241,20 @@ function printText(report: CheckReport, out: (line: string) => void): void {
     out(`${t.compatible ? 'ok  ' : 'FAIL'} ${t.topic} (${t.schema}, ${t.level}): ${against}`);
     for (const i of t.issues)
       out(`       ${i.path}: ${i.rule} (against ${i.against})\n         ${i.message}`);
+    for (const f of t.findings)
+      out(
+        `       ${f.severity === 'error' ? '' : 'warning '}${f.path}: ${f.rule} (${f.severity}, subject ${t.subject}, against ${f.against})\n         ${f.message}\n         fix: ${f.fix}`,
+      );
+    for (const a of t.approved)
+      out(
+        `       approved break: ${t.subject} ${a.path}: ${a.rule} (against ${a.against}, ${a.approval}), reason: ${a.reason}`,
+      );
+    if (t.findings.length + t.issues.length > 0) out(`       fingerprint: ${t.fingerprint}`);
     for (const w of t.warnings)
       out(`       warning ${w.path}: ${w.rule} (against ${w.against})\n         ${w.message}`);
     for (const n of t.notes) out(`       note: ${n}`);
   }
+  for (const s of report.staleApprovals) out(`warning: stale approval ${s}`);
   const broken = report.topics.filter((t) => !t.compatible).length;
   out(
     broken === 0
@@ -212,31 +280,35 @@ export function lineOf(text: string, issuePath: string): number | undefined {
 function printGithub(root: string, report: CheckReport, out: (line: string) => void): void {
   for (const t of report.topics) {
     const { text } = loadSchemaFile(path.join(root, t.schema), t.schema);
-    for (const i of t.issues) {
-      const line = lineOf(text, i.path);
+    // One annotation per finding, on the line declaring the field (or the file when it is gone).
+    const annotate = (kind: 'error' | 'warning', item: { rule: string; path: string }, message: string) => {
+      const line = lineOf(text, item.path);
       const props = [
         `file=${escapeProperty(t.schema)}`,
         ...(line ? [`line=${line}`] : []),
-        `title=${escapeProperty(`${t.topic}: ${i.rule} at ${i.path}`)}`,
+        `title=${escapeProperty(`${t.topic}: ${item.rule} at ${item.path}`)}`,
       ];
-      out(
-        `::error ${props.join(',')}::${escapeData(`${i.message} (against ${i.against}, level ${t.level})`)}`,
+      out(`::${kind} ${props.join(',')}::${escapeData(message)}`);
+    };
+    for (const i of t.issues) annotate('error', i, `${i.message} (against ${i.against}, level ${t.level})`);
+    for (const f of t.findings)
+      annotate(
+        f.severity,
+        f,
+        `${f.message}. Fix: ${f.fix} (against ${f.against}, subject ${t.subject}; to approve an intended break: ${t.fingerprint})`,
       );
-    }
-    for (const w of t.warnings) {
-      const line = lineOf(text, w.path);
-      const props = [
-        `file=${escapeProperty(t.schema)}`,
-        ...(line ? [`line=${line}`] : []),
-        `title=${escapeProperty(`${t.topic}: ${w.rule} at ${w.path}`)}`,
-      ];
-      out(`::warning ${props.join(',')}::${escapeData(`${w.message} (against ${w.against})`)}`);
-    }
+    for (const a of t.approved)
+      out(
+        `::notice file=${escapeProperty(t.schema)},title=${escapeProperty(`${t.topic}: approved break`)}::${escapeData(`approved break: ${t.subject} ${a.path}: ${a.rule}, reason: ${a.reason}`)}`,
+      );
+    for (const w of t.warnings) annotate('warning', w, `${w.message} (against ${w.against})`);
     for (const n of t.notes)
       out(
         `::notice file=${escapeProperty(t.schema)},title=${escapeProperty(`${t.topic}`)}::${escapeData(n)}`,
       );
   }
+  for (const s of report.staleApprovals)
+    out(`::warning file=schemas/approved-breaks.json,title=stale approval::${escapeData(s)}`);
   const broken = report.topics.filter((t) => !t.compatible).length;
   out(
     broken === 0

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { schemaFingerprint } from './approvals';
 import { lineOf } from './check-command';
 import { runSchemaCli, ScratchRepo } from './run-cli';
 
@@ -325,6 +326,78 @@ describe('schema check', () => {
     r = repo.cli(['check', '--against', 'no-such-branch']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--against no-such-branch: not a commit');
+  });
+});
+
+describe('schema check: semantic rules and approved breaks', () => {
+  const MILLIS = rec([
+    f('orderId', 'string'),
+    f('occurredAt', { type: 'long', logicalType: 'timestamp-millis' }),
+  ]);
+  const MICROS = rec([
+    f('orderId', 'string'),
+    f('occurredAt', { type: 'long', logicalType: 'timestamp-micros' }),
+  ]);
+  let repo: ScratchRepo;
+  beforeEach(() => {
+    repo = new ScratchRepo([{ topic: 'order_created', compatibility: 'FULL_TRANSITIVE' }]);
+    repo.write('schemas/avro/order_created.avsc', MILLIS);
+    repo.commit('v1');
+    repo.write('schemas/avro/order_created.avsc', MICROS);
+  });
+  afterEach(() => repo.remove());
+  const fingerprint = () =>
+    schemaFingerprint(fs.readFileSync(path.join(repo.dir, 'schemas/avro/order_created.avsc'), 'utf8'));
+  const approve = (fp: string) =>
+    repo.write('schemas/approved-breaks.json', {
+      approvals: [
+        {
+          subject: 'order_created-value',
+          rule: 'logical-type-precision',
+          path: 'OrderCreated.occurredAt',
+          fingerprint: fp,
+          reason: 'all consumers read micros since release 42',
+        },
+      ],
+    });
+
+  it('fails on timestamp-millis → timestamp-micros, naming subject, path, rule, explanation and fix; --rules avro passes', () => {
+    const r = repo.cli(['check']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /OrderCreated\.occurredAt: logical-type-precision \(error, subject order_created-value, against git [0-9a-f]{7}\)/,
+    );
+    expect(r.stdout).toContain('so every old event is read 1000× off');
+    expect(r.stdout).toContain('fix: add a new field with the new precision');
+    expect(r.stdout).toContain(`fingerprint: ${fingerprint()}`);
+    const gh = repo.cli(['check', '--format', 'github']);
+    expect(gh.stdout).toMatch(
+      /^::error file=schemas\/avro\/order_created\.avsc,line=\d+,title=order_created%3A logical-type-precision at OrderCreated\.occurredAt::/m,
+    );
+    const avro = repo.cli(['check', '--rules', 'avro']);
+    expect(avro.stdout).toContain('All 1 topics are compatible.');
+    expect(avro.code).toBe(0);
+  });
+
+  it('passes an approved break once, saying so, and reports the approval as stale when the change differs', () => {
+    approve(fingerprint());
+    const r = repo.cli(['check']);
+    expect(r.stdout).toContain(
+      'approved break: order_created-value OrderCreated.occurredAt: logical-type-precision',
+    );
+    expect(r.stdout).toContain('reason: all consumers read micros since release 42');
+    expect(r.code).toBe(0);
+    // A later, different change is not covered: the fingerprint no longer matches.
+    repo.write(
+      'schemas/avro/order_created.avsc',
+      rec([f('orderId', 'string'), f('occurredAt', { type: 'long', logicalType: 'timestamp-nanos' })]),
+    );
+    const later = repo.cli(['check']);
+    expect(later.code).toBe(1);
+    expect(later.stdout).toContain(
+      'warning: stale approval approvals[0] (order_created-value, logical-type-precision',
+    );
+    expect(later.stdout).toContain('the change it approved is no longer the one on disk');
   });
 });
 
