@@ -84,7 +84,7 @@ export async function runChecks(x: {
   checks.push({
     name: 'Idempotency-Key: replays answer the same order, one order per arrival',
     pass: x.duplicates.mismatched.length === 0 && dupOrders.length === 0,
-    detail: `${x.duplicates.sameOrder}/${x.duplicates.sent} duplicates answered the same order; ${dupOrders.length} arrivals with more than one order${sample([...x.duplicates.mismatched, ...dupOrders.map((d) => d.customer_id)])}`,
+    detail: `${x.duplicates.sameOrder}/${x.duplicates.sent} duplicates answered the same order, ${x.duplicates.refused} refused without one (shed), ${x.duplicates.mismatched.length} another order; ${dupOrders.length} arrivals with more than one order${sample([...x.duplicates.mismatched, ...dupOrders.map((d) => d.customer_id)])}`,
   });
 
   const payments = await x.pg.query<{ order_id: string; n: number }>(

@@ -27,11 +27,30 @@ export interface Arrival {
   nextPollAt?: number | undefined;
 }
 
-/** Idempotency-Key duplicates: sent, answered with the same order, answered otherwise. */
+/** Idempotency-Key duplicates: sent, answered with the same order, refused without an order (shed: 503/429, a
+ * network error), and answered with another order (the only violation). */
 export interface DuplicateTally {
   sent: number;
   sameOrder: number;
+  refused: number;
   mismatched: string[];
+}
+
+/** One POST's outcome: the order it named, or why it named none. */
+export interface PostOutcome {
+  orderId?: string;
+  failure?: string;
+}
+
+/**
+ * How two answers to the same Idempotency-Key compare: the same order; `refused` when at most one of them named
+ * an order (a request shed under load places nothing, and the client may retry it); `mismatch` when they name two
+ * different orders — the one outcome idempotency forbids.
+ */
+export function compareReplay(a: PostOutcome, b: PostOutcome): 'same' | 'refused' | 'mismatch' {
+  if (a.orderId !== undefined && a.orderId === b.orderId) return 'same';
+  if (a.orderId === undefined || b.orderId === undefined) return 'refused';
+  return 'mismatch';
 }
 
 /** Backoff of the view poller after a GET that did not yet show completion (ms). */
@@ -52,7 +71,7 @@ export type KafkaSeen = Map<string, number>;
 export class LoadRun {
   readonly arrivals: Arrival[] = [];
   readonly byOrder = new Map<string, Arrival>();
-  readonly duplicates: DuplicateTally = { sent: 0, sameOrder: 0, mismatched: [] };
+  readonly duplicates: DuplicateTally = { sent: 0, sameOrder: 0, refused: 0, mismatched: [] };
   gets = 0;
   inFlight = 0;
   maxInFlightSeen = 0;
@@ -143,29 +162,23 @@ export class LoadRun {
       // Sent together with the first: both must end up naming the same order.
       const second = this.post(plan);
       this.duplicates.sent++;
-      this.track(
-        Promise.all([first, second]).then(([r1, r2]) => {
-          if (r1.orderId !== undefined && r1.orderId === r2.orderId) this.duplicates.sameOrder++;
-          else
-            this.duplicates.mismatched.push(
-              `double ${plan.index}: ${r1.orderId ?? r1.failure} vs ${r2.orderId ?? r2.failure}`,
-            );
-        }),
-      );
+      this.track(Promise.all([first, second]).then(([r1, r2]) => this.tally(`double ${plan.index}`, r1, r2)));
     }
   }
 
   private duplicate(plan: PlannedOrder, orderId: string): void {
     this.duplicates.sent++;
-    this.track(
-      this.post(plan).then((r) => {
-        if (r.orderId === orderId) this.duplicates.sameOrder++;
-        else this.duplicates.mismatched.push(`retry ${plan.index}: ${orderId} vs ${r.orderId ?? r.failure}`);
-      }),
-    );
+    this.track(this.post(plan).then((r) => this.tally(`retry ${plan.index}`, { orderId }, r)));
   }
 
-  private async post(plan: PlannedOrder): Promise<{ orderId?: string; failure?: string }> {
+  private tally(label: string, a: PostOutcome, b: PostOutcome): void {
+    const verdict = compareReplay(a, b);
+    if (verdict === 'same') this.duplicates.sameOrder++;
+    else if (verdict === 'refused') this.duplicates.refused++;
+    else this.duplicates.mismatched.push(`${label}: ${a.orderId} vs ${b.orderId}`);
+  }
+
+  private async post(plan: PlannedOrder): Promise<PostOutcome> {
     this.inFlight++;
     this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlight);
     try {
