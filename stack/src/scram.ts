@@ -41,15 +41,14 @@ export async function staleScramCredentials(
       'users',
     ]),
   );
-  const entries = Object.entries(credentials.passwords);
-  const isStale = ([user, password]: [string, string]): boolean => {
+  const stale: string[] = [];
+  const unchanged: string[] = [];
+  // Each check is a PBKDF2 of 4096 rounds: once per principal.
+  for (const [user, password] of Object.entries(credentials.passwords)) {
     const current = stored.get(user);
-    return current === undefined || !scramMatches(current, password);
-  };
-  return {
-    stale: entries.filter(isStale).map(([u]) => u),
-    unchanged: entries.filter((e) => !isStale(e)).map(([u]) => u),
-  };
+    (current !== undefined && scramMatches(current, password) ? unchanged : stale).push(user);
+  }
+  return { stale, unchanged };
 }
 
 /** Stores the credentials of `principals` in ZooKeeper, two at a time (each is a JVM start, ~1.5 s, on 2 cores).

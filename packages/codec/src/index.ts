@@ -11,6 +11,7 @@ export type { Frame } from './framing';
 export { canonicalSchema, logicalTypes, parseAvroSchema } from './avro';
 export {
   SchemaRegistryClient,
+  basicAuthorization,
   classify,
   registryAuthFromEnv,
   registryAuthOption,

@@ -73,10 +73,7 @@ export class SchemaRegistryClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.onRequest = options.onRequest;
     this.headers = { Accept: `${CONTENT_TYPE}, application/json`, ...options.headers };
-    if (options.auth) {
-      const token = Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64');
-      this.headers.Authorization = `Basic ${token}`;
-    }
+    if (options.auth) this.headers.Authorization = basicAuthorization(options.auth);
   }
 
   /** Number of HTTP requests made so far (the benchmark asserts it stays flat after warm-up). */
@@ -408,6 +405,11 @@ function describe(err: unknown): string {
 export interface RegistryAuth {
   readonly username: string;
   readonly password: string;
+}
+
+/** The `Authorization` header value of the registry's basic credentials. */
+export function basicAuthorization(auth: RegistryAuth): string {
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
 }
 
 /** Basic credentials of the schema registry, from SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (both or neither). */

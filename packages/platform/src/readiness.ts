@@ -1,3 +1,4 @@
+import { basicAuthorization } from '@orderflow/codec';
 import type { RegistryAuth } from './kafka-security';
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
@@ -26,9 +27,7 @@ export function registryCheck(
   fetchImpl: typeof fetch = fetch,
 ): ReadinessCheck {
   const headers: Record<string, string> =
-    auth === undefined
-      ? {}
-      : { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+    auth === undefined ? {} : { Authorization: basicAuthorization(auth) };
   return {
     name: 'registry',
     check: async () => {
