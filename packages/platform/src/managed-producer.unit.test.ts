@@ -1,5 +1,12 @@
-import { Kafka, KafkaJSProtocolError, type Producer, type ProducerRecord } from 'kafkajs';
-import { ManagedProducer } from './kafka';
+import {
+  Kafka,
+  KafkaJSProtocolError,
+  type Message,
+  type Producer,
+  type ProducerBatch,
+  type RecordMetadata,
+} from 'kafkajs';
+import { ManagedProducer, sendWhole } from './kafka';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
 
@@ -16,7 +23,7 @@ function brokerWithWedgedProducerId() {
   const factory = (): Promise<Producer> => {
     const id = ++producerIds;
     const producer = {
-      send: (record: ProducerRecord) => {
+      sendBatch: (batch: ProducerBatch) => {
         if (id === 1)
           return Promise.reject(
             protocolError({
@@ -26,10 +33,10 @@ function brokerWithWedgedProducerId() {
               retriable: false,
             }),
           );
-        delivered.push(...record.messages.map((m) => String(m.value)));
+        for (const { messages } of batch.topicMessages ?? [])
+          delivered.push(...messages.map((m) => String(m.value)));
         return Promise.resolve([]);
       },
-      sendBatch: () => Promise.resolve([]),
       disconnect: () => Promise.resolve(),
     } as unknown as Producer;
     return Promise.resolve(producer);
@@ -65,7 +72,7 @@ test('an ordinary failure keeps the producer', async () => {
     () => {
       created++;
       return Promise.resolve({
-        send: () => Promise.reject(new Error('leader not available')),
+        sendBatch: () => Promise.reject(new Error('leader not available')),
         disconnect: () => Promise.resolve(),
       } as unknown as Producer);
     },
@@ -73,4 +80,71 @@ test('an ordinary failure keeps the producer', async () => {
   await producer.connect();
   await expect(producer.send({ topic: 't', messages: [{ value: 'a' }] })).rejects.toThrow(/leader/);
   expect(created).toBe(1);
+});
+
+// What kafkajs 2.2.4 does when a send spans two brokers, one acknowledges, the other fails, and the failed
+// partition's new leader is the broker that already answered: it resolves with the first broker's
+// acknowledgement only (tulios/kafkajs#1798). The stand-in does that on its first call.
+function kafkajsDroppingAMovedPartition() {
+  const onTopic: { topic: string; partition: number; value: string }[] = [];
+  let calls = 0;
+  const producer = {
+    sendBatch: (batch: ProducerBatch): Promise<RecordMetadata[]> => {
+      calls++;
+      const acks: RecordMetadata[] = [];
+      for (const { topic, messages } of batch.topicMessages ?? []) {
+        for (const partition of new Set(messages.map((m) => m.partition ?? 0))) {
+          if (calls === 1 && partition === 1) continue; // "moved": never sent, yet the send resolves
+          for (const m of messages.filter((x) => (x.partition ?? 0) === partition))
+            onTopic.push({ topic, partition, value: String(m.value) });
+          acks.push({ topicName: topic, partition, errorCode: 0, baseOffset: '0' });
+        }
+      }
+      return Promise.resolve(acks);
+    },
+  };
+  return { producer, onTopic, calls: () => calls };
+}
+
+test("a send kafkajs resolves without one partition's acknowledgement is completed: every message reaches its partition once", async () => {
+  const kafkajs = kafkajsDroppingAMovedPartition();
+  const reported: unknown[] = [];
+  const message = (value: string, partition: number): Message => ({ key: value, value, partition });
+  await sendWhole(
+    kafkajs.producer,
+    {
+      acks: -1,
+      topicMessages: [
+        { topic: 'inventory_updated', messages: [message('a', 0), message('b', 1), message('c', 1)] },
+        { topic: 'payment_successful', messages: [message('d', 0)] },
+      ],
+    },
+    (unacknowledged) => reported.push(...unacknowledged),
+  );
+  expect(kafkajs.onTopic).toEqual(
+    expect.arrayContaining([
+      { topic: 'inventory_updated', partition: 0, value: 'a' },
+      { topic: 'inventory_updated', partition: 1, value: 'b' },
+      { topic: 'inventory_updated', partition: 1, value: 'c' },
+      { topic: 'payment_successful', partition: 0, value: 'd' },
+    ]),
+  );
+  expect(kafkajs.onTopic).toHaveLength(4); // nothing twice: only the unacknowledged partition was resent
+  expect(reported).toEqual([{ topic: 'inventory_updated', partition: 1, messages: 2 }]);
+});
+
+test('a partition that is never acknowledged fails the send after the resends, naming it', async () => {
+  const producer = {
+    sendBatch: (batch: ProducerBatch): Promise<RecordMetadata[]> =>
+      Promise.resolve(
+        (batch.topicMessages ?? []).map(({ topic }) => ({ topicName: topic, partition: 0, errorCode: 0 })),
+      ),
+  };
+  await expect(
+    sendWhole(
+      producer,
+      { acks: -1, topicMessages: [{ topic: 't', messages: [{ value: 'x', partition: 2 }] }] },
+      () => undefined,
+    ),
+  ).rejects.toThrow(/did not acknowledge t\[2\] \(1 messages\) after 5 resends/);
 });

@@ -136,6 +136,16 @@ export function platformMetrics(registry: Registry) {
           registers: [registry],
         }),
     ),
+    producerResends: once(
+      registry,
+      'orderflow_producer_partial_acks_total',
+      () =>
+        new Counter({
+          name: 'orderflow_producer_partial_acks_total',
+          help: 'Sends kafkajs resolved without an acknowledgement for every partition they carried (a leader moved during its retry); the unacknowledged messages were resent',
+          registers: [registry],
+        }),
+    ),
     relayBatchRows: once(
       registry,
       'orderflow_outbox_relay_batch_rows',
