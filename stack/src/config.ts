@@ -180,6 +180,16 @@ export function portOf(config: StackConfig, component: Component): number {
   return config.ports[component];
 }
 
+/** The port of broker i's SASL_SSL listener: `ports.kafka + 100 + i` (9192 for broker 0 by default). */
+export function tlsPortOf(config: StackConfig, broker: BrokerComponent): number {
+  return config.ports.kafka + 100 + brokerIndexOf(broker);
+}
+
+/** Every broker's SASL_SSL address (KAFKA_BROKERS for a client that connects with TLS). */
+export function kafkaTlsBrokers(config: StackConfig): string[] {
+  return brokerComponents(config).map((b) => `localhost:${tlsPortOf(config, b)}`);
+}
+
 /** Every broker's client address, what services get as KAFKA_BROKERS. */
 export function kafkaBrokers(config: StackConfig): string[] {
   return brokerComponents(config).map((b) => addressOf(config, b));

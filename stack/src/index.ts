@@ -1,5 +1,12 @@
 // The stack's reusable pieces, for tests and scripts (the CLI is src/cli.ts).
-export { addressOf, loadConfig, logFileOf, JVM_COMPONENTS, MACHINE_SERVICES } from './config';
+export {
+  addressOf,
+  kafkaTlsBrokers,
+  loadConfig,
+  logFileOf,
+  JVM_COMPONENTS,
+  MACHINE_SERVICES,
+} from './config';
 export type { Component, JvmComponent, MachineService, StackConfig } from './config';
 export { buildService, compiledEntry } from './build';
 export { StackError } from './errors';
@@ -21,3 +28,4 @@ export {
   waitReady,
 } from './services';
 export type { ServiceName, ServiceRunOptions } from './services';
+export { tlsDirOf, tlsFiles } from './tls';

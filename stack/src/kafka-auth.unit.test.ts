@@ -12,6 +12,7 @@ import {
   scramMatches,
   type AclRule,
 } from './kafka-auth';
+import { meaningfulStderr } from './scram';
 import { loadConfig } from './config';
 
 const table = readAccessTable(loadConfig({}).topicsFile);
@@ -108,4 +109,18 @@ test('the ConfigCommand line that stores a credential, refusing passwords that w
     'order',
   ]);
   expect(() => scramAlterArgs('z:1', 'order', 'a,b')).toThrow(/may not contain/);
+});
+
+test("a failed ConfigCommand is reported by what it said, not by log4j's start-up warnings", () => {
+  const stderr = [
+    'log4j:WARN No appenders could be found for logger (kafka.utils.Log4jControllerRegistration$).',
+    'log4j:WARN Please initialize the log4j system properly.',
+    'Error while executing config command with args ...',
+    'org.apache.zookeeper.KeeperException$ConnectionLossException: KeeperErrorCode = ConnectionLoss',
+    '',
+  ].join('\n');
+  expect(meaningfulStderr(stderr)).toEqual([
+    'Error while executing config command with args ...',
+    'org.apache.zookeeper.KeeperException$ConnectionLossException: KeeperErrorCode = ConnectionLoss',
+  ]);
 });

@@ -54,6 +54,8 @@ export interface KafkaOptions {
   readonly zookeeperSessionTimeoutMs?: number;
   /** SASL/SCRAM-SHA-512 with ACLs: the broker's own (super user) credentials. Absent: a PLAINTEXT listener, no ACLs. */
   readonly sasl?: { readonly adminUser: string; readonly adminPassword: string };
+  /** With `sasl`: a second, SASL_SSL listener on `port` with this PKCS#12 key store (what a managed Kafka offers). */
+  readonly tls?: { readonly port: number; readonly keystore: string; readonly password: string };
 }
 
 /** The listener and authorizer settings: SASL_PLAINTEXT with SCRAM-SHA-512 for clients and between brokers, ACLs
@@ -69,14 +71,36 @@ function listenerConfig(opts: KafkaOptions): Properties {
   const { adminUser, adminPassword } = opts.sasl;
   if (/["\\\n]/.test(adminUser + adminPassword))
     throw new Error('kafkaConfig: the admin credentials may not contain quotes, backslashes or newlines');
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${adminUser}" password="${adminPassword}";`;
+  const tls = opts.tls;
   return {
-    listeners: `SASL_PLAINTEXT://127.0.0.1:${opts.port}`,
-    'advertised.listeners': `SASL_PLAINTEXT://localhost:${opts.port}`,
-    'listener.security.protocol.map': 'SASL_PLAINTEXT:SASL_PLAINTEXT',
+    listeners: [
+      `SASL_PLAINTEXT://127.0.0.1:${opts.port}`,
+      ...(tls ? [`SASL_SSL://127.0.0.1:${tls.port}`] : []),
+    ].join(','),
+    'advertised.listeners': [
+      `SASL_PLAINTEXT://localhost:${opts.port}`,
+      ...(tls ? [`SASL_SSL://localhost:${tls.port}`] : []),
+    ].join(','),
+    'listener.security.protocol.map': tls
+      ? 'SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL'
+      : 'SASL_PLAINTEXT:SASL_PLAINTEXT',
     'inter.broker.listener.name': 'SASL_PLAINTEXT',
     'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
     'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
-    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${adminUser}" password="${adminPassword}";`,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': jaas,
+    ...(tls
+      ? {
+          'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': jaas,
+          'ssl.keystore.type': 'PKCS12',
+          'ssl.keystore.location': tls.keystore,
+          'ssl.keystore.password': tls.password,
+          'ssl.key.password': tls.password,
+          // TLS 1.2 and 1.3 only; clients authenticate with SCRAM over it (no client certificate asked).
+          'ssl.enabled.protocols': 'TLSv1.3,TLSv1.2',
+          'ssl.client.auth': 'none',
+        }
+      : {}),
     'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
     'super.users': `User:${adminUser}`,
     'allow.everyone.if.no.acl.found': false,

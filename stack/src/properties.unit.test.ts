@@ -101,6 +101,32 @@ test('with SASL: SCRAM-SHA-512 on the only listener (clients and brokers), ACLs 
   ).toThrow(/quotes/);
 });
 
+test('with TLS: a SASL_SSL listener beside SASL_PLAINTEXT, SCRAM on both, the brokers talk over SASL_PLAINTEXT', () => {
+  const cfg = parse(
+    renderProperties(
+      kafkaConfig({
+        logDir: '/tmp/k',
+        port: 9092,
+        zookeeperConnect: '127.0.0.1:2181',
+        partitions: 3,
+        sasl: { adminUser: 'admin', adminPassword: 'pw-1' },
+        tls: { port: 9192, keystore: '/s/tls/broker.p12', password: 'ks-pw' },
+      }),
+    ),
+  );
+  expect(cfg.get('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9192');
+  expect(cfg.get('advertised.listeners')).toBe('SASL_PLAINTEXT://localhost:9092,SASL_SSL://localhost:9192');
+  expect(cfg.get('listener.security.protocol.map')).toBe('SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL');
+  expect(cfg.get('inter.broker.listener.name')).toBe('SASL_PLAINTEXT');
+  expect(cfg.get('listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config')).toBe(
+    cfg.get('listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config'),
+  );
+  expect(cfg.get('ssl.keystore.location')).toBe('/s/tls/broker.p12');
+  expect(cfg.get('ssl.keystore.type')).toBe('PKCS12');
+  expect(cfg.get('ssl.keystore.password')).toBe('ks-pw');
+  expect(cfg.get('ssl.enabled.protocols')).toBe('TLSv1.3,TLSv1.2');
+});
+
 test('log4jConfig logs to stdout, which the stack redirects to .stack/logs', () => {
   const cfg = parse(renderProperties(log4jConfig()));
   expect(cfg.get('log4j.rootLogger')).toBe('INFO, stdout');

@@ -9,20 +9,44 @@ import { parseScramDescribe, scramAlterArgs, scramMatches } from './kafka-auth';
 
 const run = promisify(execFile);
 
+/** The lines of a JVM tool's stderr that say something (log4j's "no appenders" warnings do not). */
+export function meaningfulStderr(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('log4j:WARN'));
+}
+
+/** Runs ConfigCommand; a run killed by the time limit (a loaded machine) is tried once more. */
 async function configCommand(config: StackConfig, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(
-      config.java,
-      ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', `${config.libDir}/*`, ...args],
-      { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 },
-    );
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new StackError(
-      'NOT_READY',
-      `Kafka's ConfigCommand failed (${args.slice(1, 5).join(' ')}): ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ')}`,
-    );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run(
+        config.java,
+        ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', `${config.libDir}/*`, ...args],
+        { timeout: 90_000, maxBuffer: 4 * 1024 * 1024 },
+      );
+      return stdout;
+    } catch (err) {
+      const e = err as {
+        stderr?: string;
+        message: string;
+        killed?: boolean;
+        signal?: string | null;
+        code?: unknown;
+      };
+      if (e.killed === true && attempt === 1) continue;
+      const said = meaningfulStderr(e.stderr ?? '');
+      const why = e.killed
+        ? `killed after 90 s (twice)${e.signal ? ` by ${e.signal}` : ''}: the machine may be overloaded`
+        : said.length > 0
+          ? said.slice(-3).join(' ')
+          : `exit code ${String(e.code)}, no error output`;
+      throw new StackError(
+        'NOT_READY',
+        `Kafka's ConfigCommand failed (${args.slice(1, 5).join(' ')}): ${why}`,
+      );
+    }
   }
 }
 

@@ -22,10 +22,12 @@ import {
   isBroker,
   jvmComponents,
   kafkaBrokers,
+  kafkaTlsBrokers,
   kindOf,
   logFileOf,
   MACHINE_SERVICES,
   portOf,
+  tlsPortOf,
   type BrokerComponent,
   type Component,
   type JvmComponent,
@@ -34,6 +36,7 @@ import {
   type StackConfig,
 } from './config';
 import { StackError } from './errors';
+import { ensureBrokerTls } from './tls';
 import { apicurioHome, dirMarkerOf, launchSpec, markerOf, type RegistryStorage } from './jvm';
 import {
   aclsOf,
@@ -237,6 +240,12 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   const access = readAccessTable(config.topicsFile);
   const credentials = ensureCredentials(credentialsFileOf(config.stackDir), principalsOf(access));
   const kafkaAdmin = { user: ADMIN_PRINCIPAL, password: adminPasswordOf(credentials) };
+  // A SASL_SSL listener beside the SASL_PLAINTEXT one, so the TLS path a managed Kafka needs runs here too.
+  progress.start('TLS material for the brokers (.stack/tls)');
+  const brokerTls = await ensureBrokerTls(config);
+  progress.done(
+    brokerTls.created ? `made a CA and a key store, ${brokerTls.caFile}` : `reused, ${brokerTls.caFile}`,
+  );
 
   const before = opts.recordedBrokers ?? 1;
   if (!opts.fresh && before !== config.brokers && existsSync(path.join(config.dataDir, 'kafka')))
@@ -330,6 +339,12 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
     }
     throw new StackError('PORT_TAKEN', describePortConflict(component, owner));
   }
+  for (const broker of brokerComponents(config)) {
+    if (running.has(broker)) continue;
+    const owner = await findPortOwner(tlsPortOf(config, broker));
+    if (owner !== undefined)
+      throw new StackError('PORT_TAKEN', describePortConflict(`${broker} (SASL_SSL listener)`, owner));
+  }
   if (!running.has('registry')) {
     const owner = await findPortOwner(config.registryManagementPort);
     if (owner !== undefined)
@@ -342,7 +357,7 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   const launch = async (component: JvmComponent): Promise<void> => {
     if (pidOf.has(component)) return;
     logOffsetAtLaunch.set(component, logSize(logFileOf(config, component)));
-    const spec = launchSpec(config, component, storage, registryJava.java, kafkaAdmin);
+    const spec = launchSpec(config, component, storage, registryJava.java, kafkaAdmin, brokerTls);
     for (const [file, content] of Object.entries(spec.files)) {
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, content);
@@ -473,6 +488,9 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
     `registry storage: ${storage.kind === 'postgres' ? `PostgreSQL database ${config.registryDatabase}` : 'in memory (lost on restart)'}`,
   );
   if (config.brokers > 1) progress.info(`KAFKA_BROKERS=${kafkaBrokers(config).join(',')}`);
+  progress.info(
+    `TLS: SASL_SSL on ${kafkaTlsBrokers(config).join(',')} (KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SSL_CA_FILE=${brokerTls.caFile})`,
+  );
   progress.info(`up in ${seconds(progress.total())}`);
   for (const p of problems) progress.info(`! ${p}`);
   return problems.length === 0 && rows.every((r) => r.healthy) ? 0 : 1;
