@@ -67,8 +67,9 @@ describe('kafkaConfig', () => {
   });
 });
 
-test('with SASL: SCRAM-SHA-512 on the only listener (clients and brokers), ACLs enforced, nothing allowed without one', () => {
-  const cfg = parse(
+/** The parsed server.properties of a SASL broker on 9092 (admin / pw-1), with `extra` options. */
+function saslBroker(extra: Partial<Parameters<typeof kafkaConfig>[0]> = {}) {
+  return parse(
     renderProperties(
       kafkaConfig({
         logDir: '/tmp/k',
@@ -76,9 +77,14 @@ test('with SASL: SCRAM-SHA-512 on the only listener (clients and brokers), ACLs 
         zookeeperConnect: '127.0.0.1:2181',
         partitions: 3,
         sasl: { adminUser: 'admin', adminPassword: 'pw-1' },
+        ...extra,
       }),
     ),
   );
+}
+
+test('with SASL: SCRAM-SHA-512 on the only listener (clients and brokers), ACLs enforced, nothing allowed without one', () => {
+  const cfg = saslBroker();
   expect(cfg.get('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:9092');
   expect(cfg.get('advertised.listeners')).toBe('SASL_PLAINTEXT://localhost:9092');
   expect(cfg.get('inter.broker.listener.name')).toBe('SASL_PLAINTEXT');
@@ -102,18 +108,7 @@ test('with SASL: SCRAM-SHA-512 on the only listener (clients and brokers), ACLs 
 });
 
 test('with TLS: a SASL_SSL listener beside SASL_PLAINTEXT, SCRAM on both, the brokers talk over SASL_PLAINTEXT', () => {
-  const cfg = parse(
-    renderProperties(
-      kafkaConfig({
-        logDir: '/tmp/k',
-        port: 9092,
-        zookeeperConnect: '127.0.0.1:2181',
-        partitions: 3,
-        sasl: { adminUser: 'admin', adminPassword: 'pw-1' },
-        tls: { port: 9192, keystore: '/s/tls/broker.p12', password: 'ks-pw' },
-      }),
-    ),
-  );
+  const cfg = saslBroker({ tls: { port: 9192, keystore: '/s/tls/broker.p12', password: 'ks-pw' } });
   expect(cfg.get('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9192');
   expect(cfg.get('advertised.listeners')).toBe('SASL_PLAINTEXT://localhost:9092,SASL_SSL://localhost:9192');
   expect(cfg.get('listener.security.protocol.map')).toBe('SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL');
