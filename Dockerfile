@@ -1,15 +1,17 @@
 # syntax=docker/dockerfile:1
-# One image for the four services. SERVICE (build arg, also settable at run time) picks
-# services/$SERVICE; each runs as compiled JavaScript (`npm run build`: esbuild bundles a service's
-# sources, the workspace packages and its generated Prisma client into services/<name>/dist/main.js;
-# npm dependencies stay external), as `npm start` runs them.
+# One image for every service: each runs as compiled JavaScript (`npm run build`: esbuild bundles a
+# service's sources, the workspace packages and its generated Prisma client into
+# services/<name>/dist/main.js; npm dependencies stay external), as `npm start` runs them. Compose
+# builds this image once and gives each service its command (`node --enable-source-maps
+# services/<name>/dist/main.js`); without one, SERVICE (default order) picks the service.
 #
 # Stages: `build` has every dependency (the Prisma generator, esbuild, tsx) and is also what the
-# compose file's one-shot `init` runs (topics, migrations, schemas); the final stage has the bundles,
-# the production dependencies and nothing else, and runs as the unprivileged `node` user.
+# compose file's one-shot `init` runs (topics, migrations, schemas, tokens); the final stage has the
+# bundles, the production dependencies and tini, and runs as the unprivileged `node` user.
 # Install scripts never run (--ignore-scripts; package.json's allowScripts denies them too): see
 # README "Security" for why each one skipped is safe.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# Pinned to a release (Node 24 LTS); tests/compose checks every image of the topology is pinned.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # Only the package manifests and the lock, so `npm ci` is cached until a dependency changes.
 FROM ${NODE_IMAGE} AS manifests
@@ -28,7 +30,14 @@ COPY --from=manifests /out/ ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY . .
 # The Prisma clients are generated, not committed; this works offline too (see packages/platform/README.md).
-RUN npm run db -- generate && npm run build
+# Every service's bundle (whatever `npm run build` builds, the console included) gathered under /bundles
+# for the final stage, without the sources beside them.
+RUN npm run db -- generate && npm run build \
+ && for dist in services/*/dist; do mkdir -p "/bundles/$dist" && cp -R "$dist/." "/bundles/$dist/"; done
+# The named volumes init writes (the development issuer's keys, Prometheus' token) take their owner from
+# these mount points when Docker first creates them; without them they would be root's, and init runs as node.
+RUN mkdir -p /orderflow-dev-jwks /orderflow-metrics-token \
+ && chown node:node /orderflow-dev-jwks /orderflow-metrics-token
 USER node
 
 # Production dependencies only: what the bundles require (npm ls in README "Security"). The Prisma
@@ -44,17 +53,19 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# tini as PID 1: it forwards SIGTERM to node (which drains and exits, see lifecycle.ts) and reaps
+# zombies; Node as PID 1 would do neither for children. Debian's package installs /usr/bin/tini.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=runtime-deps /app/ ./
-COPY --from=build /app/services/order/dist/ services/order/dist/
-COPY --from=build /app/services/payment/dist/ services/payment/dist/
-COPY --from=build /app/services/inventory/dist/ services/inventory/dist/
-COPY --from=build /app/services/notification/dist/ services/notification/dist/
-# The order service validates requests against its OpenAPI document at run time.
-COPY --from=build /app/schemas/openapi/ schemas/openapi/
+COPY --from=build /bundles/ ./
+# The order service validates requests against its OpenAPI document at run time; the topic table and
+# the schemas are what a console or tool reads to describe the topics.
+COPY --from=build /app/schemas/ schemas/
 USER node
-# Last, so all four services share every layer above.
-ARG SERVICE=order
-ENV SERVICE=${SERVICE}
-EXPOSE 8001 8002 8003 8004
+ENV SERVICE=order
+EXPOSE 8001 8002 8003 8004 8005
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["sh", "-c", "exec node --enable-source-maps services/$SERVICE/dist/main.js"]

@@ -1,71 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import {
+  APPS,
+  composeText,
+  env,
+  interpolate,
+  root,
+  SECRETS,
+  service,
+  services,
+  type Compose,
+} from './compose-file';
 
 // There is no Docker engine on the development machines, so the compose file is checked by reading
 // it: the services, ports, health checks, start order and environment it must have.
-
-const root = path.resolve(__dirname, '..', '..');
-
-/** The passwords a user's .env holds; the tests read the file as compose does, with these substituted. */
-const SECRETS = {
-  POSTGRES_PASSWORD: 'pg-test-pw',
-  REDIS_PASSWORD: 'redis-test-pw',
-  KAFKA_ADMIN_PASSWORD: 'kafka-admin-pw',
-  KAFKA_ORDER_PASSWORD: 'kafka-order-pw',
-  KAFKA_PAYMENT_PASSWORD: 'kafka-payment-pw',
-  KAFKA_INVENTORY_PASSWORD: 'kafka-inventory-pw',
-  KAFKA_NOTIFICATION_PASSWORD: 'kafka-notification-pw',
-  KAFKA_REGISTRY_PASSWORD: 'kafka-registry-pw',
-  KAFKA_UI_PASSWORD: 'kafka-ui-pw',
-} as const;
-
-/**
- * Compose's variable substitution: `$$` → `$`, `${VAR}`, `${VAR:-default}`, and `${VAR:?message}`, which
- * fails (as `docker compose` does) when VAR is unset or empty.
- */
-function interpolate(text: string, vars: Readonly<Record<string, string>>): string {
-  return text.replace(
-    /\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g,
-    (whole, name?: string, op?: string, arg?: string) => {
-      if (whole === '$$') return '$';
-      const value = vars[name ?? ''];
-      const set = op?.startsWith(':') ? value !== undefined && value !== '' : value !== undefined;
-      if (set) return value ?? '';
-      if (op?.endsWith('?')) throw new Error(`required variable ${name} is missing a value: ${arg}`);
-      return op?.endsWith('-') ? (arg ?? '') : '';
-    },
-  );
-}
-
-const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
-
-interface ComposeService {
-  image?: string;
-  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
-  command?: string[] | string;
-  ports?: string[];
-  environment?: Record<string, string | number>;
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] | string; interval?: string; retries?: number };
-  volumes?: string[];
-}
-interface Compose {
-  services: Record<string, ComposeService>;
-}
-
-const compose = parse(interpolate(composeText, SECRETS), { merge: true }) as Compose;
-const services = compose.services;
-
-function service(name: string): ComposeService {
-  const s = services[name];
-  if (s === undefined) throw new Error(`docker-compose.yml has no service "${name}"`);
-  return s;
-}
-
-function env(name: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
-}
 
 const INFRA = {
   zookeeper: 2181,
@@ -75,10 +24,16 @@ const INFRA = {
   postgres: 5432,
   redis: 6379,
 } as const;
-const APPS = { order: 8001, payment: 8002, inventory: 8003, notification: 8004 } as const;
 
-/** What a user opens: the order API and the Kafka UI, each on 127.0.0.1 only. */
-const PUBLISHED = { order: 8001, 'kafka-ui': 8080 } as const;
+/** What a user opens, each on 127.0.0.1 only: the console, the order API, Grafana, Jaeger, Prometheus, Kafka UI. */
+const PUBLISHED = {
+  console: 8005,
+  order: 8001,
+  grafana: 3000,
+  jaeger: 16686,
+  prometheus: 9090,
+  'kafka-ui': 8080,
+} as const;
 
 describe('docker-compose.yml exposes nothing by default', () => {
   test.each(Object.entries(PUBLISHED))('%s publishes port %i on 127.0.0.1 only', (name, port) => {
@@ -205,7 +160,7 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(service('kafka').healthcheck?.test)).toContain('--command-config');
   });
 
-  test('kafka-users stores the SCRAM credential of admin, each service, the registry and Kafka UI from .env', () => {
+  test('kafka-users stores the SCRAM credential of admin, each service, the registry, Kafka UI and the console from .env', () => {
     const script = [service('kafka-users').command ?? []].flat().join('\n');
     const users = [...script.matchAll(/^user ([\w-]+) "\$(\w+)"$/gm)].map((m) => [m[1], m[2]]);
     expect(users).toEqual([
@@ -216,6 +171,7 @@ describe('docker-compose.yml', () => {
       ['notification', 'KAFKA_NOTIFICATION_PASSWORD'],
       ['schema-registry', 'KAFKA_REGISTRY_PASSWORD'],
       ['kafka-ui', 'KAFKA_UI_PASSWORD'],
+      ['console', 'KAFKA_CONSOLE_PASSWORD'],
     ]);
     for (const [, variable] of users)
       expect(env('kafka-users')[variable!]).toBe(SECRETS[variable as keyof typeof SECRETS]);
@@ -223,6 +179,11 @@ describe('docker-compose.yml', () => {
     const ui = script.split('\n').filter((l) => l.includes('User:kafka-ui'));
     expect(ui.length).toBeGreaterThan(0);
     for (const line of ui) expect(line).not.toMatch(/--operation (All|Write|Alter|Delete|Create)\b/);
+    // The console replays dead letters (Write), but never alters, deletes or creates anything.
+    const consoleAcls = script.split('\n').filter((l) => l.includes('User:console'));
+    expect(consoleAcls.length).toBeGreaterThan(0);
+    for (const line of consoleAcls)
+      expect(line).not.toMatch(/--operation (All|Alter|AlterConfigs|Delete|Create)\b/);
   });
 
   test('Kafka has the single-broker settings without which groups and transactions hang', () => {
@@ -275,10 +236,11 @@ describe('docker-compose.yml', () => {
   });
 
   describe.each(Object.entries(APPS))('service %s', (name, port) => {
-    test('is built from the one Dockerfile with SERVICE naming it', () => {
+    test('runs its compiled bundle with node, from the one image built from Dockerfile', () => {
       const s = service(name);
-      expect(s.image).toBeUndefined();
-      expect(s.build).toMatchObject({ context: '.', dockerfile: 'Dockerfile', args: { SERVICE: name } });
+      expect(s.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+      expect(s.image).toBe(service('order').image);
+      expect(s.command).toEqual(['node', '--enable-source-maps', `services/${name}/dist/main.js`]);
     });
 
     test('depends on healthy Kafka, registry, Postgres and Redis', () => {
@@ -352,10 +314,13 @@ describe('postgres init script', () => {
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 
-  test('compiles the services and runs services/$SERVICE/dist/main.js with node (no TypeScript loader), SERVICE coming from the build arg', () => {
-    expect(dockerfile).toMatch(/^ARG SERVICE/m);
-    expect(dockerfile).toMatch(/^ENV SERVICE=\$\{SERVICE\}/m);
+  test('compiles the services and runs services/$SERVICE/dist/main.js with node (no TypeScript loader) under tini', () => {
+    expect(dockerfile).toMatch(/^ENV SERVICE=order$/m);
     expect(dockerfile).toMatch(/^RUN .*npm run build/m);
+    // Every bundle `npm run build` makes reaches the final stage (a new service's, the console's, too).
+    expect(dockerfile).toMatch(/for dist in services\/\*\/dist/);
+    expect(dockerfile).toMatch(/^COPY --from=build \/bundles\/ \.\/$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
     expect(dockerfile).toContain('exec node --enable-source-maps services/$SERVICE/dist/main.js');
     expect(dockerfile).not.toContain('tsx services/');
   });
@@ -368,8 +333,8 @@ describe('Dockerfile', () => {
 
   test('builds on Node 24 LTS; the final stage has production dependencies only and runs as a non-root user', () => {
     const bases = [...dockerfile.matchAll(/^ARG NODE_IMAGE=(.+)$/gm)].map((m) => m[1]);
-    expect(bases).toEqual([expect.stringMatching(/^node:24-/)]);
-    expect(dockerfile).not.toMatch(/^FROM node:(?!24-)/m);
+    expect(bases).toEqual([expect.stringMatching(/^node:24\.\d+\.\d+-bookworm-slim$/)]);
+    expect(dockerfile).not.toMatch(/^FROM node:/m);
     const stages = dockerfile.split(/^FROM /m).slice(1);
     const final = stages.at(-1) ?? '';
     expect(final).not.toMatch(/ AS /);

@@ -107,7 +107,8 @@ export async function startFakeRegistry(options: { firstId?: number } = {}): Pro
           ]
         : [200, { compatibilityLevel: level }];
     }
-    return [501, { error_code: 50100, message: `fake registry does not implement ${method} ${path}` }];
+    // Confluent's answer for a path outside its API (e.g. Apicurio's /apis/ccompat/v7 prefix on its root).
+    return [404, { error_code: 404, message: 'HTTP 404 Not Found' }];
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

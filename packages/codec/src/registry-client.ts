@@ -369,7 +369,11 @@ export function classify(
   registryCode: number | undefined,
   message: string,
 ): RegistryErrorCode {
-  if (status === 404) return registryCode === undefined ? 'MISCONFIGURED' : 'NOT_FOUND';
+  // A registry's own 404s carry a five-digit code (40401 subject, 40402 version, 40403 schema, ...);
+  // Confluent answers a path outside its API with the bare status as error_code (404): a wrong base URL,
+  // e.g. the local stack's /apis/ccompat/v7 against Confluent's registry, which serves at its root.
+  if (status === 404)
+    return registryCode === undefined || registryCode === 404 ? 'MISCONFIGURED' : 'NOT_FOUND';
   if (status === 409) return 'INCOMPATIBLE';
   if (status === 408 || status === 429 || status >= 500) {
     // Confluent reports an unparsable schema as 500 in some versions when the body is not JSON.
