@@ -7,6 +7,7 @@ export type { StackErrorCode } from './errors';
 export { DLT_SUFFIX, readTopicTable, topicsFromTable } from './topics';
 export type { TopicSpec } from './topics';
 export {
+  CONSOLE,
   SERVICES,
   isAnswering,
   isReady,
@@ -20,4 +21,4 @@ export {
   stopService,
   waitReady,
 } from './services';
-export type { ServiceName, ServiceRunOptions } from './services';
+export type { ProcessName, ServiceName, ServiceRunOptions } from './services';
