@@ -210,6 +210,50 @@ export interface ReplayOutcome {
   readonly reason?: string;
 }
 
+/** One DLT in {@link DeadLetters.summaries}. */
+export interface DltSummary {
+  readonly dlt: string;
+  /** The original topic. */
+  readonly topic: string;
+  readonly messages: number;
+  /** Messages not replayed yet. */
+  readonly pending: number;
+  /** When the newest message was dead-lettered (ISO), null when the DLT is empty. */
+  readonly latest: string | null;
+  /** dlt-error-code → count over the last 20 messages of each partition. */
+  readonly errorCodes: Readonly<Record<string, number>>;
+}
+
+/** A DLT message's value as {@link DeadLetters.inspect} found it (plain JSON: longs as numbers, bytes as hex). */
+export type InspectedValue =
+  | { readonly kind: 'null' }
+  | { readonly kind: 'decoded'; readonly value: unknown }
+  | { readonly kind: 'invalid'; readonly value: unknown; readonly issues: string }
+  | { readonly kind: 'undecodable'; readonly reason: string; readonly preview: string };
+
+/** One DLT message, decoded, in {@link DeadLetters.inspect}. */
+export interface InspectedMessage {
+  readonly partition: number;
+  /** The offset as decimal text (Kafka offsets are 64-bit). */
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly replayed: boolean;
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly bytes: number;
+  /** The Confluent frame's schema id (bytes 1-4), null when the value is shorter than a frame header. */
+  readonly schemaId: number | null;
+  readonly value: InspectedValue;
+}
+
+/** What {@link DeadLetters.inspect} returns. */
+export interface InspectedDlt {
+  readonly topic: string;
+  readonly dlt: string;
+  readonly total: number;
+  readonly messages: readonly InspectedMessage[];
+}
+
 /** The dead-letter tool: list, show and replay over one Kafka cluster and registry. */
 export class DeadLetters {
   private readonly kafka: Kafka;
@@ -263,16 +307,12 @@ export class DeadLetters {
     return states;
   }
 
-  /** `list`: every DLT with its message count, how many await replay, and the latest error codes. */
-  async list(): Promise<number> {
+  /** Every DLT on the cluster with its message count, how many await replay, the newest and its latest error codes. */
+  async summaries(): Promise<DltSummary[]> {
     return this.withAdmin(async (admin) => {
       const all = await admin.listTopics();
       const dlts = all.filter((t) => t.endsWith('.DLT')).sort();
-      if (dlts.length === 0) {
-        this.out('no dead-letter topics (<topic>.DLT) on this cluster; run `npm run stack -- up`');
-        return 0;
-      }
-      const rows: { dlt: string; count: bigint; pending: bigint; marks: Watermarks[] }[] = [];
+      const rows: { dlt: string; count: bigint; pending: bigint }[] = [];
       const ranges: Range[] = [];
       for (const dlt of dlts) {
         const marks = await DeadLetters.watermarks(admin, dlt);
@@ -289,41 +329,61 @@ export class DeadLetters {
           const from = m.high - 20n > m.low ? m.high - 20n : m.low;
           if (m.high > from) ranges.push({ topic: dlt, partition: m.partition, from, to: m.high });
         }
-        rows.push({ dlt, count, pending, marks });
+        rows.push({ dlt, count, pending });
       }
       const recent = await this.read(ranges);
-      const table = rows.map((r) => {
+      return rows.map((r) => {
         const latest = recent
           .filter((m) => m.topic === r.dlt)
           .sort((a, b) => Number(b.timestamp) - Number(a.timestamp));
-        const codes = new Map<string, number>();
+        const errorCodes: Record<string, number> = {};
         for (const m of latest) {
           const code = headerText(m.headers)['dlt-error-code'] ?? '(no dlt-error-code)';
-          codes.set(code, (codes.get(code) ?? 0) + 1);
+          errorCodes[code] =
+            (Object.prototype.hasOwnProperty.call(errorCodes, code) ? errorCodes[code]! : 0) + 1;
         }
         const newest = latest[0];
-        return [
-          r.dlt,
-          String(r.count),
-          String(r.pending),
-          newest === undefined ? '-' : new Date(Number(newest.timestamp)).toISOString(),
-          codes.size === 0 ? '-' : [...codes].map(([c, n]) => `${c} ×${n}`).join(', '),
-        ];
+        return {
+          dlt: r.dlt,
+          topic: r.dlt.slice(0, -'.DLT'.length),
+          messages: Number(r.count),
+          pending: Number(r.pending),
+          latest: newest === undefined ? null : new Date(Number(newest.timestamp)).toISOString(),
+          errorCodes,
+        };
       });
-      this.out(
-        renderColumns(
-          [
-            'dead-letter topic',
-            'messages',
-            'not replayed',
-            'latest',
-            'latest error codes (last 20 per partition)',
-          ],
-          table,
-        ),
-      );
-      return 0;
     });
+  }
+
+  /** `list`: every DLT with its message count, how many await replay, and the latest error codes. */
+  async list(): Promise<number> {
+    const rows = await this.summaries();
+    if (rows.length === 0) {
+      this.out('no dead-letter topics (<topic>.DLT) on this cluster; run `npm run stack -- up`');
+      return 0;
+    }
+    this.out(
+      renderColumns(
+        [
+          'dead-letter topic',
+          'messages',
+          'not replayed',
+          'latest',
+          'latest error codes (last 20 per partition)',
+        ],
+        rows.map((r) => {
+          const codes = Object.entries(r.errorCodes);
+          return [
+            r.dlt,
+            String(r.messages),
+            String(r.pending),
+            r.latest ?? '-',
+            codes.length === 0 ? '-' : codes.map(([c, n]) => `${c} ×${n}`).join(', '),
+          ];
+        }),
+      ),
+    );
+    return 0;
   }
 
   /** Reads the given ranges with a throwaway consumer group (nothing committed); newest offsets last. */
@@ -418,9 +478,9 @@ export class DeadLetters {
     return { topic: dlt, partition: m.partition, from: ref.offset, to: ref.offset + 1n };
   }
 
-  /** `show <topic> [--offset n|p:n] [--limit n]`: messages with their headers and decoded values (newest `limit` by default). */
-  async show(arg: string, opts: { offset?: OffsetRef; limit?: number }): Promise<number> {
-    const { dlt, descriptor } = resolveTopic(arg);
+  /** Messages of a DLT with their headers and values decoded through the registry (the newest `limit`, default 20, or one offset). */
+  async inspect(arg: string, opts: { offset?: OffsetRef; limit?: number }): Promise<InspectedDlt> {
+    const { topic, dlt, descriptor } = resolveTopic(arg);
     const { marks, states } = await this.withAdmin(async (admin) => ({
       marks: await DeadLetters.watermarks(admin, dlt),
       states: await DeadLetters.replayStates(admin, dlt),
@@ -439,51 +499,87 @@ export class DeadLetters {
     if (opts.offset === undefined)
       messages = messages.sort((a, b) => Number(a.timestamp) - Number(b.timestamp)).slice(-Number(limit));
     const total = marks.reduce((n, m) => n + (m.high - m.low), 0n);
-    this.out(
-      `${dlt}: ${total} message(s)${opts.offset === undefined ? `, showing the newest ${messages.length}` : ''}`,
-    );
     const codec = descriptor.codec(this.registry);
+    const inspected: InspectedMessage[] = [];
     for (const m of messages) {
       const state = states.get(m.partition) ?? { next: 0n, beyond: new Set<bigint>() };
-      this.out('');
-      this.out(
-        `── partition ${m.partition} offset ${m.offset} (--offset ${m.partition}:${m.offset})  ${new Date(Number(m.timestamp)).toISOString()}  ${wasReplayed(state, m.offset) ? 'replayed' : 'not replayed'}`,
-      );
-      this.out(`  key: ${m.key === null ? '(null)' : m.key.toString('utf8')}`);
       const headers = headerText(m.headers);
-      const names = [
-        ...DLT_HEADERS.filter((h) => h in headers),
-        ...Object.keys(headers)
-          .filter((h) => !(DLT_HEADERS as readonly string[]).includes(h))
-          .sort(),
-      ];
-      for (const h of names) this.out(`  ${h}: ${headers[h]}`);
+      const base = {
+        partition: m.partition,
+        offset: String(m.offset),
+        timestamp: new Date(Number(m.timestamp)).toISOString(),
+        replayed: wasReplayed(state, m.offset),
+        key: m.key === null ? null : m.key.toString('utf8'),
+        headers,
+        bytes: m.value?.length ?? 0,
+        schemaId: m.value !== null && m.value.length >= 5 ? m.value.readUInt32BE(1) : null,
+      };
       if (m.value === null) {
-        this.out('  value: (null)');
+        inspected.push({ ...base, value: { kind: 'null' } });
         continue;
       }
       try {
-        const value = await codec.decode(m.value);
+        const value: unknown = JSON.parse(JSON.stringify(await codec.decode(m.value), jsonSafe));
         const issues = descriptor.validate(value);
-        this.out(
-          `  value (${m.value.length} bytes, schema id ${m.value.length >= 5 ? m.value.readUInt32BE(1) : '?'}, decoded with the ${descriptor.topic} reader schema${issues.length > 0 ? `; INVALID: ${formatIssues(issues)}` : ''}):`,
-        );
-        for (const line of JSON.stringify(value, jsonSafe, 2).split('\n')) this.out(`    ${line}`);
+        inspected.push({
+          ...base,
+          value:
+            issues.length > 0
+              ? { kind: 'invalid', value, issues: formatIssues(issues) }
+              : { kind: 'decoded', value },
+        });
       } catch (err) {
+        inspected.push({
+          ...base,
+          value: { kind: 'undecodable', reason: describeError(err), preview: preview(m.value) },
+        });
+      }
+    }
+    return { topic, dlt, total: Number(total), messages: inspected };
+  }
+
+  /** `show <topic> [--offset n|p:n] [--limit n]`: messages with their headers and decoded values (newest `limit` by default). */
+  async show(arg: string, opts: { offset?: OffsetRef; limit?: number }): Promise<number> {
+    const { topic, dlt, total, messages } = await this.inspect(arg, opts);
+    this.out(
+      `${dlt}: ${total} message(s)${opts.offset === undefined ? `, showing the newest ${messages.length}` : ''}`,
+    );
+    for (const m of messages) {
+      this.out('');
+      this.out(
+        `── partition ${m.partition} offset ${m.offset} (--offset ${m.partition}:${m.offset})  ${m.timestamp}  ${m.replayed ? 'replayed' : 'not replayed'}`,
+      );
+      this.out(`  key: ${m.key ?? '(null)'}`);
+      const names = [
+        ...DLT_HEADERS.filter((h) => h in m.headers),
+        ...Object.keys(m.headers)
+          .filter((h) => !(DLT_HEADERS as readonly string[]).includes(h))
+          .sort(),
+      ];
+      for (const h of names) this.out(`  ${h}: ${m.headers[h]}`);
+      const v = m.value;
+      if (v.kind === 'null') this.out('  value: (null)');
+      else if (v.kind === 'undecodable')
+        this.out(`  value: not decodable (${v.reason}); ${m.bytes} bytes: ${v.preview}`);
+      else {
         this.out(
-          `  value: not decodable (${describeError(err)}); ${m.value.length} bytes: ${preview(m.value)}`,
+          `  value (${m.bytes} bytes, schema id ${m.schemaId ?? '?'}, decoded with the ${topic} reader schema${v.kind === 'invalid' ? `; INVALID: ${v.issues}` : ''}):`,
         );
+        for (const line of JSON.stringify(v.value, null, 2).split('\n')) this.out(`    ${line}`);
       }
     }
     return 0;
   }
 
   /**
-   * `replay <topic> --offset n|p:n` or `--all`: re-validates each message against the current reader
+   * Re-validates each selected message (one offset, or `all` not yet replayed) against the current reader
    * schema and produces it to the original topic (same key, value and headers, plus dlt-replayed-from).
-   * Messages that do not decode or validate are reported, not replayed. Returns 1 when any was refused.
+   * Messages that do not decode or validate are refused, not replayed. Records what was sent in REPLAY_GROUP.
    */
-  async replay(arg: string, opts: { offset?: OffsetRef; all?: boolean }): Promise<number> {
+  async replayMessages(
+    arg: string,
+    opts: { offset?: OffsetRef; all?: boolean },
+  ): Promise<{ topic: string; dlt: string; outcomes: ReplayOutcome[] }> {
     const { topic, dlt, descriptor } = resolveTopic(arg);
     if ((opts.offset === undefined) === (opts.all !== true))
       throw new StackError('BAD_USAGE', 'replay needs exactly one of --offset <n|p:n> or --all');
@@ -576,6 +672,15 @@ export class DeadLetters {
       await producer.disconnect().catch(() => undefined);
     }
 
+    return { topic, dlt, outcomes };
+  }
+
+  /**
+   * `replay <topic> --offset n|p:n` or `--all`: see {@link replayMessages}; prints each outcome. Returns 1
+   * when any message was refused.
+   */
+  async replay(arg: string, opts: { offset?: OffsetRef; all?: boolean }): Promise<number> {
+    const { topic, dlt, outcomes } = await this.replayMessages(arg, opts);
     for (const o of outcomes) {
       const where = `${dlt} partition ${o.partition} offset ${o.offset}`;
       if (o.result === 'replayed') this.out(`✓ ${where}: replayed to ${topic}`);

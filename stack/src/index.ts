@@ -14,6 +14,7 @@ export type { StackErrorCode } from './errors';
 export { DLT_SUFFIX, readTopicTable, topicsFromTable } from './topics';
 export type { TopicSpec } from './topics';
 export {
+  CONSOLE,
   SERVICES,
   isAnswering,
   isReady,
@@ -27,5 +28,5 @@ export {
   stopService,
   waitReady,
 } from './services';
-export type { ServiceName, ServiceRunOptions } from './services';
+export type { ProcessName, ServiceName, ServiceRunOptions } from './services';
 export { tlsDirOf, tlsFiles } from './tls';

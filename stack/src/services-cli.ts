@@ -8,7 +8,8 @@
 //   status                  which services answer, which are ready, pids and logs
 //   restart <service>       down + up of one service
 //   kill <service>[-k]      SIGKILL one service instance (what a crash looks like): order, order-2…
-//   build [service...]      compile services to services/<name>/dist/main.js (start does it too)
+//   build [service...]      compile services (and the console) to services/<name>/dist/main.js (start does it too)
+//   console up|down         the saga console (:8005, CONSOLE_PORT) alone; start and stop include it
 //
 // Instance i (0-based) of a service listens on its port + 100 × i (order 8001, 8101, 8201…) in the same
 // consumer group; its pid file and log are named `<service>-<i+1>` (`order-2`), the first keeps `<service>`.
@@ -20,6 +21,7 @@ import { recordedBrokers } from './cluster';
 import { kafkaBrokers, loadConfig, withBrokers } from './config';
 import { Progress } from './progress';
 import {
+  CONSOLE,
   SERVICES,
   instanceName,
   isAnswering,
@@ -119,6 +121,34 @@ async function up(list: readonly ServiceName[], replicas: number, progress: Prog
   }
 }
 
+/** Starts the console unless it answers already, and waits for its /ready (topics read, registry answering). */
+async function consoleUp(progress: Progress): Promise<void> {
+  const env = serviceEnv();
+  const port = portOf(CONSOLE.name);
+  if (await isAnswering(CONSOLE.name)) {
+    progress.info(
+      `• console: already answering on :${port}${runningRecord(CONSOLE.name) ? '' : ' (not started by this tool; left alone)'}`,
+    );
+    return;
+  }
+  if (!runningRecord(CONSOLE.name)) {
+    const pid = await startService(CONSOLE.name, { env });
+    progress.info(
+      `• console: started (pid ${pid}, port ${port}, log ${relative(serviceLogFile(CONSOLE.name))})`,
+    );
+  }
+  progress.start('console ready');
+  await waitReady(CONSOLE.name, { onWait: () => progress.waiting('GET /ready not yet 200') });
+  progress.done(`http://localhost:${port}`);
+}
+
+async function consoleDown(progress: Progress): Promise<void> {
+  progress.start('stop console');
+  progress.done(
+    (await stopService(CONSOLE.name)) ? 'stopped' : 'was not running (or not started by this tool)',
+  );
+}
+
 async function down(list: readonly ServiceName[], progress: Progress): Promise<void> {
   for (const name of [...list].reverse()) {
     const instances = recordedInstances(name);
@@ -179,6 +209,7 @@ Orderflow is running. Send orders to http://localhost:8001/orders as customer c-
   npm run demo                                     # three sample journeys, printed as they happen
 
 services: ${SERVICES.map((s) => `${s.name} :${Array.from({ length: replicas }, (_, i) => portOf(s.name, i)).join('/')}`).join(', ')}; logs in .stack/logs/<service>[-<n>].log
+console: http://localhost:${portOf(CONSOLE.name)}  (sign in with an admin token: npm run --silent token -- --scope admin)
 status: npm run services -- status; stop everything: npm stop`);
 }
 
@@ -209,9 +240,11 @@ async function main(argv: string[]): Promise<number> {
       // The dev key pair exists before any service starts, so all of them trust the same key.
       await ensureDevIssuer(devJwksDir(root, process.env));
       await up(names([]), replicas, progress);
+      await consoleUp(progress);
       await banner(progress, replicas);
       return 0;
     case 'stop':
+      await consoleDown(progress);
       await down(names([]), progress);
       npm(progress, 'local stack', ['run', '--silent', 'stack', '--', 'down']);
       return 0;
@@ -226,11 +259,18 @@ async function main(argv: string[]): Promise<number> {
       return status();
     case 'build':
       npm(progress, 'Prisma clients', ['run', '--silent', 'db', '--', 'generate', '--if-stale']);
-      for (const name of names(args)) {
+      for (const name of args.length === 0
+        ? [...names([]), CONSOLE.name]
+        : args.map((a) => (a === CONSOLE.name ? a : parseServiceName(a)))) {
         progress.start(`compile ${name}`);
         const built = await buildService(root, name);
         progress.done(`${compiledEntry(name)}, ${Math.round(built.bytes / 1024)} KiB in ${built.ms} ms`);
       }
+      return 0;
+    case 'console':
+      if (args[0] === 'up' && args.length === 1) await consoleUp(progress);
+      else if (args[0] === 'down' && args.length === 1) await consoleDown(progress);
+      else throw new Error('usage: npm run services -- console up|down');
       return 0;
     case 'restart': {
       const list = names(args);
@@ -250,7 +290,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default:
       console.error(
-        'usage: npm run services -- start [--replicas N] [--brokers N] | stop | up [--replicas N] [service...] | down [service...] | status | restart <service> | kill <service>[-<n>] | build [service...]',
+        'usage: npm run services -- start [--replicas N] [--brokers N] | stop | up [--replicas N] [service...] | down [service...] | status | restart <service> | kill <service>[-<n>] | build [service...] | console up|down',
       );
       return command === undefined ? 1 : 2;
   }

@@ -19,6 +19,16 @@ export const SERVICES = [
 /** One of the four services. */
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
+/**
+ * The saga console (services/console): started and stopped with the services by `npm start`/`npm stop`
+ * and `npm run services -- console up|down`, but not one of SERVICES (it runs no saga step, and the
+ * tests that iterate over the services leave it alone).
+ */
+export const CONSOLE = { name: 'console', port: 8005 } as const;
+
+/** A process this tool starts: a service or the console. */
+export type ProcessName = ServiceName | typeof CONSOLE.name;
+
 /** Instance i (0-based) of a service listens on its port + i × 100: order 8001, 8101, 8201… */
 export const REPLICA_PORT_STEP = 100;
 /** The most instances per service `--replicas` starts (the ports must not reach the next block). */
@@ -32,7 +42,7 @@ export function parseReplicas(text: string | undefined): number {
 }
 
 /** The pid-file and log name of instance i: `order` for the first, `order-2`, `order-3`… for the others. */
-export function instanceName(name: ServiceName, instance = 0): string {
+export function instanceName(name: ProcessName, instance = 0): string {
   return instance === 0 ? name : `${name}-${instance + 1}`;
 }
 
@@ -84,8 +94,8 @@ function portOffset(): number {
 }
 
 /** The port of a service's instance (the first by default): its fixed port + 100 × instance. */
-export function portOf(name: ServiceName, instance = 0): number {
-  const s = SERVICES.find((x) => x.name === name);
+export function portOf(name: ProcessName, instance = 0): number {
+  const s = [...SERVICES, CONSOLE].find((x) => x.name === name);
   if (!s)
     throw new Error(`unknown service "${name}"; expected one of ${SERVICES.map((x) => x.name).join(', ')}`);
   return s.port + instance * REPLICA_PORT_STEP + portOffset();
@@ -100,7 +110,7 @@ export function parseServiceName(text: string): ServiceName {
 }
 
 /** The log file of a service. */
-export function serviceLogFile(name: ServiceName, opts?: ServiceRunOptions): string {
+export function serviceLogFile(name: ProcessName, opts?: ServiceRunOptions): string {
   const r = resolved(opts);
   return path.join(r.logDir, `${instanceName(name, r.instance)}.log`);
 }
@@ -137,12 +147,12 @@ async function get(
 }
 
 /** True when something answers the service's /health on its (instance's) port (ours or not). */
-export async function isAnswering(name: ServiceName, instance = 0): Promise<boolean> {
+export async function isAnswering(name: ProcessName, instance = 0): Promise<boolean> {
   return (await get(`http://127.0.0.1:${portOf(name, instance)}/health`))?.status === 200;
 }
 
 /** True when the service's /ready says all its dependencies answer. */
-export async function isReady(name: ServiceName, instance = 0): Promise<boolean> {
+export async function isReady(name: ProcessName, instance = 0): Promise<boolean> {
   return (
     (await get(`http://127.0.0.1:${portOf(name, instance)}/ready`, 1500, await operatorToken()))?.status ===
     200
@@ -150,7 +160,7 @@ export async function isReady(name: ServiceName, instance = 0): Promise<boolean>
 }
 
 /** The live pid record of a service (instance) this tool started, or undefined. */
-export function runningRecord(name: ServiceName, opts?: ServiceRunOptions): PidRecord | undefined {
+export function runningRecord(name: ProcessName, opts?: ServiceRunOptions): PidRecord | undefined {
   const { pids, instance } = resolved(opts);
   const id = instanceName(name, instance);
   const record = pids.read(id);
@@ -160,7 +170,7 @@ export function runningRecord(name: ServiceName, opts?: ServiceRunOptions): PidR
 }
 
 /** The instances (0-based) of a service that have a pid file: what `stop` and `status` must cover. */
-export function recordedInstances(name: ServiceName, opts?: ServiceRunOptions): number[] {
+export function recordedInstances(name: ProcessName, opts?: ServiceRunOptions): number[] {
   const { pids } = resolved(opts);
   const found = new Set<number>();
   for (const record of pids.list()) {
@@ -172,7 +182,7 @@ export function recordedInstances(name: ServiceName, opts?: ServiceRunOptions): 
 }
 
 /** The last `lines` lines of a service's log (for error messages). */
-export function logTail(name: ServiceName, lines = 15, opts?: ServiceRunOptions): string {
+export function logTail(name: ProcessName, lines = 15, opts?: ServiceRunOptions): string {
   const file = serviceLogFile(name, opts);
   if (!existsSync(file)) return `(no log at ${file})`;
   const size = statSync(file).size;
@@ -184,7 +194,7 @@ export function logTail(name: ServiceName, lines = 15, opts?: ServiceRunOptions)
  * Starts a service detached (it outlives this process), logging to .stack/logs/<name>.log and
  * recording its pid. Refuses when its port already answers. Returns the pid.
  */
-export async function startService(name: ServiceName, opts?: ServiceRunOptions): Promise<number> {
+export async function startService(name: ProcessName, opts?: ServiceRunOptions): Promise<number> {
   const { root, pids, logDir, env, instance } = resolved(opts);
   const id = instanceName(name, instance);
   const port = portOf(name, instance);
@@ -223,7 +233,7 @@ export async function startService(name: ServiceName, opts?: ServiceRunOptions):
 
 /** Waits until the service answers /ready; fails early with its log tail if the process died. */
 export async function waitReady(
-  name: ServiceName,
+  name: ProcessName,
   opts: ServiceRunOptions & { timeoutMs?: number; onWait?: (elapsedMs: number) => void } = {},
 ): Promise<void> {
   const started = Date.now();
@@ -261,7 +271,7 @@ async function waitGone(record: PidRecord, timeoutMs: number): Promise<boolean> 
  * `timeoutMs`. Returns false when there was nothing of ours to stop.
  */
 export async function stopService(
-  name: ServiceName,
+  name: ProcessName,
   opts: ServiceRunOptions & { timeoutMs?: number } = {},
 ): Promise<boolean> {
   const record = runningRecord(name, opts);
@@ -276,7 +286,7 @@ export async function stopService(
 }
 
 /** Kills a service this tool started with SIGKILL (no cleanup: what a crash looks like). */
-export async function killService(name: ServiceName, opts?: ServiceRunOptions): Promise<boolean> {
+export async function killService(name: ProcessName, opts?: ServiceRunOptions): Promise<boolean> {
   const record = runningRecord(name, opts);
   if (!record) return false;
   process.kill(record.pid, 'SIGKILL');
