@@ -1,0 +1,78 @@
+// Starts the OpenTelemetry SDK when the configuration asks for an exporter. The SDK's packages are
+// loaded here, on demand: with tracing off (the default) a service never loads them.
+import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Logger } from './logger';
+import { TRACER_NAME, useTracer } from './spans';
+import type { TraceSettings } from './trace-settings';
+
+/** A started tracing pipeline: `shutdown()` exports what is queued and stops (the last step of a service's stop). */
+export interface Tracing {
+  readonly enabled: boolean;
+  shutdown(): Promise<void>;
+}
+
+const OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
+
+/** Spans queued for export at most; past it new spans are dropped (the SDK's default is 2,048). */
+const MAX_QUEUED_SPANS = 8_192;
+
+/**
+ * Starts tracing as `settings` say: a tracer provider with the service's resource, the configured
+ * sampler and a batching processor per exporter, installed as the platform's tracer. With no exporter
+ * configured it loads nothing and returns a no-op.
+ */
+export async function startTracing(settings: TraceSettings, logger: Logger): Promise<Tracing> {
+  if (settings.exporters.length === 0) return OFF;
+  const sdk = await import('@opentelemetry/sdk-trace-base');
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  const { ATTR_SERVICE_NAME } = await import('@opentelemetry/semantic-conventions');
+
+  const processors: SpanProcessor[] = [];
+  for (const kind of settings.exporters) {
+    let exporter: SpanExporter;
+    if (kind === 'otlp') {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+      // Headers, timeout and compression still come from OTEL_EXPORTER_OTLP_(TRACES_)HEADERS etc., read by the exporter.
+      exporter = new OTLPTraceExporter({ url: settings.otlpTracesUrl });
+    } else exporter = new sdk.ConsoleSpanExporter();
+    processors.push(new sdk.BatchSpanProcessor(exporter, { maxQueueSize: MAX_QUEUED_SPANS }));
+  }
+
+  const ratio = new sdk.TraceIdRatioBasedSampler(settings.samplerRatio);
+  const samplers: Record<TraceSettings['sampler'], () => Sampler> = {
+    always_on: () => new sdk.AlwaysOnSampler(),
+    always_off: () => new sdk.AlwaysOffSampler(),
+    traceidratio: () => ratio,
+    parentbased_always_on: () => new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() }),
+    parentbased_always_off: () => new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() }),
+    parentbased_traceidratio: () => new sdk.ParentBasedSampler({ root: ratio }),
+  };
+
+  const provider = new sdk.BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.namespace': 'orderflow',
+      ...settings.resourceAttributes,
+      [ATTR_SERVICE_NAME]: settings.serviceName,
+    }),
+    sampler: samplers[settings.sampler](),
+    spanProcessors: processors,
+  });
+  useTracer(provider.getTracer(TRACER_NAME));
+  logger.info(
+    {
+      exporters: settings.exporters,
+      ...(settings.exporters.includes('otlp') ? { otlpTracesUrl: settings.otlpTracesUrl } : {}),
+      serviceName: settings.serviceName,
+      sampler: settings.sampler,
+      ...(settings.sampler.endsWith('traceidratio') ? { samplerRatio: settings.samplerRatio } : {}),
+    },
+    'tracing: OpenTelemetry spans are exported',
+  );
+  return {
+    enabled: true,
+    shutdown: async () => {
+      useTracer(undefined);
+      await provider.shutdown();
+    },
+  };
+}
