@@ -13,9 +13,6 @@ export interface Tracing {
 
 const OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
 
-/** Spans queued for export at most; past it new spans are dropped (the SDK's default is 2,048). */
-const MAX_QUEUED_SPANS = 8_192;
-
 /**
  * Starts tracing as `settings` say: a tracer provider with the service's resource, the configured
  * sampler and a batching processor per exporter, installed as the platform's tracer. With no exporter
@@ -35,7 +32,8 @@ export async function startTracing(settings: TraceSettings, logger: Logger): Pro
       // Headers, timeout and compression still come from OTEL_EXPORTER_OTLP_(TRACES_)HEADERS etc., read by the exporter.
       exporter = new OTLPTraceExporter({ url: settings.otlpTracesUrl });
     } else exporter = new sdk.ConsoleSpanExporter();
-    processors.push(new sdk.BatchSpanProcessor(exporter, { maxQueueSize: MAX_QUEUED_SPANS }));
+    // Batching as OTEL_BSP_* say (the SDK reads them): by default every 5 s or 512 spans, at most 2,048 queued.
+    processors.push(new sdk.BatchSpanProcessor(exporter));
   }
 
   const ratio = new sdk.TraceIdRatioBasedSampler(settings.samplerRatio);
