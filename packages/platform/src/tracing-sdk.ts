@@ -1,5 +1,6 @@
 // Starts the OpenTelemetry SDK when the configuration asks for an exporter. The SDK's packages are
 // loaded here, on demand: with tracing off (the default) a service never loads them.
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from './logger';
 import { TRACER_NAME, useTracer } from './spans';
@@ -12,6 +13,31 @@ export interface Tracing {
 }
 
 const OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
+
+/** Export failures are logged, the first few and then one in this many: a collector that is down must not flood the log. */
+const LOG_EVERY_NTH_PROBLEM = 50;
+
+/**
+ * The SDK's own problems (chiefly spans that could not be exported: the collector is down or refuses
+ * them) in the service's log at warn, throttled. Spans that cannot be exported are dropped; the service
+ * carries on.
+ */
+function diagnostics(logger: Logger): DiagLogger {
+  const log = logger.child({ component: 'tracing' });
+  let problems = 0;
+  const problem = (message: string, ...args: unknown[]): void => {
+    problems++;
+    if (problems <= 3 || problems % LOG_EVERY_NTH_PROBLEM === 0)
+      log.warn({ detail: args.map((a) => (a instanceof Error ? a.message : String(a))), problems }, message);
+  };
+  return {
+    error: problem,
+    warn: problem,
+    info: () => undefined,
+    debug: () => undefined,
+    verbose: () => undefined,
+  };
+}
 
 /**
  * Starts tracing as `settings` say: a tracer provider with the service's resource, the configured
@@ -55,6 +81,7 @@ export async function startTracing(settings: TraceSettings, logger: Logger): Pro
     sampler: samplers[settings.sampler](),
     spanProcessors: processors,
   });
+  diag.setLogger(diagnostics(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   useTracer(provider.getTracer(TRACER_NAME));
   logger.info(
     {
@@ -70,7 +97,10 @@ export async function startTracing(settings: TraceSettings, logger: Logger): Pro
     enabled: true,
     shutdown: async () => {
       useTracer(undefined);
-      await provider.shutdown();
+      // The last spans are exported now; a collector that is down costs them, not the shutdown.
+      await provider
+        .shutdown()
+        .catch((err: unknown) => logger.warn({ err }, 'tracing: the last spans could not be exported'));
     },
   };
 }
