@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { kafkaSecurityFromEnv, registryAuthFromEnv } from './kafka-security';
+import { traceSettingsFromEnv } from './trace-settings';
 
 /** Why the environment was refused. */
 export type ConfigErrorCode = 'INVALID_CONFIG';
@@ -282,5 +283,7 @@ export function platformSettings(service: string, defaultPort: number) {
     inboxRetentionMs: int('INBOX_RETENTION_MS', { default: 8 * 86_400_000, min: 60_000 }),
     /** Published outbox rows are kept this long (a record of what was sent), then pruned. */
     outboxRetainPublishedMs: int('OUTBOX_RETAIN_PUBLISHED_MS', { default: 3_600_000, min: 0 }),
+    /** OpenTelemetry tracing from the standard OTEL_* variables (trace-settings.ts); off unless OTEL_TRACES_EXPORTER names an exporter. */
+    tracing: composite('OTEL_TRACES_EXPORTER', (env) => traceSettingsFromEnv(env, service)),
   };
 }

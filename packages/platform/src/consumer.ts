@@ -2,7 +2,7 @@ import { formatIssues, type SchemaRegistryClient, type ValidationIssue } from '@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { EventCodec, EventEnvelope } from './codec';
-import { deadLetter, type DeadLetterProducer } from './dead-letter';
+import { deadLetter, deadLetterTopic, type DeadLetterProducer } from './dead-letter';
 import { PermanentEventError } from './errors';
 import { classifyFailure, type FailureClass } from './failures';
 import { recordInboxBatch } from './inbox';
@@ -12,6 +12,19 @@ import { maskPersonalText } from './personal-data';
 import { enqueueOutgoing, wakeOutboxRelays, type Outgoing } from './outbox';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './retry';
 import type { SqlExecutor, TransactionRunner } from './sql';
+import {
+  endSpan,
+  failSpan,
+  MessagingAttr,
+  OrderflowAttr,
+  SpanKind,
+  startProcessSpan,
+  startSendSpan,
+  startSpan,
+  traceparentOf,
+  tracingEnabled,
+  type Span,
+} from './spans';
 import { eventHeaders, headersToRecord, type EventHeaders } from './tracing';
 
 /** Handled offsets are committed at most this often (and when the consumer stops): one OffsetCommit for every partition. */
@@ -231,6 +244,8 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   private watchdogTimer: NodeJS.Timeout | undefined;
   private watchdogAdmin: Admin | undefined;
   private watchdogChecking = false;
+  /** Tracing on: the CONSUMER span of each message of the chunks in flight. */
+  private readonly messageSpans = new WeakMap<KafkaMessage, Span>();
 
   constructor(private readonly opts: ConsumerRunnerOptions<Tx>) {
     this.byTopic = new Map(opts.subscriptions.map((s) => [s.topic, s]));
@@ -509,11 +524,48 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   }
 
   /**
+   * Handles a chunk (see `handleChunk`). Tracing on: each message gets a CONSUMER span, a child of the
+   * traceparent it carries, ended once the chunk is through with what became of the message.
+   */
+  private async runChunk(
+    topic: string,
+    partition: number,
+    chunk: readonly KafkaMessage[],
+  ): Promise<Progress> {
+    if (!tracingEnabled()) return this.handleChunk(topic, partition, chunk);
+    const spans = chunk.map((message) => {
+      const span = startProcessSpan(topic, firstHeader(message, 'traceparent'), {
+        [MessagingAttr.partition]: String(partition),
+        [MessagingAttr.consumerGroup]: this.opts.groupId,
+        [MessagingAttr.kafkaOffset]: Number(message.offset),
+        [MessagingAttr.kafkaKey]: message.key?.toString(),
+      });
+      if (span !== undefined) this.messageSpans.set(message, span);
+      return span;
+    });
+    let progress: Progress | undefined;
+    try {
+      progress = await this.handleChunk(topic, partition, chunk);
+      return progress;
+    } finally {
+      chunk.forEach((message, i) => {
+        this.messageSpans.delete(message);
+        const span = spans[i];
+        if (span === undefined) return;
+        // Not got to: a message after the one that waits for its retry is fetched again later.
+        if (progress === undefined || i > progress.done || (i === progress.done && !progress.retry))
+          span.setAttribute(OrderflowAttr.outcome, 'deferred');
+        endSpan(span);
+      });
+    }
+  }
+
+  /**
    * Handles a chunk: decodes its messages, then handles the decodable prefix in one transaction; a
    * message that cannot be decoded is then taken alone (dead-lettered or retried). Returns how many
    * messages from the start are done, and whether the partition must now wait for a retry.
    */
-  private async runChunk(
+  private async handleChunk(
     topic: string,
     partition: number,
     chunk: readonly KafkaMessage[],
@@ -528,6 +580,10 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
           throw new PermanentEventError('EMPTY_MESSAGE', 'message has no value');
         const event = await sub.decode(message.value);
         decoded.push({ message, event, ctx: this.contextOf(topic, partition, message, event) });
+        this.messageSpans.get(message)?.setAttributes({
+          [MessagingAttr.messageId]: event.eventId,
+          [OrderflowAttr.orderId]: event.orderId,
+        });
       } catch (err) {
         undecodable = err;
         break;
@@ -601,12 +657,42 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     return { done: items.length, retry: false };
   }
 
-  /** One transaction: the chunk's inbox rows (set-based), the handler's effects on the fresh events, their outbox rows. */
-  private transact(
+  /**
+   * One transaction: the chunk's inbox rows (set-based), the handler's effects on the fresh events, their
+   * outbox rows. Tracing on: each message's database work is a `handle <topic>` span (a child of its
+   * CONSUMER span) covering the shared transaction, and the events it publishes carry that span's
+   * traceparent.
+   */
+  private async transact(
     sub: Subscription<Tx>,
     topic: string,
     partition: number,
     items: readonly Decoded[],
+  ): Promise<ChunkOutcome> {
+    const spans = tracingEnabled()
+      ? items.map((i) =>
+          startSpan(`handle ${topic}`, SpanKind.INTERNAL, this.messageSpans.get(i.message), {
+            'db.system.name': 'postgresql',
+            [OrderflowAttr.chunkMessages]: items.length,
+          }),
+        )
+      : undefined;
+    try {
+      const outcome = await this.transactOnce(sub, topic, partition, items, spans);
+      spans?.forEach((span) => endSpan(span));
+      return outcome;
+    } catch (err) {
+      spans?.forEach((span) => endSpan(span, err));
+      throw err;
+    }
+  }
+
+  private transactOnce(
+    sub: Subscription<Tx>,
+    topic: string,
+    partition: number,
+    items: readonly Decoded[],
+    spans: readonly (Span | undefined)[] | undefined,
   ): Promise<ChunkOutcome> {
     return this.opts.transaction(async (tx) => {
       const fresh = await recordInboxBatch(
@@ -614,7 +700,14 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         { consumer: this.opts.groupId, topic, partition },
         items.map((i) => ({ eventId: i.event.eventId, offset: i.message.offset })),
       );
+      if (spans !== undefined)
+        items.forEach((item, i) =>
+          this.messageSpans
+            .get(item.message)
+            ?.setAttribute(OrderflowAttr.outcome, fresh[i] ? 'handled' : 'duplicate'),
+        );
       const handled = items.filter((_, i) => fresh[i]);
+      const handledSpans = spans?.filter((_, i) => fresh[i]);
       for (const d of items.filter((_, i) => !fresh[i])) d.ctx.log.debug('duplicate event; already handled');
       if (handled.length === 0) return { handled: 0, duplicates: items.length, published: 0 };
       const results = await sub.handle(handled, tx);
@@ -624,7 +717,10 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         );
       const published = await enqueueOutgoing(
         tx,
-        results.map((r, i) => ({ events: r ?? [], headers: handled[i]!.ctx.outgoingHeaders() })),
+        results.map((r, i) => ({
+          events: r ?? [],
+          headers: outgoingHeaders(handled[i]!, handledSpans?.[i]),
+        })),
       );
       return { handled: handled.length, duplicates: items.length - handled.length, published };
     });
@@ -724,6 +820,13 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     const attempts = (previous?.attempts ?? 0) + 1;
     const delay = backoffDelay(attempts - 1, this.backoff);
     this.metrics.handlerRetries.inc({ topic, class: failure });
+    const span = this.messageSpans.get(message);
+    failSpan(span, err);
+    span?.setAttributes({
+      [OrderflowAttr.outcome]: 'retry',
+      [OrderflowAttr.failureClass]: failure,
+      [OrderflowAttr.attempts]: attempts,
+    });
     // Shown by /ready: an error about an event may quote its data.
     const error = maskPersonalText(err instanceof Error ? err.message : String(err));
     const logFields = {
@@ -775,8 +878,28 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       { err, topic, partition, offset: message.offset, attempts, failureClass: errorClass },
       'event can never be processed; dead-lettering',
     );
+    const span = this.messageSpans.get(message);
+    failSpan(span, err);
+    span?.setAttributes({
+      [OrderflowAttr.outcome]: 'dead_lettered',
+      [OrderflowAttr.failureClass]: errorClass,
+      [OrderflowAttr.attempts]: attempts,
+    });
+    // Tracing on: the DLT send is a PRODUCER span of the message's trace; the dead letter carries its
+    // traceparent, so a replay continues the story from there.
+    const sendSpan =
+      span === undefined
+        ? undefined
+        : startSendSpan(deadLetterTopic(topic), span, { [MessagingAttr.kafkaKey]: message.key?.toString() });
+    const sent: KafkaMessage =
+      sendSpan === undefined
+        ? message
+        : ({
+            ...message,
+            headers: { ...message.headers, traceparent: traceparentOf(sendSpan) },
+          } as KafkaMessage);
     try {
-      await deadLetter(this.opts.producer, message, {
+      await deadLetter(this.opts.producer, sent, {
         topic,
         partition,
         groupId: this.opts.groupId,
@@ -784,9 +907,11 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         errorClass,
         attempts,
       });
+      endSpan(sendSpan);
       this.metrics.deadLetters.inc({ topic, class: errorClass });
       return true;
     } catch (sendErr) {
+      endSpan(sendSpan, sendErr);
       this.log.warn(
         { err: sendErr, topic, partition, offset: message.offset },
         'dead-lettering failed; will retry',
@@ -812,6 +937,20 @@ interface ChunkOutcome {
   handled: number;
   duplicates: number;
   published: number;
+}
+
+/** The headers of the events `item`'s handler publishes; tracing on, the trace continues from its `handle` span. */
+function outgoingHeaders(item: Decoded, span: Span | undefined): EventHeaders {
+  const headers = item.ctx.outgoingHeaders();
+  if (span !== undefined) headers.traceparent = traceparentOf(span);
+  return headers;
+}
+
+/** A header's first value as text, without converting the others. */
+function firstHeader(message: KafkaMessage, name: string): string | undefined {
+  const value = message.headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.toString();
 }
 
 function retryKey(topic: string, partition: number): string {

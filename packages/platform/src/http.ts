@@ -16,6 +16,7 @@ import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
 import { PoolQueueFullError } from './prisma';
 import { nextTraceparent } from './tracing';
+import { routeOf, serverSpan } from './http-span';
 
 /** A named dependency check for /ready: resolves when the dependency answers, throws otherwise. */
 export interface ReadinessCheck {
@@ -94,16 +95,16 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     const correlationId = req.get('x-correlation-id') ?? req.get('correlation-id') ?? randomUUID();
-    const traceparent = nextTraceparent(req.get('traceparent'));
+    // Tracing on: the request's SERVER span, whose traceparent the events it causes carry (undefined when off).
+    const span = serverSpan(req, res);
+    const traceparent = span ?? nextTraceparent(req.get('traceparent'));
     res.locals.correlationId = correlationId;
     res.locals.traceparent = traceparent;
     res.locals.log = log.child({ correlationId });
     res.setHeader('x-correlation-id', correlationId);
     setSecurityHeaders(res);
     res.on('finish', () => {
-      const route = req.route
-        ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}`
-        : 'unmatched';
+      const route = routeOf(req);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       httpSeconds.observe({ method: req.method, route }, seconds);

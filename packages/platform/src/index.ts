@@ -31,6 +31,24 @@ export { asyncGauge, createMetricsRegistry, platformMetrics } from './metrics';
 export type { EventCodec, EventEnvelope } from './codec';
 export { eventHeaders, headersToRecord, nextTraceparent } from './tracing';
 export type { EventHeaders } from './tracing';
+export {
+  MessagingAttr,
+  OrderflowAttr,
+  SpanKind,
+  TRACER_NAME,
+  endSpan,
+  failSpan,
+  inSpan,
+  spanContextOf,
+  startSpan,
+  traceparentOf,
+  tracingEnabled,
+} from './spans';
+export type { Span } from './spans';
+export { SAMPLERS, parseResourceAttributes, traceSettingsFromEnv, tracingOff } from './trace-settings';
+export type { SamplerName, TraceExporterKind, TraceSettings } from './trace-settings';
+export { startTracing } from './tracing-sdk';
+export type { Tracing } from './tracing-sdk';
 export { ManagedProducer, createKafka, createProducer, ensureTopics, publishEvent } from './kafka';
 export type { EventProducer } from './kafka';
 export {

@@ -8,6 +8,15 @@ import { asyncGauge, platformMetrics } from './metrics';
 import { onOutboxWake } from './outbox';
 import { databasePool } from './prisma';
 import { backoffDelay, sleep, type BackoffOptions } from './retry';
+import {
+  endSpan,
+  MessagingAttr,
+  OrderflowAttr,
+  startSendSpan,
+  traceparentOf,
+  tracingEnabled,
+  type Span,
+} from './spans';
 
 /** What the relay needs of a topic codec: only rows written before the outbox stored bytes are encoded by it. */
 export type OutboxCodec = Pick<EventCodec<never>, 'topic' | 'schema' | 'encode'>;
@@ -152,19 +161,36 @@ export class OutboxRelay {
     );
     if (rows.length === 0) return 0;
     const byTopic = new Map<string, Message[]>();
-    for (const row of rows) {
-      const messages = byTopic.get(row.topic) ?? [];
-      messages.push({
-        key: row.key,
-        value: row.value ?? (await this.encodeLegacy(row)),
-        headers: row.headers,
+    // Tracing on: a PRODUCER span per event, a child of the span that wrote the row (its traceparent),
+    // and the message carries the send span's own traceparent so its consumers become its children.
+    const spans: Span[] = [];
+    const tracing = tracingEnabled();
+    try {
+      for (const row of rows) {
+        const messages = byTopic.get(row.topic) ?? [];
+        const span = tracing
+          ? startSendSpan(row.topic, row.headers.traceparent, {
+              [MessagingAttr.kafkaKey]: row.key,
+              [OrderflowAttr.outboxRowId]: row.id,
+            })
+          : undefined;
+        if (span !== undefined) spans.push(span);
+        messages.push({
+          key: row.key,
+          value: row.value ?? (await this.encodeLegacy(row)),
+          headers: span === undefined ? row.headers : { ...row.headers, traceparent: traceparentOf(span) },
+        });
+        byTopic.set(row.topic, messages);
+      }
+      await this.opts.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
-      byTopic.set(row.topic, messages);
+    } catch (err) {
+      for (const span of spans) endSpan(span, err);
+      throw err;
     }
-    await this.opts.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    for (const span of spans) endSpan(span);
     // Sent (a crash before this mark resends them, and consumers drop the duplicates).
     await this.pool.query(`UPDATE "outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),

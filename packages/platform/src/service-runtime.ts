@@ -23,6 +23,8 @@ import { consumerCheck, databaseCheck, kafkaCheck, redisCheck, registryCheck, re
 import { databasePool } from './prisma';
 import type { SqlExecutor } from './sql';
 import { sqlTransactions, type SqlTransaction } from './sql-transaction';
+import { tracingOff, type TraceSettings } from './trace-settings';
+import { startTracing } from './tracing-sdk';
 
 /** The settings the runtime reads (every `platformSettings(...)` + `authSettings(...)` config has them). */
 export interface ServiceRuntimeConfig extends AuthConfig {
@@ -51,6 +53,8 @@ export interface ServiceRuntimeConfig extends AuthConfig {
   outboxRetainPublishedMs?: number;
   /** LOG_PERSONAL_DATA: said in the start-up line, so a log that shows personal data says so. */
   logPersonalData?: boolean;
+  /** OpenTelemetry (OTEL_* variables); absent → off. */
+  tracing?: TraceSettings;
 }
 
 /** A codec of an event the service publishes: the relay sends it, and start-up resolves its schema id first. */
@@ -174,6 +178,8 @@ export interface StopTargets {
   db: { $disconnect: () => Promise<void> };
   /** The consumer transactions' pool, closed after the database client. */
   consumerPool?: { end: () => Promise<void> } | undefined;
+  /** Tracing: stopped last, so the spans of the shutdown's own work are exported too. */
+  tracing?: { shutdown: () => Promise<void> } | undefined;
 }
 
 /**
@@ -194,6 +200,8 @@ export function stopSteps(t: StopTargets): StopStep[] {
   steps.push(['database', () => t.db.$disconnect()]);
   const { consumerPool } = t;
   if (consumerPool !== undefined) steps.push(['consumer database pool', () => consumerPool.end()]);
+  const { tracing } = t;
+  if (tracing !== undefined) steps.push(['tracing', () => tracing.shutdown()]);
   return steps;
 }
 
@@ -261,6 +269,8 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
     const t0 = Date.now();
     const step = (what: string): void =>
       logger.info({ step: what, elapsedMs: Date.now() - t0 }, `start-up: ${what}`);
+    // First: spans are made from the first request and message on (nothing is loaded while it is off).
+    const tracing = await startTracing(config.tracing ?? tracingOff(config.serviceName), logger);
     // A dependency that is down or restarting at start-up (the registry answering 500 while its
     // database restarts) is waited for, with a log line per attempt; a misconfiguration fails at once.
     await verifier.ready;
@@ -365,6 +375,7 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
             redis,
             db,
             consumerPool,
+            tracing,
           }),
           ...(limiterRedis === undefined || limiterRedis === redis
             ? []

@@ -10,6 +10,14 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
 import { applyMigrations } from './db/migrate';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { TRACER_NAME, useTracer } from './spans';
 
 export const ROOT = resolve(__dirname, '../../..');
 const SERVER = 'postgresql://postgres@127.0.0.1:5432';
@@ -206,4 +214,25 @@ export async function eventually(predicate: () => Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+/**
+ * Records the platform's spans in memory for a test: installs a tracer whose spans are kept by an
+ * InMemorySpanExporter (ended spans, in the order they ended); `stop()` turns spans off again.
+ */
+export function recordSpans(): { spans(): ReadableSpan[]; reset(): void; stop(): Promise<void> } {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'test' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  useTracer(provider.getTracer(TRACER_NAME));
+  return {
+    spans: () => exporter.getFinishedSpans(),
+    reset: () => exporter.reset(),
+    stop: async () => {
+      useTracer(undefined);
+      await provider.shutdown();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
+import { spanContextOf, tracingEnabled } from './spans';
 
 /** The headers every event carries (DESIGN: wire format). */
 export interface EventHeaders {
@@ -17,7 +18,12 @@ export function nextTraceparent(parent?: string): string {
   return `00-${traceId}-${randomBytes(8).toString('hex')}-${m?.[3] ?? '01'}`;
 }
 
-/** Headers for an event caused by a request or event with the given correlation/trace (new ones when absent). */
+/**
+ * Headers for an event caused by a request or event with the given correlation/trace (new ones when
+ * absent). While tracing is on, `traceparent` is the causing span's own (the HTTP request's, the
+ * handler's) and is kept as it is, so the relay's send span becomes that span's child; while it is off
+ * the event continues the trace with a new span id, as it always did.
+ */
 export function eventHeaders(
   from: {
     correlationId?: string | undefined;
@@ -26,7 +32,10 @@ export function eventHeaders(
   } = {},
 ): EventHeaders {
   const h: EventHeaders = {
-    traceparent: nextTraceparent(from.traceparent),
+    traceparent:
+      tracingEnabled() && spanContextOf(from.traceparent) !== undefined
+        ? from.traceparent!
+        : nextTraceparent(from.traceparent),
     'correlation-id': from.correlationId ?? randomUUID(),
   };
   if (from.causationId !== undefined) h['causation-id'] = from.causationId;

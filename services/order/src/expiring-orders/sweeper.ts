@@ -5,8 +5,14 @@
 // event, so a late event sees EXPIRED and records itself without moving it (tracking-saga/decide.ts).
 import type { OrderExpired } from '@orderflow/contracts';
 import {
+  endSpan,
   enqueueOutbox,
   eventHeaders,
+  OrderflowAttr,
+  SpanKind,
+  startSpan,
+  traceparentOf,
+  type Span,
   wakeOutboxRelays,
   type EventCodec,
   type Logger,
@@ -50,64 +56,81 @@ export async function expireOverdueOrders(
   settings: Pick<ExpirySettings, 'deadlineMs' | 'batchSize'>,
   now: Date = new Date(),
 ): Promise<string[]> {
-  const expired = await deps.prisma.$transaction(
-    async (tx) => {
-      const rows = await tx.$queryRawUnsafe<Row[]>(
-        `SELECT id::text AS id, status::text AS status, created_at, total_amount, currency,
+  // Tracing on: each expiry starts a trace of its own (the order's first trace id is not stored), whose
+  // root is this span; the compensation's events continue it.
+  const spans: Span[] = [];
+  const expired = await deps.prisma
+    .$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRawUnsafe<Row[]>(
+          `SELECT id::text AS id, status::text AS status, created_at, total_amount, currency,
                 customer_id, customer_email, customer_name, correlation_id
            FROM "orders"
           WHERE status IN ('PENDING', 'PAID') AND created_at <= $1
           ORDER BY created_at
           LIMIT $2
           FOR UPDATE SKIP LOCKED`,
-        new Date(now.getTime() - settings.deadlineMs),
-        settings.batchSize,
-      );
-      const ids: string[] = [];
-      for (const row of rows) {
-        const expiry = decideExpiry(
-          {
-            id: row.id,
-            status: row.status,
-            createdAt: row.created_at,
-            amountMinor: Number(row.total_amount),
-            currency: row.currency.trim(),
-            customer: { id: row.customer_id, email: row.customer_email, name: row.customer_name },
-          },
-          { deadlineMs: settings.deadlineMs, now, newId: newId },
+          new Date(now.getTime() - settings.deadlineMs),
+          settings.batchSize,
         );
-        if (expiry === undefined) continue;
-        const { event, detail } = expiry;
-        await tx.$executeRawUnsafe(
-          `UPDATE "orders" SET status = 'EXPIRED', updated_at = now() WHERE id = $1::uuid`,
-          row.id,
-        );
-        await tx.$executeRawUnsafe(
-          `INSERT INTO "order_events" ("order_id", "event_id", "type", "status", "detail", "occurred_at")
+        const ids: string[] = [];
+        for (const row of rows) {
+          const expiry = decideExpiry(
+            {
+              id: row.id,
+              status: row.status,
+              createdAt: row.created_at,
+              amountMinor: Number(row.total_amount),
+              currency: row.currency.trim(),
+              customer: { id: row.customer_id, email: row.customer_email, name: row.customer_name },
+            },
+            { deadlineMs: settings.deadlineMs, now, newId: newId },
+          );
+          if (expiry === undefined) continue;
+          const { event, detail } = expiry;
+          const span = startSpan('expire order', SpanKind.INTERNAL, undefined, {
+            [OrderflowAttr.orderId]: row.id,
+            'orderflow.order.status': row.status,
+          });
+          if (span !== undefined) spans.push(span);
+          await tx.$executeRawUnsafe(
+            `UPDATE "orders" SET status = 'EXPIRED', updated_at = now() WHERE id = $1::uuid`,
+            row.id,
+          );
+          await tx.$executeRawUnsafe(
+            `INSERT INTO "order_events" ("order_id", "event_id", "type", "status", "detail", "occurred_at")
            VALUES ($1::uuid, $2::uuid, $3, 'EXPIRED', $4::jsonb, $5)`,
-          row.id,
-          event.eventId,
-          deps.orderExpired.topic,
-          JSON.stringify(detail),
-          event.occurredAt,
-        );
-        // The compensation continues the order's correlation, so its refund and notice trace back to the POST.
-        await enqueueOutbox(
-          tx,
-          deps.orderExpired,
-          event,
-          eventHeaders(row.correlation_id === null ? {} : { correlationId: row.correlation_id }),
-        );
-        deps.logger.info(
-          { orderId: row.id, from: row.status, deadlineAt: event.deadlineAt, eventId: event.eventId },
-          'order expired: not final by its saga deadline',
-        );
-        ids.push(row.id);
-      }
-      return ids;
-    },
-    { maxWait: 10_000, timeout: 15_000 },
-  );
+            row.id,
+            event.eventId,
+            deps.orderExpired.topic,
+            JSON.stringify(detail),
+            event.occurredAt,
+          );
+          // The compensation continues the order's correlation, so its refund and notice trace back to the POST.
+          await enqueueOutbox(
+            tx,
+            deps.orderExpired,
+            event,
+            eventHeaders({
+              ...(row.correlation_id === null ? {} : { correlationId: row.correlation_id }),
+              ...(span === undefined ? {} : { traceparent: traceparentOf(span) }),
+            }),
+          );
+          deps.logger.info(
+            { orderId: row.id, from: row.status, deadlineAt: event.deadlineAt, eventId: event.eventId },
+            'order expired: not final by its saga deadline',
+          );
+          ids.push(row.id);
+        }
+        return ids;
+      },
+      { maxWait: 10_000, timeout: 15_000 },
+    )
+    .catch((err: unknown) => {
+      for (const span of spans) endSpan(span, err);
+      throw err;
+    });
+  for (const span of spans) endSpan(span);
   if (expired.length > 0) wakeOutboxRelays();
   // Dropped only after the commit: a read in between would otherwise cache the old status again.
   for (const id of expired) await deps.cache.invalidate(id);
