@@ -187,7 +187,7 @@
           class: 'journey',
           'data-order-id': j.orderId,
           'data-status': j.status,
-          'data-completed': j.completed,
+          'data-completed': String(j.completed),
         },
         h(
           'h3',
