@@ -41,7 +41,9 @@ test('live orders with their states', async () => {
 
 test("an order's journey: four lanes, decoded events, schema versions, its dead letter", async () => {
   await page.click(`tr[data-order-id="${CONFIRMED_ORDER}"]`);
-  await page.waitForSelector(`.journey[data-order-id="${CONFIRMED_ORDER}"][data-status="CONFIRMED"][data-completed="true"]`);
+  await page.waitForSelector(
+    `.journey[data-order-id="${CONFIRMED_ORDER}"][data-status="CONFIRMED"][data-completed="true"]`,
+  );
   const lanes = await Promise.all(
     (await attributes(page, '.journey .lane', 'data-lane')).map(async (lane) => [
       lane,
