@@ -297,7 +297,9 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   const storage: RegistryStorage = postgresUp
     ? {
         kind: 'postgres',
-        jdbcUrl: `jdbc:postgresql://127.0.0.1:${config.ports.postgres}/${config.registryDatabase}`,
+        jdbcUrl: `jdbc:postgresql://${config.postgres.host.includes(':') ? `[${config.postgres.host}]` : config.postgres.host}:${config.ports.postgres}/${config.registryDatabase}`,
+        username: config.postgres.user,
+        password: config.postgres.password,
       }
     : { kind: 'memory' };
 

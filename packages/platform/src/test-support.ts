@@ -10,9 +10,9 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
 import { applyMigrations } from './db/migrate';
+import { postgresDatabaseUrl } from './postgres-server';
 
 export const ROOT = resolve(__dirname, '../../..');
-const SERVER = 'postgresql://postgres@127.0.0.1:5432';
 export const BROKERS = ['localhost:9092'];
 export const REGISTRY_URL = 'http://localhost:8081/apis/ccompat/v7';
 
@@ -66,7 +66,7 @@ export async function migratedDatabase(
   name: string,
   migrationsDir: string,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
-  const url = `${SERVER}/${name}`;
+  const url = postgresDatabaseUrl(name);
   await dropDatabase(name);
   await applyMigrations({ databaseUrl: url, migrationsDir });
   return { url, drop: () => dropDatabase(name) };
@@ -96,7 +96,7 @@ export async function scratchDatabase(
 
 /** Runs one statement on the server's maintenance database (CREATE/DROP DATABASE cannot run on the target). */
 export async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: `${SERVER}/postgres` });
+  const c = new pg.Client({ connectionString: postgresDatabaseUrl('postgres') });
   await c.connect();
   try {
     await c.query(sql);

@@ -11,7 +11,7 @@
 // A schema is a service or `platform` (prisma/platform: the outbox and inbox every service has; no
 // database of its own, so `migrate` takes services only).
 // Database URL per service: <SERVICE>_DATABASE_URL, else DATABASE_URL when one service is named,
-// else postgresql://postgres@127.0.0.1:5432/orderflow_<service>.
+// else orderflow_<service> on ORDERFLOW_POSTGRES_URL's server (default postgresql://postgres@127.0.0.1:5432).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { applyMigrations, MigrationError, readMigrations } from './migrate';
 import { generateClient } from './generate';
 import { diffSchema } from './schema-diff';
+import { serviceDatabaseUrl } from '../postgres-server';
 
 const ROOT = resolve(__dirname, '../../../..');
 const SERVICES = ['order', 'payment', 'inventory', 'notification'] as const;
@@ -54,7 +55,7 @@ function databaseUrl(service: Schema, onlyOne: boolean): string {
   return (
     env[`${service.toUpperCase()}_DATABASE_URL`] ??
     (onlyOne ? env.DATABASE_URL : undefined) ??
-    `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`
+    serviceDatabaseUrl(service, env)
   );
 }
 
