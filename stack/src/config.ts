@@ -99,6 +99,20 @@ export function parsePortOverrides(text: string): Partial<Record<PortName, numbe
   return out;
 }
 
+/** Where the registry stores its schemas in PostgreSQL: a JDBC URL on the configured server, and as whom. */
+export function registryDatabaseTarget(config: StackConfig): {
+  jdbcUrl: string;
+  username: string;
+  password: string;
+} {
+  const { host, user, password } = config.postgres;
+  return {
+    jdbcUrl: `jdbc:postgresql://${host.includes(':') ? `[${host}]` : host}:${config.ports.postgres}/${config.registryDatabase}`,
+    username: user,
+    password,
+  };
+}
+
 /** A server URL with its port replaced. */
 function withPort(serverUrl: string, port: number): string {
   const url = new URL(serverUrl);

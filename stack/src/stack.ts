@@ -26,6 +26,7 @@ import {
   logFileOf,
   MACHINE_SERVICES,
   portOf,
+  registryDatabaseTarget,
   type BrokerComponent,
   type Component,
   type JvmComponent,
@@ -297,9 +298,7 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   const storage: RegistryStorage = postgresUp
     ? {
         kind: 'postgres',
-        jdbcUrl: `jdbc:postgresql://${config.postgres.host.includes(':') ? `[${config.postgres.host}]` : config.postgres.host}:${config.ports.postgres}/${config.registryDatabase}`,
-        username: config.postgres.user,
-        password: config.postgres.password,
+        ...registryDatabaseTarget(config),
       }
     : { kind: 'memory' };
 
