@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [options]`: runs one benchmark and writes its report to bench/reports/.
 import path from 'node:path';
 import { runCodecBench } from './codec/run';
+import { runRegistryClientBench } from './registry-client/run';
 import { runSagaBench } from './saga/run';
 import { runSqlPathsBench } from './sql-paths/run';
 
@@ -9,6 +10,10 @@ benchmarks:
   codec   generated codec vs JSON vs @kafkajs/confluent-schema-registry, per topic (needs the registry)
           --messages N   events per measured round (default 10000)
           --rounds N     measured rounds, median reported (default 3)
+  registry-client  our registry client vs @kafkajs/confluent-schema-registry: registration, id lookups,
+          schema by id, encode/decode; with the machine's baselines (needs nothing running: an in-process fake registry)
+          --messages N   events per topic (default 10000)
+          --lookups N    warm calls per operation (default 10000)
   saga    an open-loop order mix at fixed rates through the four services (needs the stack; starts missing services)
           --rates a,b,c    orders/s (default 50,150,300); run interleaved: a,b,c,a,b,c,…
           --seconds N      seconds of arrivals per run (default 60; sustained needs ≥ 60)
@@ -58,6 +63,18 @@ async function main(argv: string[]): Promise<number> {
       });
       console.log(
         `report: ${path.relative(process.cwd(), path.join(reportDir, 'codec.md'))} and codec.json (${report.topics.length} topics)`,
+      );
+      return 0;
+    }
+    case 'registry-client': {
+      const report = await runRegistryClientBench({
+        messages: intFlag(rest, '--messages', 10_000),
+        lookups: intFlag(rest, '--lookups', 10_000),
+        reportDir,
+        log: (l) => console.log(l),
+      });
+      console.log(
+        `report: ${path.relative(process.cwd(), path.join(reportDir, 'registry-client.md'))} (${report.lookupsTable.length} lookup rows, ${report.codec.length} topics)`,
       );
       return 0;
     }

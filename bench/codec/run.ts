@@ -67,8 +67,8 @@ export interface CodecBenchReport {
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'tests', 'contract', 'fixtures');
 
-/** `messages` distinct events for a topic: the golden fixture with fresh ids and times. */
-function sampleEvents(
+/** `messages` distinct events for a topic: the golden fixture with fresh ids and times (also used by bench/registry-client). */
+export function sampleEvents(
   codec: TopicCodec<unknown, unknown>,
   topic: string,
   messages: number,

@@ -54,6 +54,7 @@ import {
 } from './stats';
 import { adminHeaders } from '../../tests/support/auth';
 import { priceSku } from '../../tests/support/catalog';
+import { postgresServer } from '@orderflow/platform/postgres';
 
 /** Options of the saga benchmark. */
 export interface SagaBenchOptions {
@@ -147,7 +148,8 @@ export interface SagaBenchReport {
 
 const ORDER_API = 'http://localhost:8001';
 const INVENTORY_API = 'http://localhost:8003';
-const PG_URL = 'postgresql://postgres@127.0.0.1:5432';
+// The server of ORDERFLOW_POSTGRES_URL (the probes append each database's name, so no query parameters).
+const PG_URL = postgresServer().url;
 const PLENTIFUL_SKUS = 60;
 const SCARCE_SKUS = 5;
 /** Units of each scarce SKU at the start of every run: a few orders get them, the rest are cancelled and refunded. */

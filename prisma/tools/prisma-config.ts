@@ -2,15 +2,12 @@
 // (schema.prisma has none), so `prisma migrate deploy|status --config prisma/<service>/prisma.config.ts`
 // works on the same folders as the offline runner (`npm run db -- migrate`), with the same URL rule.
 import path from 'node:path';
+import { serviceDatabaseUrl } from '@orderflow/platform/postgres';
 import { defineConfig } from 'prisma/config';
 
-/** The URL `npm run db -- migrate <service>` would use: <SERVICE>_DATABASE_URL, DATABASE_URL, the local default. */
+/** The URL `npm run db -- migrate <service>` would use: <SERVICE>_DATABASE_URL, DATABASE_URL, orderflow_<service> on ORDERFLOW_POSTGRES_URL's server. */
 export function databaseUrl(service: string, env: NodeJS.ProcessEnv = process.env): string {
-  return (
-    env[`${service.toUpperCase()}_DATABASE_URL`] ??
-    env.DATABASE_URL ??
-    `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`
-  );
+  return env[`${service.toUpperCase()}_DATABASE_URL`] ?? env.DATABASE_URL ?? serviceDatabaseUrl(service, env);
 }
 
 /** The Prisma config of prisma/<service>: its schema, its migrations and its database. */

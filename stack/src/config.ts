@@ -1,6 +1,12 @@
 // The stack's fixed layout: versions, ports, and where downloads, data and logs live. The only
 // module of the stack that reads process.env.
 import path from 'node:path';
+import {
+  POSTGRES_URL_VARIABLE,
+  postgresDatabaseUrl,
+  postgresServer,
+  type PostgresServer,
+} from '@orderflow/platform/postgres';
 import { StackError } from './errors';
 
 /** Components the stack starts itself (JVM processes) with one broker, in start order. */
@@ -47,6 +53,11 @@ export interface StackConfig {
   readonly heap: Readonly<Record<JvmKind, string>>;
   readonly databases: readonly string[];
   readonly registryDatabase: string;
+  /** The PostgreSQL server (ORDERFLOW_POSTGRES_URL, its port moved by ORDERFLOW_STACK_PORTS): where, and as whom. */
+  readonly postgres: { readonly host: string; readonly user: string; readonly password: string };
+  /** That server's URL without a database. */
+  readonly postgresServerUrl: string;
+  /** Its maintenance database `postgres`, where the stack creates the services' databases. */
   readonly postgresUrl: string;
   readonly redisUrl: string;
   readonly readyTimeoutMs: Readonly<Record<JvmKind, number>>;
@@ -88,19 +99,48 @@ export function parsePortOverrides(text: string): Partial<Record<PortName, numbe
   return out;
 }
 
+/** Where the registry stores its schemas in PostgreSQL: a JDBC URL on the configured server, and as whom. */
+export function registryDatabaseTarget(config: StackConfig): {
+  jdbcUrl: string;
+  username: string;
+  password: string;
+} {
+  const { host, user, password } = config.postgres;
+  return {
+    jdbcUrl: `jdbc:postgresql://${host.includes(':') ? `[${host}]` : host}:${config.ports.postgres}/${config.registryDatabase}`,
+    username: user,
+    password,
+  };
+}
+
+/** A server URL with its port replaced. */
+function withPort(serverUrl: string, port: number): string {
+  const url = new URL(serverUrl);
+  url.port = String(port);
+  return url.toString().replace(/\/+$/, '');
+}
+
 /** Builds the configuration from the repository layout and the environment: JAVA_HOME, ORDERFLOW_REGISTRY_JAVA_HOME,
- * ORDERFLOW_STACK_DIR, ORDERFLOW_STACK_CACHE_DIR, ORDERFLOW_STACK_PORTS, ORDERFLOW_REGISTRY_DATABASE. */
+ * ORDERFLOW_STACK_DIR, ORDERFLOW_STACK_CACHE_DIR, ORDERFLOW_STACK_PORTS, ORDERFLOW_REGISTRY_DATABASE, ORDERFLOW_POSTGRES_URL. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   const stackDir = path.resolve(env['ORDERFLOW_STACK_DIR'] ?? path.join(repoRoot, '.stack'));
   const cacheDir = path.resolve(env['ORDERFLOW_STACK_CACHE_DIR'] ?? stackDir);
   const javaHome = env['JAVA_HOME'];
   const registryJavaHome = env['ORDERFLOW_REGISTRY_JAVA_HOME'];
   const o = parsePortOverrides(env['ORDERFLOW_STACK_PORTS'] ?? '');
+  // The PostgreSQL server (ORDERFLOW_POSTGRES_URL, default the machine's on 5432): the services and
+  // `npm run db` read the same variable, so the stack creates the databases where they will look.
+  let postgres: PostgresServer;
+  try {
+    postgres = postgresServer(env);
+  } catch (err) {
+    throw new StackError('BAD_CONFIG', (err as Error).message);
+  }
   const ports = {
     zookeeper: o.zookeeper ?? 2181,
     kafka: o.kafka ?? 9092,
     registry: o.registry ?? 8081,
-    postgres: o.postgres ?? 5432,
+    postgres: o.postgres ?? postgres.port,
     redis: o.redis ?? 6379,
   };
   return {
@@ -125,7 +165,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     heap: { zookeeper: '256m', kafka: '512m', registry: '512m' },
     databases: ['orderflow_order', 'orderflow_payment', 'orderflow_inventory', 'orderflow_notification'],
     registryDatabase: env['ORDERFLOW_REGISTRY_DATABASE'] ?? 'orderflow_registry',
-    postgresUrl: `postgresql://postgres@127.0.0.1:${ports.postgres}/postgres`,
+    postgres: { host: postgres.host, user: postgres.user, password: postgres.password },
+    postgresServerUrl: withPort(postgres.url, ports.postgres),
+    postgresUrl: postgresDatabaseUrl('postgres', {
+      [POSTGRES_URL_VARIABLE]: withPort(postgres.url, ports.postgres),
+    }),
     redisUrl: `redis://127.0.0.1:${ports.redis}`,
     readyTimeoutMs: { zookeeper: 30_000, kafka: 60_000, registry: 90_000 },
     zookeeperSessionTimeoutMs: 18_000,
@@ -205,7 +249,7 @@ export function addressOf(config: StackConfig, component: Component): string {
     case 'registry':
       return `http://localhost:${port}/apis/ccompat/v7`;
     case 'postgres':
-      return `postgresql://postgres@127.0.0.1:${port}`;
+      return withPort(config.postgresServerUrl, port);
     case 'redis':
       return `redis://127.0.0.1:${port}`;
   }

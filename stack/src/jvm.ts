@@ -34,7 +34,13 @@ export function apicurioHome(config: StackConfig): string {
 
 /** Registry storage: in memory, or SQL in a local PostgreSQL database (survives restarts). */
 export type RegistryStorage =
-  { readonly kind: 'memory' } | { readonly kind: 'postgres'; readonly jdbcUrl: string };
+  | { readonly kind: 'memory' }
+  | {
+      readonly kind: 'postgres';
+      readonly jdbcUrl: string;
+      readonly username?: string;
+      readonly password?: string;
+    };
 
 /** Builds the launch spec of a component. */
 export function launchSpec(
@@ -141,8 +147,9 @@ export function launchSpec(
               APICURIO_STORAGE_KIND: 'sql',
               APICURIO_STORAGE_SQL_KIND: 'postgresql',
               APICURIO_DATASOURCE_URL: storage.jdbcUrl,
-              APICURIO_DATASOURCE_USERNAME: 'postgres',
-              APICURIO_DATASOURCE_PASSWORD: 'postgres',
+              // Trust authentication ignores the password; a server that checks it gets ORDERFLOW_POSTGRES_URL's.
+              APICURIO_DATASOURCE_USERNAME: storage.username ?? 'postgres',
+              APICURIO_DATASOURCE_PASSWORD: storage.password || 'postgres',
               // Apicurio's default holds 20 of PostgreSQL's 100 connections idle; the local stack needs few.
               APICURIO_DATASOURCE_JDBC_INITIAL_SIZE: '2',
               APICURIO_DATASOURCE_JDBC_MIN_SIZE: '2',

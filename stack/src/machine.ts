@@ -57,6 +57,16 @@ export function postgresLogFile(port: number): string {
 /** Makes sure PostgreSQL answers on its port, starting an installed-but-stopped Debian cluster. */
 export async function ensurePostgres(config: StackConfig): Promise<MachineOutcome> {
   const port = config.ports.postgres;
+  const { host } = config.postgres;
+  const local = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  if (!local) {
+    // Another machine's server (ORDERFLOW_POSTGRES_URL): never started or stopped by the stack.
+    if (await isPortOpen(port, host)) return { state: 'running', log: `(the server on ${host})` };
+    throw new StackError(
+      'SERVICE_MISSING',
+      `PostgreSQL is not answering on ${host}:${port} (ORDERFLOW_POSTGRES_URL); start it or point the variable elsewhere.`,
+    );
+  }
   const all = clusters();
   const cluster = all?.find((c) => c.port === port);
   const log = cluster?.logFile ?? '(server log; see `pg_lsclusters`)';
@@ -66,7 +76,8 @@ export async function ensurePostgres(config: StackConfig): Promise<MachineOutcom
       'SERVICE_MISSING',
       `PostgreSQL is not answering on 127.0.0.1:${port} and no installed cluster for that port was found` +
         `${all === undefined ? ' (pg_lsclusters is not installed)' : ''}. ` +
-        'Install it: `sudo apt-get install postgresql` (then allow trust auth for 127.0.0.1 in pg_hba.conf), or start your PostgreSQL on port 5432.',
+        'Install it: `sudo apt-get install postgresql` (then allow trust auth for 127.0.0.1 in pg_hba.conf), or start your PostgreSQL on port 5432, ' +
+        'or set ORDERFLOW_POSTGRES_URL to a server you have (e.g. postgresql://me:secret@127.0.0.1:5433).',
     );
   }
   const start = ['pg_ctlcluster', '--skip-systemctl-redirect', cluster.version, cluster.name, 'start'];

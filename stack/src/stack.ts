@@ -28,6 +28,7 @@ import {
   MACHINE_SERVICES,
   portOf,
   tlsPortOf,
+  registryDatabaseTarget,
   type BrokerComponent,
   type Component,
   type JvmComponent,
@@ -306,7 +307,7 @@ async function upLocked(config: StackConfig, opts: UpOptions, progress: Progress
   const storage: RegistryStorage = postgresUp
     ? {
         kind: 'postgres',
-        jdbcUrl: `jdbc:postgresql://127.0.0.1:${config.ports.postgres}/${config.registryDatabase}`,
+        ...registryDatabaseTarget(config),
       }
     : { kind: 'memory' };
 

@@ -10,6 +10,7 @@ import { tokenFor } from '../support/auth';
 import { INVENTORY_API, orderDb, PLENTIFUL_SKU } from './support/saga';
 import pg from 'pg';
 import { prng } from '../../bench/saga/mix';
+import { serviceDatabaseUrl } from '@orderflow/platform/postgres';
 
 jest.setTimeout(600_000);
 
@@ -341,7 +342,7 @@ test('nothing persisted beyond the 201s: the fuzz customers own exactly the orde
 
 test('no stock row, price or change for the fuzzed SKU, and SKU-1 keeps its prices (customers may not write inventory)', async () => {
   const client = new pg.Client({
-    connectionString: 'postgresql://postgres@127.0.0.1:5432/orderflow_inventory',
+    connectionString: serviceDatabaseUrl('inventory'),
   });
   await client.connect();
   try {

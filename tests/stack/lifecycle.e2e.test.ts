@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { postgresDatabaseUrl } from '@orderflow/platform/postgres';
 
 // The whole lifecycle on a second, isolated stack (its own folder, ports and registry database, the
 // shared download cache), so the shared stack on the standard ports is never touched:
@@ -70,7 +71,7 @@ afterAll(async () => {
       // already gone
     }
   }
-  const pg = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+  const pg = new Client({ connectionString: postgresDatabaseUrl('postgres') });
   await pg.connect();
   await pg.query(`drop database if exists ${registryDatabase} with (force)`);
   await pg.end();

@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { postgresDatabaseUrl } from '@orderflow/platform/postgres';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -92,7 +93,7 @@ export class ScratchStack {
         // already gone
       }
     }
-    const pg = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+    const pg = new Client({ connectionString: postgresDatabaseUrl('postgres') });
     await pg.connect();
     await pg.query(`drop database if exists ${this.registryDatabase} with (force)`);
     await pg.end();

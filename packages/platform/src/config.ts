@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { kafkaSecurityFromEnv, registryAuthFromEnv } from './kafka-security';
 import { traceSettingsFromEnv } from './trace-settings';
+import { serviceDatabaseUrl } from './postgres-server';
 
 /** Why the environment was refused. */
 export type ConfigErrorCode = 'INVALID_CONFIG';
@@ -240,10 +241,13 @@ export function platformSettings(service: string, defaultPort: number) {
     port: int('PORT', { default: defaultPort, min: 1, max: 65535 }),
     /** Where the HTTP server listens: this machine only unless set (a container sets 0.0.0.0 and publishes the port). */
     bindAddress: address('BIND_ADDRESS', { default: '127.0.0.1' }),
-    databaseUrl: url('DATABASE_URL', {
-      default: `postgresql://postgres@127.0.0.1:5432/orderflow_${service}`,
-      protocols: ['postgresql:', 'postgres:'],
-    }),
+    /** DATABASE_URL, else the service's database orderflow_<service> on ORDERFLOW_POSTGRES_URL's server (default: this machine's). */
+    databaseUrl: composite(
+      'DATABASE_URL',
+      (env) =>
+        url('DATABASE_URL', { optional: true, protocols: ['postgresql:', 'postgres:'] }).read(env) ??
+        serviceDatabaseUrl(service, env),
+    ),
     kafkaBrokers: list('KAFKA_BROKERS', { default: ['localhost:9092'] }),
     schemaRegistryUrl: url('SCHEMA_REGISTRY_URL', {
       default: 'http://localhost:8081/apis/ccompat/v7',

@@ -12,6 +12,7 @@ import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { databaseCheck, kafkaCheck, redisCheck, registryCheck } from './readiness';
 import { REGISTRY_URL, scratchDatabase } from './test-support';
+import { postgresDatabaseUrl } from './postgres-server';
 
 jest.setTimeout(60_000);
 
@@ -376,7 +377,7 @@ describe('Cache (real Redis)', () => {
   it('a hung Redis does not slow reads: they return the database values before Redis wakes up', async () => {
     const redis = createRedis('redis://127.0.0.1:6379');
     const blocker = createRedis('redis://127.0.0.1:6379', { commandTimeoutMs: 30_000 });
-    const db = new pg.Pool({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres', max: 5 });
+    const db = new pg.Pool({ connectionString: postgresDatabaseUrl('postgres'), max: 5 });
     await Promise.all([redis, blocker].map((c) => new Promise((r) => c.once('ready', r))));
     try {
       const cache = new Cache(redis, { prefix, ttlSeconds: 30, logger });

@@ -13,6 +13,14 @@ export {
 } from './config';
 export type { ConfigErrorCode, Setting } from './config';
 export { createLogger, serviceLogger } from './logger';
+export {
+  DEFAULT_POSTGRES_SERVER_URL,
+  POSTGRES_URL_VARIABLE,
+  postgresDatabaseUrl,
+  postgresServer,
+  serviceDatabaseUrl,
+} from './postgres-server';
+export type { PostgresServer } from './postgres-server';
 export type { Logger } from './logger';
 export { PERSONAL_DATA_LOG_PATHS, REDACTED, maskPersonalText } from './personal-data';
 export {

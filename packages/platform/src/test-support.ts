@@ -18,9 +18,9 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { TRACER_NAME, useTracer } from './spans';
+import { postgresDatabaseUrl } from './postgres-server';
 
 export const ROOT = resolve(__dirname, '../../..');
-const SERVER = 'postgresql://postgres@127.0.0.1:5432';
 export const BROKERS = ['localhost:9092'];
 export const REGISTRY_URL = 'http://localhost:8081/apis/ccompat/v7';
 
@@ -74,7 +74,7 @@ export async function migratedDatabase(
   name: string,
   migrationsDir: string,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
-  const url = `${SERVER}/${name}`;
+  const url = postgresDatabaseUrl(name);
   await dropDatabase(name);
   await applyMigrations({ databaseUrl: url, migrationsDir });
   return { url, drop: () => dropDatabase(name) };
@@ -104,7 +104,7 @@ export async function scratchDatabase(
 
 /** Runs one statement on the server's maintenance database (CREATE/DROP DATABASE cannot run on the target). */
 export async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: `${SERVER}/postgres` });
+  const c = new pg.Client({ connectionString: postgresDatabaseUrl('postgres') });
   await c.connect();
   try {
     await c.query(sql);

@@ -14,12 +14,13 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { adminHeaders, bearer, tokenFor } from '../../support/auth';
+import { serviceDatabaseUrl } from '@orderflow/platform/postgres';
 
 export const ORDER_API = 'http://localhost:8001';
 export const INVENTORY_API = 'http://localhost:8003';
 export const REGISTRY_URL = 'http://localhost:8081/apis/ccompat/v7';
 export const BROKERS = ['localhost:9092'];
-export const ORDER_DB = 'postgresql://postgres@127.0.0.1:5432/orderflow_order';
+export const ORDER_DB = serviceDatabaseUrl('order');
 
 const clients = new Map<string, OrderApiClient>();
 

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import type { ApiCreateOrderRequest, ApiOrder } from '@orderflow/contracts';
 import { decodeSagaMessage, placeOrder, type SagaMessage } from '../../e2e/support/saga';
+import { serviceDatabaseUrl } from '@orderflow/platform/postgres';
 
 /** A service whose database a fault test inspects. */
 export type DbOwner = 'order' | 'payment' | 'inventory' | 'notification';
@@ -20,7 +21,7 @@ export async function dbQuery<T extends pg.QueryResultRow>(
   let pool = pools.get(owner);
   if (!pool) {
     pool = new pg.Pool({
-      connectionString: `postgresql://postgres@127.0.0.1:5432/orderflow_${owner}`,
+      connectionString: serviceDatabaseUrl(owner),
       max: 2,
     });
     // Fault cases restart PostgreSQL: a lost idle connection is reconnected by the pool, not a crash.

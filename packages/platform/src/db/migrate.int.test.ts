@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { dropDatabase } from '../test-support';
 import { MigrationError, applyMigrations, migrationChecksum } from './migrate';
+import { postgresDatabaseUrl } from '../postgres-server';
 
 const ROOT = resolve(__dirname, '../../../..');
-const SERVER = 'postgresql://postgres@127.0.0.1:5432';
 const database = `orderflow_scratch_migrate_${process.pid}`;
-const url = `${SERVER}/${database}`;
+const url = postgresDatabaseUrl(database);
 
 async function query<R extends pg.QueryResultRow>(sql: string): Promise<R[]> {
   const c = new pg.Client({ connectionString: url });
