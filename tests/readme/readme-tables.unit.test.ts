@@ -53,6 +53,7 @@ function sourceFiles(dir: string): string[] {
 const READS = [
   /\b(?:str|int|url|bool|list|address|oneOf|composite|get|pem)\(\s*'([A-Z][A-Z0-9_]*)'/g,
   /\benv\??\.([A-Z][A-Z0-9_]*)\b(?!\s*=[^=])/g,
+  /\bvalue\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g, // trace-settings.ts: value(env, 'OTEL_…')
   /\benv\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\](?!\s*=[^=])/g,
   /\benv\[`\$\{\w+\.toUpperCase\(\)\}(_[A-Z0-9_]+)`\]/g, // `${service.toUpperCase()}_DATABASE_URL`
   /\b(POSTGRES_URL_VARIABLE)\b/g,
