@@ -11,6 +11,11 @@ export interface FieldUse {
   readonly record: string;
   readonly field: string;
   readonly access: 'read' | 'write';
+  /**
+   * For a field of a nested record, the records whose field it was reached through, when the code
+   * shows it (`event.customer.email` on a PaymentFailed → `PaymentFailed`); empty when it does not.
+   */
+  readonly via: string[];
   /** `services/<name>` → `<name>`; `packages/platform` → `platform`. */
   readonly service: string;
   /** Repository-relative, forward slashes. */
@@ -29,6 +34,9 @@ export interface CodeIndex {
   readonly files: number;
   readonly millis: number;
 }
+
+/** Any generated record type: what a nested field may be reached through. */
+const ANY_RECORD = undefined;
 
 const GEN_DIR = `${path.sep}packages${path.sep}contracts${path.sep}src${path.sep}gen${path.sep}`;
 const SKIP = /(\.test\.ts$|\.d\.ts$|[\\/](generated|test|node_modules|gen)[\\/])/;
@@ -63,24 +71,35 @@ function compilerOptions(root: string): ts.CompilerOptions {
 }
 
 /** The record a declaration belongs to when it is a property of a generated record type. */
-function generatedRecordOf(decl: ts.Declaration, records: ReadonlySet<string>): string | undefined {
+function generatedRecordOf(
+  decl: ts.Declaration,
+  records: ReadonlySet<string> | undefined,
+): string | undefined {
   if (!decl.getSourceFile().fileName.split('/').join(path.sep).includes(GEN_DIR)) return undefined;
   const owner = decl.parent;
   if (!ts.isInterfaceDeclaration(owner) && !ts.isTypeAliasDeclaration(owner)) return undefined;
   const name = owner.name.text.replace(/Input$/, '');
-  return records.has(name) ? name : undefined;
+  return records === undefined || records.has(name) ? name : undefined;
 }
 
-function recordOfSymbol(symbol: ts.Symbol | undefined, records: ReadonlySet<string>): string | undefined {
-  for (const d of symbol?.declarations ?? []) {
-    const r = generatedRecordOf(d, records);
-    if (r) return r;
-  }
-  return undefined;
+function recordOfSymbol(
+  symbol: ts.Symbol | undefined,
+  records: ReadonlySet<string> | undefined,
+): string | undefined {
+  return recordsOfSymbol(symbol, records)[0];
+}
+
+/** Every generated record declaring `symbol` (several for a property of a union of event types). */
+function recordsOfSymbol(symbol: ts.Symbol | undefined, records: ReadonlySet<string> | undefined): string[] {
+  const found = (symbol?.declarations ?? []).map((d) => generatedRecordOf(d, records));
+  return [...new Set(found.filter((r): r is string => r !== undefined))].sort();
 }
 
 /** The generated record a type is (or, for a union such as `T | null`, contains). */
-function recordOfType(type: ts.Type | undefined, records: ReadonlySet<string>): string | undefined {
+function recordOfType(
+  type: ts.Type | undefined,
+  records: ReadonlySet<string> | undefined,
+): string | undefined {
   if (!type) return undefined;
   if (type.isUnion()) {
     for (const t of type.types) {
@@ -91,7 +110,7 @@ function recordOfType(type: ts.Type | undefined, records: ReadonlySet<string>): 
   }
   const symbol = type.aliasSymbol ?? type.getSymbol();
   const name = symbol?.getName().replace(/Input$/, '');
-  if (!name || !records.has(name)) return undefined;
+  if (!name || (records !== undefined && !records.has(name))) return undefined;
   return symbol?.declarations?.some((d) =>
     d.getSourceFile().fileName.split('/').join(path.sep).includes(GEN_DIR),
   )
@@ -104,7 +123,7 @@ function contextualProperty(
   checker: ts.TypeChecker,
   type: ts.Type | undefined,
   name: string,
-  records: ReadonlySet<string>,
+  records: ReadonlySet<string> | undefined,
 ): string | undefined {
   if (!type) return undefined;
   for (const t of type.isUnion() ? type.types : [type]) {
@@ -156,13 +175,21 @@ export function indexFieldUses(root: string, records: ReadonlySet<string>): Code
   for (const sf of program.getSourceFiles()) {
     if (!wanted.has(path.resolve(sf.fileName))) continue;
     const file = path.relative(root, sf.fileName).split(path.sep).join('/');
-    const add = (at: ts.Node, record: string, field: string, access: 'read' | 'write', whole: ts.Node) => {
+    const add = (
+      at: ts.Node,
+      record: string,
+      field: string,
+      access: 'read' | 'write',
+      whole: ts.Node,
+      via: string[] = [],
+    ) => {
       const { line, character } = sf.getLineAndCharacterOfPosition(at.getStart(sf));
       const text = whole.getText(sf).replace(/\s+/g, ' ');
       uses.push({
         record,
         field,
         access,
+        via,
         service: serviceOf(file),
         file,
         line: line + 1,
@@ -186,7 +213,11 @@ export function indexFieldUses(root: string, records: ReadonlySet<string>): Code
           (checker.getSymbolAtLocation(node.name) === undefined
             ? recordOfType(checker.getTypeAtLocation(node.expression), records)
             : undefined);
-        if (record) add(node.name, record, field, isWriteTarget(node) ? 'write' : 'read', node);
+        // `event.customer.email`: the record `customer` was read from says which events these are.
+        const parent = ts.isPropertyAccessExpression(node.expression)
+          ? recordsOfSymbol(checker.getSymbolAtLocation(node.expression.name), ANY_RECORD)
+          : [];
+        if (record) add(node.name, record, field, isWriteTarget(node) ? 'write' : 'read', node, parent);
       } else if (ts.isObjectBindingPattern(node)) {
         const type = checker.getTypeAtLocation(node);
         for (const el of node.elements) {
@@ -201,7 +232,16 @@ export function indexFieldUses(root: string, records: ReadonlySet<string>): Code
           if (!(ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p))) continue;
           if (!ts.isIdentifier(p.name) && !ts.isStringLiteral(p.name)) continue;
           const record = contextualProperty(checker, type, p.name.text, records);
-          if (record) add(p.name, record, p.name.text, 'write', p);
+          // `customer: { email }` inside an OrderCreated literal: written through OrderCreated.customer.
+          const owner = ts.isPropertyAssignment(node.parent)
+            ? contextualProperty(
+                checker,
+                checker.getContextualType(node.parent.parent),
+                node.parent.name.getText(sf),
+                ANY_RECORD,
+              )
+            : undefined;
+          if (record) add(p.name, record, p.name.text, 'write', p, owner ? [owner] : []);
         }
       }
       ts.forEachChild(node, visit);

@@ -9,6 +9,11 @@ import type { FieldChange } from './schema-diff';
 /** A use of a changed field, with what it sees with old and new events. */
 export interface ImpactedUse extends FieldUse {
   readonly sees: string;
+  /**
+   * The code reaches the field through records of other topics (`PaymentFailed.customer` for a change
+   * to `OrderCreated.customer`): the same generated type, so it changes when those schemas follow.
+   */
+  readonly otherTopics: boolean;
 }
 
 export interface FieldImpact extends FieldChange {
@@ -103,10 +108,18 @@ export function analyseImpact(root: string, diffs: readonly TopicDiff[]): Impact
         ...topic,
         fields: changes.map((c) => ({
           ...c,
-          uses: (byField.get(`${c.record}.${c.field}`) ?? []).map((u) => ({
-            ...u,
-            sees: whatItSees(c, u.access),
-          })),
+          uses: (byField.get(`${c.record}.${c.field}`) ?? []).map((u) => {
+            const otherTopics =
+              c.owners.length > 0 && u.via.length > 0 && !u.via.some((v) => c.owners.includes(v));
+            const sees = whatItSees(c, u.access);
+            return {
+              ...u,
+              otherTopics,
+              sees: otherTopics
+                ? `through ${u.via.join(', ')} (other topics' events, the same generated ${c.record}; they change once those schemas follow): ${sees}`
+                : sees,
+            };
+          }),
         })),
       })),
     index: index && { files: index.files, millis: index.millis },
@@ -125,7 +138,7 @@ export function impactText(report: ImpactReport): string[] {
       if (f.uses.length === 0) lines.push('    no read or write in the services');
       for (const u of f.uses) {
         lines.push(
-          `    ${u.access} ${u.service} ${u.file}:${u.line} ${u.handler}${u.exported ? '' : ' (not exported)'}: ${u.text}`,
+          `    ${u.access} ${u.service} ${u.file}:${u.line} ${u.handler}${u.exported ? '' : ' (not exported)'}${u.via.length ? ` via ${u.via.join('|')}` : ''}: ${u.text}`,
         );
         lines.push(`      → ${u.sees}`);
       }

@@ -97,10 +97,18 @@ describe('impact of changes to the real schemas', () => {
         'write order services/order/src/placing-order/place-order.ts insert',
       ]),
     );
-    const read = field('OrderCreated.customer.email').uses.find((u) => u.access === 'read');
+    const [read, write] = ['read', 'write'].map((a) =>
+      field('OrderCreated.customer.email').uses.find((u) => u.access === a),
+    );
     expect(read?.text).toBe('event.customer.email');
     expect(read?.sees).toMatch(/new events nothing: it cannot decode them \(no default\)/);
     expect(read?.sees).toMatch(/regenerated: this read no longer compiles/);
+    // The notification service gets the customer from other topics' events that share the generated
+    // Customer type: reported, and said so.
+    expect(read?.via).toEqual(['InventoryUpdated', 'OrderExpired', 'PaymentFailed', 'PaymentRefunded']);
+    expect(read?.otherTopics).toBe(true);
+    expect(write?.via).toEqual(['OrderCreated']);
+    expect(write?.otherTopics).toBe(false);
   });
 
   it('resolves array items to their record: the inventory service reads each line quantity', () => {
@@ -137,7 +145,7 @@ describe('impact of changes to the real schemas', () => {
     expect(text).toContain('  OrderCreated.customer.email: removed (was string, no default)');
     expect(
       text.some((l) =>
-        /^ {4}read notification services\/notification\/src\/notifying-customer\/decide\.ts:\d+ decideNotification: event\.customer\.email$/.test(
+        /^ {4}read notification services\/notification\/src\/notifying-customer\/decide\.ts:\d+ decideNotification via [A-Za-z|]+: event\.customer\.email$/.test(
           l,
         ),
       ),

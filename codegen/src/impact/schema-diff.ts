@@ -13,6 +13,8 @@ export interface FieldChange {
   /** The unqualified record name: the generated TypeScript type (`Customer`, `OrderLine`). */
   readonly record: string;
   readonly field: string;
+  /** Records of this schema holding the changed field's record (`OrderCreated` for `Customer`); empty at the root. */
+  readonly owners: readonly string[];
   /** Human-readable old and new state (type, default, symbols), absent where the field does not exist. */
   readonly old?: string;
   readonly new?: string;
@@ -23,28 +25,41 @@ export interface FieldChange {
 type RecordSchema = Extract<AvroSchema, { type: 'record' }>;
 type EnumSchema = Extract<AvroSchema, { type: 'enum' }>;
 
-/** Every record reachable from `schema`, by unqualified name, with the first path it is met at. */
-function recordsOf(schema: AvroSchema): Map<string, { record: RecordSchema; path: string }> {
-  const found = new Map<string, { record: RecordSchema; path: string }>();
-  const walk = (s: AvroSchema, path: string): void => {
+interface Placed {
+  readonly record: RecordSchema;
+  /** The first path the record is met at. */
+  readonly path: string;
+  /** Every record with a field of this record's type. */
+  readonly owners: string[];
+}
+
+/** Every record reachable from `schema`, by unqualified name. */
+function recordsOf(schema: AvroSchema): Map<string, Placed> {
+  const found = new Map<string, Placed>();
+  const walk = (s: AvroSchema, path: string, owner: string | undefined): void => {
     switch (s.type) {
-      case 'record':
-        if (found.has(s.name)) return;
-        found.set(s.name, { record: s, path });
-        for (const f of s.fields) walk(f.type, `${path}.${f.name}`);
+      case 'record': {
+        const seen = found.get(s.name);
+        if (seen) {
+          if (owner !== undefined && !seen.owners.includes(owner)) seen.owners.push(owner);
+          return;
+        }
+        found.set(s.name, { record: s, path, owners: owner === undefined ? [] : [owner] });
+        for (const f of s.fields) walk(f.type, `${path}.${f.name}`, s.name);
         return;
+      }
       case 'array':
-        return walk(s.items, `${path}[]`);
+        return walk(s.items, `${path}[]`, owner);
       case 'map':
-        return walk(s.values, `${path}{}`);
+        return walk(s.values, `${path}{}`, owner);
       case 'union':
-        for (const b of s.branches) walk(b, path);
+        for (const b of s.branches) walk(b, path, owner);
         return;
       default:
         return;
     }
   };
-  walk(schema, schema.type === 'record' ? schema.name : '$');
+  walk(schema, schema.type === 'record' ? schema.name : '$', undefined);
   // The root record's path is its name; nested records' paths start from it.
   return found;
 }
@@ -86,7 +101,7 @@ function counterpart(old: RecordSchema, f: RecordField): RecordField | undefined
 export function diffSchemas(old: AvroSchema, next: AvroSchema): FieldChange[] {
   const oldRecords = recordsOf(old);
   const changes: FieldChange[] = [];
-  for (const [name, { record, path }] of recordsOf(next)) {
+  for (const [name, { record, path, owners }] of recordsOf(next)) {
     const before =
       oldRecords.get(name)?.record ??
       [...oldRecords.values()].find((o) => record.aliases.includes(o.record.fullName))?.record;
@@ -94,7 +109,7 @@ export function diffSchemas(old: AvroSchema, next: AvroSchema): FieldChange[] {
     const seen = new Set<string>();
     for (const f of record.fields) {
       const o = counterpart(before, f);
-      const at = { path: `${path}.${f.name}`, record: name, field: f.name };
+      const at = { path: `${path}.${f.name}`, record: name, field: f.name, owners };
       if (!o) {
         changes.push({
           ...at,
@@ -166,6 +181,7 @@ export function diffSchemas(old: AvroSchema, next: AvroSchema): FieldChange[] {
         path: `${path}.${o.name}`,
         record: name,
         field: o.name,
+        owners,
         kind: 'removed',
         old: `${describeType(o.type)}, ${defaultText(o)}`,
         effect: o.hasDefault
