@@ -4,6 +4,7 @@ import { checkCommand, CHECK_USAGE } from './schema/check-command';
 import { compatCommand, COMPAT_USAGE } from './schema/compat-command';
 import { checkRepositoryDrift } from './drift/rest-event-drift';
 import { SchemaCliError } from './schema/errors';
+import { impactCommand, IMPACT_USAGE } from './schema/impact-command';
 import { findRoot } from './schema/inputs';
 import { registerCommand, REGISTER_USAGE } from './schema/register-command';
 
@@ -11,8 +12,9 @@ const USAGE = `usage: npm run schema -- <command>
   ${REGISTER_USAGE}
   ${CHECK_USAGE}
   ${COMPAT_USAGE}
+  ${IMPACT_USAGE}
   drift   (the OpenAPI order request/view against order_created; schemas/rest-event-mapping.json)
-exit codes: 0 ok, 1 incompatible (or refused by the registry), 2 unusable input`;
+exit codes: 0 ok (impact: always), 1 incompatible (or refused by the registry), 2 unusable input`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -25,6 +27,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return checkCommand(rest, print);
     case 'compat':
       return compatCommand(rest, print);
+    case 'impact':
+      return impactCommand(rest, print);
     case 'drift': {
       const problems = checkRepositoryDrift(findRoot());
       for (const p of problems) print(`drift: ${p}`);

@@ -8,8 +8,13 @@ import type { LevelFinding, LevelIssue, LevelWarning, PreviousSchema } from '../
 import { approvalFor, loadApprovals, schemaFingerprint, staleApprovals } from './approvals';
 import type { Approval } from './approvals';
 import { formatOption, parseArgs, rulesOption, single } from './args';
-import type { RuleSet } from './args';
+import type { ParsedArgs, RuleSet } from './args';
 import { SchemaCliError } from './errors';
+import { escapeData, escapeProperty } from './github';
+import { analyseImpact, impactAnnotations, impactText, latestPrevious } from '../impact/impact';
+import type { ImpactReport, TopicDiff } from '../impact/impact';
+import { diffSchemas } from '../impact/schema-diff';
+import type { FieldChange } from '../impact/schema-diff';
 import { fileHistory, resolveBaseline, versionLabel } from './git-history';
 import { findRoot, loadSchemaFile, loadTopicTable, parseSchemaText } from './inputs';
 import type { TopicEntry } from './inputs';
@@ -36,6 +41,10 @@ export interface TopicCheck {
   readonly warnings: LevelWarning[];
   /** Things worth knowing that do not fail the check (skipped history, registry level differs). */
   readonly notes: string[];
+  /** Field-level changes since the latest earlier version (the registry's, else git's): what impact analysis looks up. */
+  readonly changes: FieldChange[];
+  /** The version `changes` are against; undefined for a schema new since the baseline. */
+  readonly changedSince: string | undefined;
 }
 
 export interface ApprovedBreak {
@@ -103,6 +112,51 @@ async function registryPrevious(
   return previous;
 }
 
+/** A registry client for `url` that answered a probe, or undefined without a URL; unreachable → exit 2. */
+export async function openRegistry(url: string | undefined): Promise<SchemaRegistryClient | undefined> {
+  if (url === undefined) return undefined;
+  const client = new SchemaRegistryClient({ url, ...registryAuthOption() });
+  // A URL that is not a registry answers 404 to every subject, which would read as "nothing
+  // registered yet" and pass the check without comparing anything: refuse it first.
+  try {
+    await client.probe();
+  } catch (err) {
+    if (err instanceof RegistryError)
+      throw new SchemaCliError('REGISTRY', `registry ${client.url}: ${err.message}`, 2);
+    throw err;
+  }
+  return client;
+}
+
+/**
+ * The earlier versions of a topic's schema the level compares with, from git (up to `commit`) and the
+ * registry (when given), oldest first; what could not be read is explained in `notes`.
+ */
+export async function previousVersions(
+  root: string,
+  entry: TopicEntry,
+  commit: string | undefined,
+  client: SchemaRegistryClient | undefined,
+  notes: string[],
+): Promise<{ fromGit: PreviousSchema[]; fromRegistry: PreviousSchema[] }> {
+  const fromGit = commit ? gitPrevious(root, entry, commit, notes) : [];
+  let fromRegistry: PreviousSchema[] = [];
+  if (client) {
+    try {
+      fromRegistry = await registryPrevious(client, entry, notes);
+    } catch (err) {
+      if (err instanceof RegistryError)
+        throw new SchemaCliError(
+          'REGISTRY',
+          `registry ${client.url}, subject ${entry.subject}: ${err.message}`,
+          2,
+        );
+      throw err;
+    }
+  }
+  return { fromGit, fromRegistry };
+}
+
 /** Check every topic; throws SchemaCliError for unusable input (a schema file, git ref or registry). */
 export async function runCheck(
   root: string,
@@ -114,42 +168,15 @@ export async function runCheck(
   const used = new Set<Approval>();
   const fingerprints = new Map<string, string>();
   const baseline = resolveBaseline(root, options.against);
-  const client =
-    options.registry === undefined
-      ? undefined
-      : new SchemaRegistryClient({ url: options.registry, ...registryAuthOption() });
-  if (client) {
-    // A URL that is not a registry answers 404 to every subject, which would read as "nothing
-    // registered yet" and pass the check without comparing anything: refuse it first.
-    try {
-      await client.probe();
-    } catch (err) {
-      if (err instanceof RegistryError)
-        throw new SchemaCliError('REGISTRY', `registry ${client.url}: ${err.message}`, 2);
-      throw err;
-    }
-  }
+  const client = await openRegistry(options.registry);
   const topics: TopicCheck[] = [];
   for (const entry of table) {
     const { schema, text } = loadSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath);
     const fingerprint = schemaFingerprint(text);
     fingerprints.set(entry.subject, fingerprint);
     const notes: string[] = [];
-    const fromGit = baseline.commit ? gitPrevious(root, entry, baseline.commit, notes) : [];
-    let fromRegistry: PreviousSchema[] = [];
-    if (client) {
-      try {
-        fromRegistry = await registryPrevious(client, entry, notes);
-      } catch (err) {
-        if (err instanceof RegistryError)
-          throw new SchemaCliError(
-            'REGISTRY',
-            `registry ${client.url}, subject ${entry.subject}: ${err.message}`,
-            2,
-          );
-        throw err;
-      }
-    }
+    const { fromGit, fromRegistry } = await previousVersions(root, entry, baseline.commit, client, notes);
+    const latest = latestPrevious(fromGit, fromRegistry);
     // Each source has its own "latest" for non-transitive levels, so check them separately.
     const warnings: LevelWarning[] = [];
     const allIssues = [
@@ -197,6 +224,8 @@ export async function runCheck(
       fingerprint,
       warnings,
       notes,
+      changes: latest ? diffSchemas(latest.schema, schema) : [],
+      changedSince: latest?.label,
     });
   }
   return {
@@ -209,11 +238,11 @@ export async function runCheck(
   };
 }
 
-/** Run `check`; returns the exit code (0 every topic compatible, 1 some reader would break). */
-export async function checkCommand(argv: readonly string[], out: (line: string) => void): Promise<0 | 1> {
-  const args = parseArgs('check', argv, ['against', 'registry', 'rules', 'format']);
-  const format = formatOption('check', args, ['text', 'json', 'github'] as const);
-  const rules = rulesOption('check', args);
+/** `runCheck` in the repository around the working directory, with the `--against` and `--registry` of `args`. */
+export async function runCheckWith(
+  args: ParsedArgs,
+  rules: RuleSet,
+): Promise<{ root: string; report: CheckReport }> {
   const against = single(args, 'against');
   const registry = single(args, 'registry');
   const root = findRoot();
@@ -222,13 +251,33 @@ export async function checkCommand(argv: readonly string[], out: (line: string) 
     ...(registry !== undefined && { registry }),
     rules,
   });
-  if (format === 'json') out(JSON.stringify(report, null, 2));
-  else if (format === 'github') printGithub(root, report, out);
-  else printText(report, out);
+  return { root, report };
+}
+
+/** Run `check`; returns the exit code (0 every topic compatible, 1 some reader would break). */
+export async function checkCommand(argv: readonly string[], out: (line: string) => void): Promise<0 | 1> {
+  const args = parseArgs('check', argv, ['against', 'registry', 'rules', 'format']);
+  const format = formatOption('check', args, ['text', 'json', 'github'] as const);
+  const { root, report } = await runCheckWith(args, rulesOption('check', args));
+  const impact = analyseImpact(root, topicDiffs(report));
+  if (format === 'json') out(JSON.stringify({ ...report, impact }, null, 2));
+  else if (format === 'github') printGithub(root, report, impact, out);
+  else printText(report, impact, out);
   return report.compatible ? 0 : 1;
 }
 
-function printText(report: CheckReport, out: (line: string) => void): void {
+/** Each topic's field changes, as impact analysis takes them. */
+export function topicDiffs(report: CheckReport): TopicDiff[] {
+  return report.topics.map((t) => ({
+    topic: t.topic,
+    subject: t.subject,
+    schema: t.schema,
+    against: t.changedSince,
+    changes: t.changes,
+  }));
+}
+
+function printText(report: CheckReport, impact: ImpactReport, out: (line: string) => void): void {
   out(
     `schema check: git baseline ${report.baseline}${report.registry ? `; registry ${report.registry}` : ''}`,
   );
@@ -255,6 +304,7 @@ function printText(report: CheckReport, out: (line: string) => void): void {
     for (const n of t.notes) out(`       note: ${n}`);
   }
   for (const s of report.staleApprovals) out(`warning: stale approval ${s}`);
+  if (impact.topics.length > 0) for (const line of impactText(impact)) out(line);
   const broken = report.topics.filter((t) => !t.compatible).length;
   out(
     broken === 0
@@ -262,10 +312,6 @@ function printText(report: CheckReport, out: (line: string) => void): void {
       : `${broken} of ${report.topics.length} topics would break a reader.`,
   );
 }
-
-// GitHub workflow commands: data escapes %, CR, LF; properties also escape : and ,.
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** The line in the schema text where the deepest field of `issuePath` that still exists is declared. */
 export function lineOf(text: string, issuePath: string): number | undefined {
@@ -277,7 +323,12 @@ export function lineOf(text: string, issuePath: string): number | undefined {
   return undefined;
 }
 
-function printGithub(root: string, report: CheckReport, out: (line: string) => void): void {
+function printGithub(
+  root: string,
+  report: CheckReport,
+  impact: ImpactReport,
+  out: (line: string) => void,
+): void {
   for (const t of report.topics) {
     const { text } = loadSchemaFile(path.join(root, t.schema), t.schema);
     // One annotation per finding, on the line declaring the field (or the file when it is gone).
@@ -309,6 +360,7 @@ function printGithub(root: string, report: CheckReport, out: (line: string) => v
   }
   for (const s of report.staleApprovals)
     out(`::warning file=schemas/approved-breaks.json,title=stale approval::${escapeData(s)}`);
+  for (const line of impactAnnotations(impact)) out(line);
   const broken = report.topics.filter((t) => !t.compatible).length;
   out(
     broken === 0
