@@ -86,12 +86,20 @@ export function scanSource(
   return found;
 }
 
-/** Scans `services/<service>/src/**` (not generated code, not tests) under `root`. */
-export function scanServices(root: string, topics: readonly TopicNames[]): FoundSubscription[] {
+/**
+ * Scans `services/<service>/src/**` (not generated code, not tests) under `root`, for the services named in
+ * `only` (default: every directory under services/).
+ */
+export function scanServices(
+  root: string,
+  topics: readonly TopicNames[],
+  only?: readonly string[],
+): FoundSubscription[] {
   const servicesDir = path.join(root, 'services');
   if (!fs.existsSync(servicesDir)) return [];
   const found: FoundSubscription[] = [];
   for (const service of fs.readdirSync(servicesDir).sort()) {
+    if (only !== undefined && !only.includes(service)) continue;
     const src = path.join(servicesDir, service, 'src');
     if (!fs.existsSync(src)) continue;
     const walk = (dir: string): void => {

@@ -160,6 +160,7 @@
 
   async function openJourney(orderId) {
     state.openOrder = orderId;
+    state.journeyShown = undefined;
     location.hash = `orders/${orderId}`;
     await renderJourney();
   }
@@ -167,6 +168,11 @@
   async function renderJourney() {
     if (!state.openOrder) return;
     const j = await api(`/api/orders/${encodeURIComponent(state.openOrder)}`);
+    // The page refreshes every 2 s: redraw only when the journey changed, so an event the user opened
+    // stays open (and a click never lands on a node that was just replaced).
+    const seen = JSON.stringify(j);
+    if (seen === state.journeyShown) return;
+    state.journeyShown = seen;
     const lanes = LANES.map(([lane, title]) =>
       h(
         'div',

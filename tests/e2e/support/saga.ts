@@ -73,6 +73,34 @@ export async function placeOrder(body: ApiCreateOrderRequest): Promise<ApiOrder>
   return data;
 }
 
+/**
+ * Places an order as a client that meets load shedding would: a 503 (the order service refusing at once
+ * rather than queueing, with Retry-After) is retried after that delay with the same Idempotency-Key, so
+ * the order is accepted once or not at all. Anything but 201/200/503 fails the test.
+ */
+export async function placeOrderThroughShedding(
+  body: ApiCreateOrderRequest,
+  attempts = 30,
+): Promise<ApiOrder> {
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    const { data, error, response } = await apiAs(body.customer.id).POST('/orders', {
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    if ((response.status === 201 || response.status === 200) && data) {
+      owners.set(data.id, body.customer.id);
+      return data;
+    }
+    if (response.status !== 503 || attempt >= attempts)
+      throw new Error(
+        `POST /orders answered ${response.status} (attempt ${attempt}): ${JSON.stringify(error)}`,
+      );
+    const retryAfter = Number(response.headers.get('retry-after') ?? '1');
+    await new Promise((r) => setTimeout(r, (Number.isFinite(retryAfter) ? retryAfter : 1) * 1000));
+  }
+}
+
 /** GET /orders/{id} through the generated client, as `customer` (default: who placed it through placeOrder). */
 export async function getOrder(id: string, customer = owners.get(id)): Promise<ApiOrder> {
   if (customer === undefined)

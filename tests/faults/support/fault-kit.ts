@@ -4,7 +4,7 @@
 // logical events (at-least-once delivery may repeat an eventId; it must never repeat an effect).
 import pg from 'pg';
 import type { ApiCreateOrderRequest, ApiOrder } from '@orderflow/contracts';
-import { decodeSagaMessage, placeOrder, type SagaMessage } from '../../e2e/support/saga';
+import { decodeSagaMessage, placeOrderThroughShedding, type SagaMessage } from '../../e2e/support/saga';
 import { serviceDatabaseUrl } from '@orderflow/platform/postgres';
 
 /** A service whose database a fault test inspects. */
@@ -37,7 +37,11 @@ export async function closeDbs(): Promise<void> {
   pools.clear();
 }
 
-/** Places every request at once (at most `parallel` in flight); returns the orders in request order. */
+/**
+ * Places every request at once (at most `parallel` in flight); returns the orders in request order. A burst
+ * may be shed (503 + Retry-After) on a slow machine: those are retried with their Idempotency-Key, as a
+ * client would, so every request ends as exactly one order.
+ */
 export async function placeAll(
   requests: readonly ApiCreateOrderRequest[],
   parallel = requests.length,
@@ -47,7 +51,7 @@ export async function placeAll(
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
       const i = next++;
-      out[i] = await placeOrder(requests[i]!);
+      out[i] = await placeOrderThroughShedding(requests[i]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, requests.length) }, worker));
