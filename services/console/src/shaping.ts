@@ -444,17 +444,11 @@ export function assembleJourney(input: {
   notifications?: readonly unknown[];
 }): Journey {
   const events = journeyEvents(input.events, input.versions);
-  const { status, completed } = deriveStatus(events);
   const lanes: Record<string, JourneyEvent[]> = {};
   for (const { lane } of LANES) lanes[lane] = events.filter((e) => e.producer === lane);
-  const created = events.find((e) => e.topic === Topics.OrderCreated)?.value;
-  const customer = created?.customer as { id?: unknown } | undefined;
   return {
     orderId: input.orderId,
-    status,
-    completed,
-    customerId: typeof customer?.id === 'string' ? customer.id : null,
-    amount: created === undefined ? '' : money(created),
+    ...orderFacts(events),
     events,
     lanes,
     deadLetters: input.deadLetters.map((d) => ({
@@ -465,6 +459,22 @@ export function assembleJourney(input: {
     })),
     payment: input.payment ?? null,
     notifications: [...(input.notifications ?? [])],
+  };
+}
+
+/** What an order's events (in the order they happened) say of it: status, whether told, customer, amount. */
+function orderFacts(events: readonly Pick<SeenEvent, 'topic' | 'value'>[]): {
+  status: DerivedStatus | 'UNKNOWN';
+  completed: boolean;
+  customerId: string | null;
+  amount: string;
+} {
+  const created = events.find((e) => e.topic === Topics.OrderCreated)?.value;
+  const customer = created?.customer as { id?: unknown } | undefined;
+  return {
+    ...deriveStatus(events),
+    customerId: typeof customer?.id === 'string' ? customer.id : null,
+    amount: created === undefined ? '' : money(created),
   };
 }
 
@@ -489,16 +499,10 @@ export function orderRows(
 ): OrderRow[] {
   const rows = orders.map((o): OrderRow => {
     const sorted = [...o.events].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-    const { status, completed } = deriveStatus(sorted);
-    const created = sorted.find((e) => e.topic === Topics.OrderCreated)?.value;
-    const customer = created?.customer as { id?: unknown } | undefined;
     const last = sorted[sorted.length - 1];
     return {
       orderId: o.orderId,
-      status,
-      completed,
-      customerId: typeof customer?.id === 'string' ? customer.id : null,
-      amount: created === undefined ? '' : money(created),
+      ...orderFacts(sorted),
       firstSeen: sorted[0]?.timestamp ?? '',
       lastEvent: last?.timestamp ?? '',
       lastTopic: last?.topic ?? '',
