@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [options]`: runs one benchmark and writes its report to bench/reports/.
 import path from 'node:path';
 import { runCodecBench } from './codec/run';
+import { runReadPathBench } from './read-path/run';
 import { runRegistryClientBench } from './registry-client/run';
 import { runSagaBench } from './saga/run';
 import { runSqlPathsBench } from './sql-paths/run';
@@ -22,6 +23,8 @@ benchmarks:
           --soak-rate R    orders/s of the soak (default 150)
           --quick          smoke run: --rates 20 --seconds 15 --repeat 1 (explicit options still win)
           --skip-baselines skip the pg and kafkajs baselines (also --no-baselines)
+  read-path  GET /orders/{id}'s read on a cache miss: Prisma vs one SQL statement (needs PostgreSQL)
+          --reads N      reads per way and concurrency (default 3000)
   sql-paths  the consumer's transaction through Prisma's interactive transaction vs pg directly (needs PostgreSQL)
 environment: SCHEMA_REGISTRY_URL (default http://localhost:8081/apis/ccompat/v7)`;
 
@@ -103,6 +106,15 @@ async function main(argv: string[]): Promise<number> {
       console.log(
         `report: ${path.relative(process.cwd(), path.join(reportDir, 'saga.md'))} and saga.json (${report.runs.length} runs)`,
       );
+      return 0;
+    }
+    case 'read-path': {
+      await runReadPathBench({
+        reportDir,
+        reads: intFlag(rest, '--reads', 3000),
+        log: (l) => console.log(l),
+      });
+      console.log(`report: ${path.relative(process.cwd(), path.join(reportDir, 'read-path.md'))}`);
       return 0;
     }
     case 'sql-paths': {

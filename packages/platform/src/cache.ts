@@ -44,6 +44,26 @@ return 1`;
 
 const GENERATION_SUFFIX = ':gen';
 
+// The scripts go by EVALSHA (ioredis loads them once per connection): EVAL would send their text with every call.
+type RedisWithScripts = Redis & {
+  orderflowCacheFill(
+    valueKey: string,
+    genKey: string,
+    seen: string,
+    value: string,
+    ttl: string,
+  ): Promise<unknown>;
+};
+type PipelineWithScripts = ReturnType<Redis['pipeline']> & {
+  orderflowCacheInvalidate(valueKey: string, genKey: string, ttl: string): PipelineWithScripts;
+};
+
+function defineScripts(redis: Redis): void {
+  if ('orderflowCacheFill' in redis) return;
+  redis.defineCommand('orderflowCacheFill', { numberOfKeys: 2, lua: FILL_IF_GENERATION });
+  redis.defineCommand('orderflowCacheInvalidate', { numberOfKeys: 2, lua: INVALIDATE });
+}
+
 /** Skips a failing Redis for `openMs` after a failure, then lets one call through to probe it. */
 class Breaker {
   private openUntil = 0;
@@ -141,6 +161,7 @@ export class Cache {
       breakers.set(redis, breaker);
     }
     this.breaker = breaker;
+    defineScripts(redis);
   }
 
   // undefined for a key that would collide with another key's generation counter (never cached).
@@ -188,9 +209,7 @@ export class Cache {
     if (keys && value !== undefined && generation !== undefined && !this.breaker.open) {
       const [valueKey, genKey] = keys;
       await this.call(valueKey, () =>
-        this.redis.eval(
-          FILL_IF_GENERATION,
-          2,
+        (this.redis as RedisWithScripts).orderflowCacheFill(
           valueKey,
           genKey,
           generation,
@@ -224,8 +243,8 @@ export class Cache {
     if (all.length === 0) return;
     const ttl = String(this.opts.ttlSeconds * 2 + 60);
     const send = async (): Promise<void> => {
-      const pipeline = this.redis.pipeline();
-      for (const [valueKey, genKey] of all) pipeline.eval(INVALIDATE, 2, valueKey, genKey, ttl);
+      const pipeline = this.redis.pipeline() as PipelineWithScripts;
+      for (const [valueKey, genKey] of all) pipeline.orderflowCacheInvalidate(valueKey, genKey, ttl);
       const results = await pipeline.exec();
       const failed = results?.find(([err]) => err !== null)?.[0];
       if (failed) throw failed;

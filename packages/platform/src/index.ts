@@ -132,7 +132,14 @@ export type {
 } from './service-runtime';
 export { MigrationError, applyMigrations, migrationChecksum, readMigrations } from './db/migrate';
 export type { MigrationErrorCode, MigrationFile, MigrationResult } from './db/migrate';
-export { admit, ConnectionWaits, databasePool, PoolQueueFullError, prismaAdapter } from './prisma';
+export {
+  admit,
+  ConnectionWaits,
+  databasePool,
+  PoolQueueFullError,
+  prismaAdapter,
+  prismaAdapterOn,
+} from './prisma';
 export type { AdmissionLimits } from './prisma';
 export type { DatabasePoolOptions } from './prisma';
 export { accessMatcher, grants, GRANTING_SCOPES, PLATFORM_ACCESS, SCOPES } from './auth/access';

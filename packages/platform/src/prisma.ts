@@ -136,5 +136,10 @@ export function admit(pool: pg.Pool, limits: AdmissionLimits | number): void {
 
 /** The driver adapter a service's generated PrismaClient needs: `new PrismaClient({ adapter: prismaAdapter(url) })`. */
 export function prismaAdapter(databaseUrl: string, opts: DatabasePoolOptions = {}): PrismaPg {
-  return new PrismaPg(databasePool(databaseUrl, opts), { disposeExternalPool: true });
+  return prismaAdapterOn(databasePool(databaseUrl, opts));
+}
+
+/** Prisma's driver adapter on `pool`, for a service that also queries the pool directly (the adapter closes it). */
+export function prismaAdapterOn(pool: pg.Pool): PrismaPg {
+  return new PrismaPg(pool, { disposeExternalPool: true });
 }

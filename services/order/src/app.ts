@@ -14,7 +14,7 @@ import {
 } from '@orderflow/platform';
 import { ACCESS } from './access';
 import type { OrderConfig } from './config';
-import { createDb, type OrderDb } from './db';
+import { createDbOn, type OrderDb } from './db';
 import { OrderExpirySweeper } from './expiring-orders/sweeper';
 import { gettingOrderRoute } from './getting-order/route';
 import { OpenApiValidator } from './http/openapi-validator';
@@ -34,7 +34,9 @@ export type OrderService = AssembledService<OrderDb>;
 export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): OrderService {
   const logger = opts.logger ?? serviceLogger(config);
   const validator = OpenApiValidator.fromFile(config.openApiPath);
-  const prisma = createDb(config.databaseUrl, config.databasePoolSize);
+  // Prisma and GET /orders/{id}'s one-statement read share the read pool.
+  const reads = databasePool(config.databaseUrl, { poolSize: config.databasePoolSize, logger });
+  const prisma = createDbOn(reads);
   // POST /orders writes on its own pool: a backlog of saga events never holds a customer's request.
   const writes = databasePool(config.databaseUrl, { poolSize: config.writePoolSize, logger });
   const redis = createRedis(config.redisUrl);
@@ -63,6 +65,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
 
   const deps = {
     prisma,
+    reads,
     writes,
     writeQueueLimit: config.writeQueueLimit,
     writeMaxWaitMs: config.writeMaxWaitMs,

@@ -2,14 +2,24 @@
 // deadline its tests choose, and places orders whose ids the other harnesses accept (testOrderId).
 import { randomUUID } from 'node:crypto';
 import { Topics, orderCreatedCodec, type OrderCreated } from '@orderflow/contracts';
-import { enqueueOutbox, eventHeaders, prismaTransactions, wakeOutboxRelays } from '@orderflow/platform';
+import {
+  createLogger,
+  enqueueOutbox,
+  eventHeaders,
+  prismaTransactions,
+  wakeOutboxRelays,
+  type EventContext,
+} from '@orderflow/platform';
 import { startServiceHarness, type ServiceHarness } from '../../../tests/support/service-harness';
 import { testOrderId } from '../../../tests/support/topic-probe';
 import { createApp, type OrderService } from '../src/app';
 import { loadOrderConfig } from '../src/config';
 import type { OrderDb } from '../src/db';
 import { recordCatalogPrices } from '../src/recording-prices/handler';
+import type { OrderCache } from '../src/order-cache';
+import type { SagaFact } from '../src/tracking-saga/decide';
 import { describeOrderCreated } from '../src/tracking-saga/describe';
+import { trackEvent } from '../src/tracking-saga/handler';
 
 /** A running order service under test. */
 export type OrderHarness = ServiceHarness<OrderService>;
@@ -118,4 +128,35 @@ export async function placeTestOrder(
   });
   wakeOutboxRelays();
   return event;
+}
+
+const trackLogger = createLogger({ service: 'order-test', level: 'silent' });
+
+/** Applies one saga event (a fresh event id) to order `orderId` through the tracker, in its own transaction. */
+export async function trackOne(
+  deps: { prisma: OrderDb; cache: Pick<OrderCache, 'invalidate' | 'invalidateMany'> },
+  event: { orderId: string; topic: string; fact: SagaFact; detail: string; occurredAt?: Date },
+): Promise<void> {
+  const eventId = randomUUID();
+  const ctx = {
+    topic: event.topic,
+    partition: 0,
+    offset: '0',
+    headers: {},
+    correlationId: undefined,
+    traceparent: undefined,
+    eventId,
+    log: trackLogger,
+    outgoingHeaders: () => eventHeaders(),
+  } satisfies EventContext;
+  await prismaTransactions(deps.prisma)((tx) =>
+    trackEvent(
+      deps.cache as OrderCache,
+      tx,
+      ctx,
+      { eventId, orderId: event.orderId, occurredAt: event.occurredAt ?? new Date() },
+      event.fact,
+      event.detail,
+    ),
+  );
 }

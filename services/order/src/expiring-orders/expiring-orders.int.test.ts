@@ -5,21 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec, orderExpiredCodec, Topics } from '@orderflow/contracts';
-import {
-  createLogger,
-  databasePool,
-  prismaTransactions,
-  eventHeaders,
-  type EventContext,
-} from '@orderflow/platform';
+import { createLogger, databasePool, eventHeaders } from '@orderflow/platform';
 import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
 import { createDb, type OrderDb } from '../db';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
-import { recordPrice } from '../../test/harness';
-import { trackEvent } from '../tracking-saga/handler';
+import { recordPrice, trackOne } from '../../test/harness';
+import type { SagaFact } from '../tracking-saga/decide';
 import { expireOverdueOrders, type ExpiryDeps } from './sweeper';
 
 const logger = createLogger({ service: 'order-test', level: 'silent' });
@@ -153,30 +147,8 @@ test('late saga events are recorded in the timeline but never move an expired or
   );
   const charge = { paymentId, amountMinor: 3998, currency: 'EUR' };
   await expireOverdueOrders(deps, { deadlineMs: DEADLINE_MS, batchSize: 100 });
-  const deliver = async (topic: string, fact: Parameters<typeof trackEvent>[4]): Promise<void> => {
-    const eventId = randomUUID();
-    const ctx = {
-      topic,
-      partition: 0,
-      offset: '0',
-      headers: {},
-      correlationId: undefined,
-      traceparent: undefined,
-      eventId,
-      log: logger,
-      outgoingHeaders: () => eventHeaders(),
-    } satisfies EventContext;
-    await prismaTransactions(prisma)((tx) =>
-      trackEvent(
-        cache as never,
-        tx,
-        ctx,
-        { eventId, orderId, occurredAt: new Date() },
-        fact,
-        `${topic} late`,
-      ),
-    );
-  };
+  const deliver = (topic: string, fact: SagaFact): Promise<void> =>
+    trackOne({ prisma, cache }, { orderId, topic, fact, detail: `${topic} late` });
   await deliver(Topics.InventoryUpdated, { kind: 'inventory_updated', outcome: 'RESERVED', ...charge });
   await deliver(Topics.NotificationSent, { kind: 'notification_sent', outcome: 'ORDER_CONFIRMED' });
   await deliver(Topics.PaymentRefunded, { kind: 'payment_refunded', reason: 'ORDER_EXPIRED', ...charge });
