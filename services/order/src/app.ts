@@ -20,6 +20,7 @@ import { gettingOrderRoute } from './getting-order/route';
 import { OpenApiValidator } from './http/openapi-validator';
 import { listingOrdersRoute } from './listing-orders/route';
 import { OrderCache } from './order-cache';
+import { OpenSagas } from './placing-order/open-sagas';
 import { placingOrderRoute } from './placing-order/route';
 import { catalogSubscription } from './recording-prices/handler';
 import { sagaSubscriptions } from './tracking-saga/handler';
@@ -63,10 +64,15 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
       );
   }
 
+  const openSagas = new OpenSagas(reads, {
+    max: config.maxOpenSagas,
+    logger: logger.child({ component: 'open-sagas' }),
+  });
   const deps = {
     prisma,
     reads,
     writes,
+    openSagas,
     writeQueueLimit: config.writeQueueLimit,
     writeMaxWaitMs: config.writeMaxWaitMs,
     cache,
@@ -121,11 +127,13 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   // rolls back) before the relay and the database go away.
   const start = async (): Promise<StartedService> => {
     const running = await runtime.start();
+    await openSagas.start();
     sweeper.start();
     return {
       ...running,
       stop: async () => {
         await sweeper.stop();
+        await openSagas.stop();
         await running.stop();
         await writes.end();
       },

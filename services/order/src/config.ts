@@ -22,6 +22,8 @@ const spec = {
   writeQueueLimit: int('ORDER_WRITE_QUEUE_LIMIT', { default: 256, min: 0, max: 100_000 }),
   /** A POST is answered 503 + Retry-After at once while the oldest POST waiting for a connection has waited this long. */
   writeMaxWaitMs: int('ORDER_WRITE_MAX_WAIT_MS', { default: 1_000, min: 1, max: 600_000 }),
+  /** POSTs are answered 503 + Retry-After while this many orders are still in the saga (PENDING or PAID); 0: no limit. */
+  maxOpenSagas: int('ORDER_MAX_OPEN_SAGAS', { default: 1_000, min: 0, max: 10_000_000 }),
   /** Kafka consumer group of the saga tracker; also the inbox's `consumer` column. */
   consumerGroup: str('ORDER_CONSUMER_GROUP', { default: 'order-service' }),
   /** How long an order may take to reach a final status; past it, it ends EXPIRED and is compensated. */

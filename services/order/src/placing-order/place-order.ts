@@ -17,6 +17,7 @@ import type { ApiOrder } from '@orderflow/contracts';
 import type { OrderDb } from '../db';
 import { priceOrder, pricingRefused, requestFingerprint, type PlaceOrder, type PricedLine } from './decide';
 import { describeOrderCreated } from '../tracking-saga/describe';
+import type { OpenSagas } from './open-sagas';
 import { asCreated, ORDER_VIEW_INCLUDE, toOrderView, type OrderRow } from '../order-view';
 
 /** What placing an order needs. */
@@ -29,6 +30,8 @@ export interface PlaceOrderDeps {
   writeQueueLimit?: number;
   /** While the oldest POST waiting for one of `writes`' connections has waited this long, a POST is shed at once (503). */
   writeMaxWaitMs?: number;
+  /** Refuses POSTs while too many orders are still in the saga (absent: no such limit). */
+  openSagas?: Pick<OpenSagas, 'admit' | 'placed'> | undefined;
   /** Its schema id is resolved before a connection is taken, so encoding never waits on the registry. */
   orderCreated: EventCodec<OrderCreated> & { schemaId(): Promise<unknown> };
 }
@@ -92,7 +95,9 @@ export async function placeOrder(
   const fingerprint = key === undefined ? null : requestFingerprint(request);
   // A registry outage fails the request here, before it holds a connection.
   await deps.orderCreated.schemaId();
-  // Overload: answer 503 + Retry-After now rather than queue the request for seconds.
+  // Overload: answer 503 + Retry-After now rather than queue the request for seconds, or accept more
+  // orders than the saga behind can finish.
+  deps.openSagas?.admit();
   admit(deps.writes, {
     maxWaiting: deps.writeQueueLimit ?? DEFAULT_WRITE_QUEUE_LIMIT,
     maxWaitMs: deps.writeMaxWaitMs ?? DEFAULT_WRITE_MAX_WAIT_MS,
@@ -177,6 +182,7 @@ async function insert(
   ]);
   if (rows[0]?.created === 1) {
     wakeOutboxRelays();
+    deps.openSagas?.placed();
     const row: OrderRow = {
       id: orderId,
       customerId: request.customer.id,
