@@ -1,6 +1,7 @@
-// `schema check [--against <git-ref>] [--registry <url>] [--rules all|avro] [--format text|json|github]`:
+// `schema check [--against <git-ref>] [--registry <url>] [--rules all|avro] [--sample <n>] [--format text|json|github]`:
 // every schema in the topic table (as it is on disk) against its git history and, optionally, the live
-// registry; Avro's resolution rules plus the semantic rules, minus approved breaks.
+// registry; Avro's resolution rules plus the semantic rules, minus approved breaks. `--sample` also reads
+// the newest n events of each changed topic from Kafka with the new schema (sample-run.ts).
 import path from 'node:path';
 import { RegistryError, registryAuthOption, SchemaRegistryClient } from '@orderflow/codec';
 import { checkLevel, checkSemantics } from '../compat';
@@ -16,11 +17,14 @@ import type { ImpactReport, TopicDiff } from '../impact/impact';
 import { diffSchemas } from '../impact/schema-diff';
 import type { FieldChange } from '../impact/schema-diff';
 import { fileHistory, resolveBaseline, versionLabel } from './git-history';
+import { DEFAULT_REGISTRY_URL } from './config';
+import { sampleAnnotations, sampleFails, sampleText } from './sample';
+import type { SampleReport } from './sample';
 import { findRoot, loadSchemaFile, loadTopicTable, parseSchemaText } from './inputs';
 import type { TopicEntry } from './inputs';
 
 export const CHECK_USAGE =
-  'check [--against <git-ref>] [--registry <url>] [--rules all|avro] [--format text|json|github]';
+  'check [--against <git-ref>] [--registry <url>] [--rules all|avro] [--sample <n>] [--format text|json|github]';
 
 export interface TopicCheck {
   readonly topic: string;
@@ -254,16 +258,46 @@ export async function runCheckWith(
   return { root, report };
 }
 
-/** Run `check`; returns the exit code (0 every topic compatible, 1 some reader would break). */
-export async function checkCommand(argv: readonly string[], out: (line: string) => void): Promise<0 | 1> {
-  const args = parseArgs('check', argv, ['against', 'registry', 'rules', 'format']);
+/**
+ * Run `check`; returns the exit code (0 every topic compatible, 1 some reader would break or, with
+ * `--sample`, some sampled event would fail to decode). Progress of long reads goes to `progress`.
+ */
+export async function checkCommand(
+  argv: readonly string[],
+  out: (line: string) => void,
+  progress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<0 | 1> {
+  const args = parseArgs('check', argv, ['against', 'registry', 'rules', 'format', 'sample']);
   const format = formatOption('check', args, ['text', 'json', 'github'] as const);
+  const n = sampleOption(args);
   const { root, report } = await runCheckWith(args, rulesOption('check', args));
   const impact = analyseImpact(root, topicDiffs(report));
-  if (format === 'json') out(JSON.stringify({ ...report, impact }, null, 2));
-  else if (format === 'github') printGithub(root, report, impact, out);
-  else printText(report, impact, out);
-  return report.compatible ? 0 : 1;
+  let sample: SampleReport | undefined;
+  if (n !== undefined) {
+    // Loaded only with --sample: it brings Kafka in.
+    const { runSample } = await import('./sample-run');
+    sample = await runSample(root, report, {
+      n,
+      registryUrl: single(args, 'registry') ?? DEFAULT_REGISTRY_URL,
+      progress,
+    });
+  }
+  if (format === 'json') out(JSON.stringify({ ...report, impact, ...(sample && { sample }) }, null, 2));
+  else if (format === 'github') printGithub(root, report, impact, sample, out);
+  else printText(report, impact, sample, out);
+  return report.compatible && !sampleFails(sample) ? 0 : 1;
+}
+
+/** `--sample <n>`: a positive whole number of events per changed topic, or undefined without it. */
+export function sampleOption(args: ParsedArgs): number | undefined {
+  const value = single(args, 'sample');
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(value))
+    throw new SchemaCliError(
+      'USAGE',
+      `check: --sample takes a number of events from 1 to 999999, got "${value}"`,
+    );
+  return Number(value);
 }
 
 /** Each topic's field changes, as impact analysis takes them. */
@@ -277,7 +311,12 @@ export function topicDiffs(report: CheckReport): TopicDiff[] {
   }));
 }
 
-function printText(report: CheckReport, impact: ImpactReport, out: (line: string) => void): void {
+function printText(
+  report: CheckReport,
+  impact: ImpactReport,
+  sample: SampleReport | undefined,
+  out: (line: string) => void,
+): void {
   out(
     `schema check: git baseline ${report.baseline}${report.registry ? `; registry ${report.registry}` : ''}`,
   );
@@ -305,6 +344,7 @@ function printText(report: CheckReport, impact: ImpactReport, out: (line: string
   }
   for (const s of report.staleApprovals) out(`warning: stale approval ${s}`);
   if (impact.topics.length > 0) for (const line of impactText(impact)) out(line);
+  if (sample) for (const line of sampleText(sample)) out(line);
   const broken = report.topics.filter((t) => !t.compatible).length;
   out(
     broken === 0
@@ -327,6 +367,7 @@ function printGithub(
   root: string,
   report: CheckReport,
   impact: ImpactReport,
+  sample: SampleReport | undefined,
   out: (line: string) => void,
 ): void {
   for (const t of report.topics) {
@@ -361,6 +402,11 @@ function printGithub(
   for (const s of report.staleApprovals)
     out(`::warning file=schemas/approved-breaks.json,title=stale approval::${escapeData(s)}`);
   for (const line of impactAnnotations(impact)) out(line);
+  if (sample)
+    for (const line of sampleAnnotations(sample, (schema, p) =>
+      lineOf(loadSchemaFile(path.join(root, schema), schema).text, p),
+    ))
+      out(line);
   const broken = report.topics.filter((t) => !t.compatible).length;
   out(
     broken === 0

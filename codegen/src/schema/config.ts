@@ -6,3 +6,12 @@ export const DEFAULT_REGISTRY_URL =
 
 /** Set by GitHub Actions: `impact` then also prints its findings as `::notice` annotations. */
 export const GITHUB_ACTIONS = process.env.GITHUB_ACTIONS === 'true';
+
+/** Brokers `check --sample` reads from (the services' KAFKA_BROKERS; its security is the local stack's admin or KAFKA_SASL_*). */
+export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS?.trim() || 'localhost:9092')
+  .split(',')
+  .map((b) => b.trim())
+  .filter((b) => b !== '');
+
+/** The environment `check --sample` takes Kafka security from (read through @orderflow/platform). */
+export const KAFKA_ENV: Readonly<Record<string, string | undefined>> = process.env;
