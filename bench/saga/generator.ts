@@ -7,6 +7,7 @@
 import { createOrderApiClient, type ApiOrder } from '@orderflow/contracts';
 import { FINAL_STATUSES, type PlannedOrder } from './mix';
 import { bearer } from '../../tests/support/auth';
+import { nodeHttpTransport } from './http-transport';
 
 /** What the generator knows of one arrival. */
 export interface Arrival {
@@ -95,7 +96,7 @@ export class LoadRun {
       kafkaSeen: KafkaSeen;
     },
   ) {
-    this.api = createOrderApiClient(opts.orderApi);
+    this.api = createOrderApiClient(opts.orderApi, nodeHttpTransport);
   }
 
   /** Who placed each order: GET /orders/{id} answers only its owner's token. */
@@ -197,9 +198,9 @@ export class LoadRun {
       }
       return { failure: String(response.status) };
     } catch (err) {
-      // fetch failures are TypeErrors; the cause says which (e.g. UND_ERR_CONNECT_TIMEOUT, ECONNRESET).
-      const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
-      return { failure: cause?.code ?? (err instanceof Error ? err.name : 'error') };
+      // node:http errors carry the code (e.g. ECONNRESET, ECONNREFUSED).
+      const code = err instanceof Error ? (err as { code?: string }).code : undefined;
+      return { failure: code ?? (err instanceof Error ? err.name : 'error') };
     } finally {
       this.inFlight--;
     }

@@ -1,3 +1,4 @@
+import { closeTransport } from './http-transport';
 import { adminKafkaSecurity, kafkaClientSecurity } from '@orderflow/platform';
 // The saga benchmark (issue 8, "a benchmark that cannot flatter"): an open-loop generator offers a
 // realistic order mix at fixed rates, repeated and interleaved; a saga counts as complete when
@@ -597,6 +598,7 @@ export async function runSagaBench(opts: SagaBenchOptions): Promise<SagaBenchRep
     await consumer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await pg.close();
+    closeTransport();
     for (const name of [...started].reverse()) await stopService(name);
   }
   mkdirSync(opts.reportDir, { recursive: true });
