@@ -3,12 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, orderCreatedCodec, type OrderCreated } from '@orderflow/contracts';
 import { enqueueOutbox, eventHeaders, prismaTransactions, wakeOutboxRelays } from '@orderflow/platform';
+import type { Registry } from 'prom-client';
 import { startServiceHarness, type ServiceHarness } from '../../../tests/support/service-harness';
 import { testOrderId } from '../../../tests/support/topic-probe';
 import { createApp, type OrderService } from '../src/app';
 import { loadOrderConfig } from '../src/config';
 import type { OrderDb } from '../src/db';
 import { recordCatalogPrices } from '../src/recording-prices/handler';
+import type { SagaOutcome } from '../src/tracking-saga/decide';
 import { describeOrderCreated } from '../src/tracking-saga/describe';
 
 /** A running order service under test. */
@@ -118,4 +120,24 @@ export async function placeTestOrder(
   });
   wakeOutboxRelays();
   return event;
+}
+
+/**
+ * What `registry`'s /metrics shows for sagas completed with `outcome`: the counter, and the duration
+ * histogram's count and sum (seconds).
+ */
+export async function sagasCounted(
+  registry: Registry,
+  outcome: SagaOutcome,
+): Promise<{ completed: number; observed: number; seconds: number }> {
+  const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  const of = (v: { labels: Partial<Record<string, string | number>> }): boolean =>
+    v.labels['outcome'] === outcome;
+  const completed = (await values('orderflow_sagas_completed_total')).find(of)?.value ?? 0;
+  const histogram = (await values('orderflow_saga_duration_seconds')).filter(of);
+  const part = (suffix: string): number =>
+    histogram.find(
+      (v) => (v as { metricName?: string }).metricName === `orderflow_saga_duration_seconds_${suffix}`,
+    )?.value ?? 0;
+  return { completed, observed: part('count'), seconds: part('sum') };
 }

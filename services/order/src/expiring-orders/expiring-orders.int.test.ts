@@ -7,6 +7,7 @@ import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec, orderExpiredCodec, Topics } from '@orderflow/contracts';
 import {
   createLogger,
+  createMetricsRegistry,
   databasePool,
   prismaTransactions,
   eventHeaders,
@@ -18,7 +19,8 @@ import { createDb, type OrderDb } from '../db';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
-import { recordPrice } from '../../test/harness';
+import { sagaMetrics } from '../saga-metrics';
+import { recordPrice, sagasCounted } from '../../test/harness';
 import { trackEvent } from '../tracking-saga/handler';
 import { expireOverdueOrders, type ExpiryDeps } from './sweeper';
 
@@ -32,6 +34,8 @@ const cache = {
   invalidate: (id: string) => Promise.resolve(void invalidated.push(id)),
   invalidateMany: (ids: Iterable<string>) => Promise.resolve(void invalidated.push(...ids)),
 } as unknown as OrderCache;
+const metrics = createMetricsRegistry('order-test', { defaultMetrics: false });
+const saga = sagaMetrics(metrics);
 const DEADLINE_MS = 60_000;
 let db: { url: string; drop: () => Promise<void> };
 let prisma: OrderDb;
@@ -42,7 +46,7 @@ beforeAll(async () => {
   db = await scratchDatabase('order', 'expiry_test');
   prisma = createDb(db.url);
   writes = databasePool(db.url, { poolSize: 2 });
-  deps = { prisma, cache, orderExpired, logger };
+  deps = { prisma, cache, metrics: saga, orderExpired, logger };
   await recordPrice(prisma, 'SKU-1', 1999);
 });
 
@@ -168,7 +172,7 @@ test('late saga events are recorded in the timeline but never move an expired or
     } satisfies EventContext;
     await prismaTransactions(prisma)((tx) =>
       trackEvent(
-        cache as never,
+        { cache, metrics: saga },
         tx,
         ctx,
         { eventId, orderId, occurredAt: new Date() },
@@ -183,10 +187,14 @@ test('late saga events are recorded in the timeline but never move an expired or
   let view = await loadOrderView(prisma, orderId);
   expect(view?.status).toBe('EXPIRED');
   expect(view?.completed).toBe(false);
+  const before = await sagasCounted(metrics, 'expired');
   await deliver(Topics.NotificationSent, { kind: 'notification_sent', outcome: 'ORDER_EXPIRED' });
   view = await loadOrderView(prisma, orderId);
   expect(view?.status).toBe('EXPIRED');
   expect(view?.completed).toBe(true);
+  // The expiry notice completed the saga: counted once, as expired.
+  const after = await sagasCounted(metrics, 'expired');
+  expect([after.completed - before.completed, after.observed - before.observed]).toEqual([1, 1]);
   expect(view?.timeline.map((e) => e.type)).toEqual([
     Topics.OrderCreated,
     Topics.OrderExpired,
@@ -195,4 +203,19 @@ test('late saga events are recorded in the timeline but never move an expired or
     Topics.PaymentRefunded,
     Topics.NotificationSent,
   ]);
+});
+
+test('expiring an order whose customer was already told completes its saga: counted once, as expired', async () => {
+  const orderId = await order(DEADLINE_MS + 1_000, 'PENDING');
+  // An UNKNOWN notice tells the customer whatever the status (tracking-saga/decide.ts).
+  await prisma.$executeRawUnsafe(`UPDATE orders SET notified_at = now() WHERE id = $1::uuid`, orderId);
+  const before = await sagasCounted(metrics, 'expired');
+  expect(await expireOverdueOrders(deps, { deadlineMs: DEADLINE_MS, batchSize: 100 })).toContain(orderId);
+  expect((await loadOrderView(prisma, orderId))?.completed).toBe(true);
+  const after = await sagasCounted(metrics, 'expired');
+  expect([after.completed - before.completed, after.observed - before.observed]).toEqual([1, 1]);
+  // Its age at expiry: at least the deadline it was backdated past.
+  expect(after.seconds - before.seconds).toBeGreaterThanOrEqual((DEADLINE_MS + 1_000) / 1000);
+  await expireOverdueOrders(deps, { deadlineMs: DEADLINE_MS, batchSize: 100 });
+  expect(await sagasCounted(metrics, 'expired')).toEqual(after);
 });
