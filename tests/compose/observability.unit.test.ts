@@ -1,8 +1,10 @@
 // Prometheus, Grafana and Jaeger in docker-compose.yml, checked by reading their files: Prometheus scrapes
 // every service, and every query of the dashboard names only metrics the services export — derived from
-// the code (the platform's metrics and every asyncGauge a service or the platform registers).
+// the code (the platform's metrics, the order service's saga metrics and every asyncGauge a service or the
+// platform registers).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sagaMetrics } from '@orderflow/order-service/metrics';
 import { createMetricsRegistry, platformMetrics } from '@orderflow/platform';
 import { parse } from 'yaml';
 import { APPS, env, repoFile, root, service } from './compose-file';
@@ -11,6 +13,8 @@ import { APPS, env, repoFile, root, service } from './compose-file';
 async function exportedMetrics(): Promise<Map<string, Set<string>>> {
   const registry = createMetricsRegistry('any');
   platformMetrics(registry);
+  // A service's own metrics, declared by the function its app declares them with.
+  sagaMetrics(registry);
   const metrics = new Map<string, Set<string>>();
   const always = ['service', 'job', 'instance'];
   for (const m of await registry.getMetricsAsJSON()) {
@@ -117,6 +121,20 @@ describe(`the Grafana dashboard (${dashboardFile})`, () => {
     expect(queries.length).toBeGreaterThanOrEqual(6);
   });
 
+  test('the saga panels read the saga metrics: completions by outcome, and the p50/p95/p99 of the duration', () => {
+    const exprs = (title: string): string[] =>
+      queries.filter((q) => q.panel === title).map((q) => q.expr.replace(/\s+/g, ' '));
+    expect(exprs('Sagas completed per second by outcome')).toEqual([
+      'sum by (outcome) (rate(orderflow_sagas_completed_total[$__rate_interval]))',
+    ]);
+    expect(exprs('Saga latency (p50/p95/p99)')).toEqual(
+      ['0.5', '0.95', '0.99'].map(
+        (q) =>
+          `histogram_quantile(${q}, sum by (le) (rate(orderflow_saga_duration_seconds_bucket[$__rate_interval])))`,
+      ),
+    );
+  });
+
   test('every query names only metrics the services export, with labels those metrics have', async () => {
     const exported = await exportedMetrics();
     expect(exported.size).toBeGreaterThan(10);
@@ -147,6 +165,10 @@ describe(`the Grafana dashboard (${dashboardFile})`, () => {
       labels: ['partition', 'service', 'topic'],
     });
     expect(exported.get('orderflow_consumer_lag')?.has('class')).toBe(false);
+    // The order service's saga metrics are exported, with their outcome label (and le on the buckets).
+    expect(exported.get('orderflow_sagas_completed_total')?.has('outcome')).toBe(true);
+    expect(exported.get('orderflow_saga_duration_seconds_bucket')?.has('le')).toBe(true);
+    expect(exported.has('orderflow_saga_duration_seconds')).toBe(false);
   });
 
   test('every panel reads the provisioned Prometheus datasource', () => {
