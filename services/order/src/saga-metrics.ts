@@ -33,7 +33,7 @@ export function sagaMetrics(registry: Registry): SagaMetrics {
     (registry.getSingleMetric('orderflow_saga_duration_seconds') as Histogram<'outcome'> | undefined) ??
     new Histogram({
       name: 'orderflow_saga_duration_seconds',
-      help: 'Time from an order’s creation to its saga completing (final status, customer told), by outcome',
+      help: "Time from an order's creation to its saga completing (final status, customer told), by outcome",
       labelNames: ['outcome'],
       buckets: [...SAGA_DURATION_BUCKETS],
       registers: [registry],
