@@ -30,9 +30,12 @@ COPY --from=manifests /out/ ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY . .
 # The Prisma clients are generated, not committed; this works offline too (see packages/platform/README.md).
+# `npm run build` generates each of them once: turbo runs generate:prisma before build:services (no turbo
+# cache here: .dockerignore keeps .turbo out), and the build's own `db generate --if-stale` then finds
+# every client newer than its schema. A separate `npm run db -- generate` first would generate them twice.
 # Every service's bundle (whatever `npm run build` builds, the console included) gathered under /bundles
 # for the final stage, without the sources beside them.
-RUN npm run db -- generate && npm run build \
+RUN npm run build \
  && for dist in services/*/dist; do mkdir -p "/bundles/$dist" && cp -R "$dist/." "/bundles/$dist/"; done
 # The named volumes init writes (the development issuer's keys, Prometheus' token) take their owner from
 # these mount points when Docker first creates them; without them they would be root's, and init runs as node.

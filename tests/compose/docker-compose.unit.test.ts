@@ -325,6 +325,25 @@ describe('Dockerfile', () => {
     expect(dockerfile).not.toContain('tsx services/');
   });
 
+  test('generates each Prisma client once: through `npm run build` (turbo: generate:prisma, then build:services), never again', () => {
+    const turbo = JSON.parse(readFileSync(path.join(root, 'turbo.json'), 'utf8')) as {
+      tasks: Record<string, { dependsOn?: string[] }>;
+    };
+    const scripts = (
+      JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts['build']).toBe('turbo run build:services');
+    expect(turbo.tasks['//#build:services']?.dependsOn).toContain('//#generate:prisma');
+    // turbo's cache is not in the build context, so generate:prisma always runs in the image's build.
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toContain('.turbo');
+    const runs = dockerfile.replace(/\\\n/g, ' ').match(/^RUN .*$/gm) ?? [];
+    expect(runs.filter((r) => /db -- generate|generate:prisma|prisma generate/.test(r))).toEqual([]);
+    expect(runs.filter((r) => r.includes('npm run build'))).toHaveLength(1);
+  });
+
   test('installs from the lock file, never running install scripts', () => {
     const installs = [...dockerfile.matchAll(/^RUN npm ci.*$/gm)].map((m) => m[0]);
     expect(installs.length).toBeGreaterThan(0);

@@ -1,53 +1,26 @@
 // Prometheus, Grafana and Jaeger in docker-compose.yml, checked by reading their files: Prometheus scrapes
 // every service, and every query of the dashboard names only metrics the services export — derived from
-// the code (the platform's metrics and every asyncGauge a service or the platform registers).
-import { readdirSync, readFileSync } from 'node:fs';
+// the code (tests/support/exported-metrics.ts).
 import path from 'node:path';
-import { createMetricsRegistry, platformMetrics } from '@orderflow/platform';
 import { parse } from 'yaml';
-import { APPS, env, repoFile, root, service } from './compose-file';
+import { metricFamilies } from '../support/exported-metrics';
+import { APPS, env, repoFile, service } from './compose-file';
 
 /** Every metric name a service's /metrics can show, with its labels (Prometheus adds job and instance). */
 async function exportedMetrics(): Promise<Map<string, Set<string>>> {
-  const registry = createMetricsRegistry('any');
-  platformMetrics(registry);
   const metrics = new Map<string, Set<string>>();
   const always = ['service', 'job', 'instance'];
-  for (const m of await registry.getMetricsAsJSON()) {
-    const declared =
-      (registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? [];
-    const labels = new Set([...always, ...declared]);
+  for (const m of await metricFamilies({ defaultMetrics: true })) {
+    const labels = new Set([...always, ...m.labels]);
     const names =
-      String(m.type) === 'histogram'
+      m.type === 'histogram'
         ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`]
-        : String(m.type) === 'summary'
+        : m.type === 'summary'
           ? [m.name, `${m.name}_sum`, `${m.name}_count`]
           : [m.name];
     for (const n of names) metrics.set(n, n.endsWith('_bucket') ? new Set([...labels, 'le']) : labels);
   }
-  // Gauges computed at scrape time (asyncGauge(registry, 'name', ...)) are registered where they are read.
-  for (const file of sourceFiles()) {
-    for (const [, name] of readFileSync(file, 'utf8').matchAll(/asyncGauge\(\s*[\w.]+,\s*'(\w+)'/g))
-      metrics.set(name!, new Set(always));
-  }
   return metrics;
-}
-
-/** The non-test TypeScript sources of the platform and the services. */
-function sourceFiles(): string[] {
-  const dirs = [path.join(root, 'packages', 'platform', 'src')];
-  for (const s of readdirSync(path.join(root, 'services'))) dirs.push(path.join(root, 'services', s, 'src'));
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory() && entry.name !== 'generated') walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-        files.push(full);
-    }
-  };
-  for (const d of dirs) walk(d);
-  return files;
 }
 
 /** PromQL's functions and keywords that may appear in the dashboard's queries (anything else is a metric). */
@@ -117,6 +90,20 @@ describe(`the Grafana dashboard (${dashboardFile})`, () => {
     expect(queries.length).toBeGreaterThanOrEqual(6);
   });
 
+  test('the saga panels read the saga metrics: completions by outcome, and the p50/p95/p99 of the duration', () => {
+    const exprs = (title: string): string[] =>
+      queries.filter((q) => q.panel === title).map((q) => q.expr.replace(/\s+/g, ' '));
+    expect(exprs('Sagas completed per second by outcome')).toEqual([
+      'sum by (outcome) (rate(orderflow_sagas_completed_total[$__rate_interval]))',
+    ]);
+    expect(exprs('Saga latency (p50/p95/p99)')).toEqual(
+      ['0.5', '0.95', '0.99'].map(
+        (q) =>
+          `histogram_quantile(${q}, sum by (le) (rate(orderflow_saga_duration_seconds_bucket[$__rate_interval])))`,
+      ),
+    );
+  });
+
   test('every query names only metrics the services export, with labels those metrics have', async () => {
     const exported = await exportedMetrics();
     expect(exported.size).toBeGreaterThan(10);
@@ -147,6 +134,10 @@ describe(`the Grafana dashboard (${dashboardFile})`, () => {
       labels: ['partition', 'service', 'topic'],
     });
     expect(exported.get('orderflow_consumer_lag')?.has('class')).toBe(false);
+    // The order service's saga metrics are exported, with their outcome label (and le on the buckets).
+    expect(exported.get('orderflow_sagas_completed_total')?.has('outcome')).toBe(true);
+    expect(exported.get('orderflow_saga_duration_seconds_bucket')?.has('le')).toBe(true);
+    expect(exported.has('orderflow_saga_duration_seconds')).toBe(false);
   });
 
   test('every panel reads the provisioned Prometheus datasource', () => {

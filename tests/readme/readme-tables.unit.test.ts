@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { metricFamilies } from '../support/exported-metrics';
 
 // The README's tables are what a newcomer believes. These tests hold them to the code: the topic
 // table to schemas/topics.json, the variable tables to the environment variables the code reads
-// (found by scanning the sources, so a new setting without a README row fails here).
+// (found by scanning the sources, so a new setting without a README row fails here), the metrics table
+// to the metrics the services export.
 
 const root = path.resolve(__dirname, '..', '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -145,5 +147,21 @@ describe('README variable tables', () => {
       path.join(root, 'packages', 'platform', 'src', 'postgres-server.ts'),
     ];
     expect(compare(table, variablesRead(files))).toEqual({ undocumented: [], unread: [] });
+  });
+});
+
+describe('README metrics table', () => {
+  it('lists every metric the services export, with its type and labels, and nothing else', async () => {
+    const rows = tableAfter('### Metrics', 'metric').map(([metric, type, labels]) => ({
+      name: metric!.replace(/`/g, ''),
+      type: type!,
+      labels: [...labels!.matchAll(/`(\w+)`/g)].map((m) => m[1]!).sort(),
+    }));
+    const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
+    const exported = (await metricFamilies({ defaultMetrics: false })).map((f) => ({
+      ...f,
+      labels: [...f.labels].sort(),
+    }));
+    expect(rows.sort(byName)).toEqual(exported.sort(byName));
   });
 });

@@ -105,6 +105,8 @@ export interface ServiceRuntimeOptions {
   requirePublishedSchemas?: boolean | undefined;
   /** Tables of the service whose rows expire (e.g. idempotency keys); the inbox is always pruned. */
   prune?: readonly PruneRule[] | undefined;
+  /** The registry /metrics serves, when the service declares metrics of its own in it first (default: a new one). */
+  metrics?: Registry | undefined;
 }
 
 /** A started service: its port and how to stop it. */
@@ -212,7 +214,7 @@ export function stopSteps(t: StopTargets): StopStep[] {
  */
 export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntime {
   const { config, logger, db, redis } = opts;
-  const metrics = createMetricsRegistry(config.serviceName);
+  const metrics = opts.metrics ?? createMetricsRegistry(config.serviceName);
   const kafka = createKafka({
     clientId: config.serviceName,
     brokers: config.kafkaBrokers,

@@ -44,6 +44,15 @@ test.each([
   expect(JSON.stringify(await res.json())).toContain(field);
 });
 
+test('the order list filters by any status of the order API (and UNKNOWN); another names them all', async () => {
+  for (const status of ['PENDING', 'PAID', 'PAYMENT_FAILED', 'CONFIRMED', 'CANCELLED', 'EXPIRED', 'UNKNOWN'])
+    expect((await get(`/api/orders?status=${status}`, await adminHeaders())).status).toBe(200);
+  const refused = JSON.stringify(await (await get('/api/orders?status=LOST', await adminHeaders())).json());
+  expect(refused).toContain(
+    'must be one of PENDING, PAID, UNKNOWN, PAYMENT_FAILED, CONFIRMED, CANCELLED, EXPIRED',
+  );
+});
+
 test('a replay needs exactly one of offset or all, and goes to the source once valid', async () => {
   const post = async (body: unknown) =>
     fetch(`${server.url}/api/dead-letters/inventory_updated.DLT/replay`, {

@@ -6,7 +6,15 @@ import { ApiError, validationFailed, type FieldIssue } from '@orderflow/platform
 import { parseOffsetRef, type OffsetRef } from '@orderflow/stack/dead-letters';
 import { PAGE_FILES } from './access';
 import type { ConsoleData } from './data-source';
-import { descriptorOf, eventReference, FINAL_STATUSES, lineDiff, prettySchema, topicGraph } from './shaping';
+import {
+  descriptorOf,
+  eventReference,
+  FINAL_STATUSES,
+  lineDiff,
+  OPEN_STATUSES,
+  prettySchema,
+  topicGraph,
+} from './shaping';
 
 /** Where the page's files are: services/console/public, from src/ and from dist/ alike. */
 export const PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
@@ -15,7 +23,7 @@ export const PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
 const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const STATUSES = new Set<string>(['PENDING', 'PAID', 'UNKNOWN', ...FINAL_STATUSES]);
+const STATUSES = new Set<string>([...OPEN_STATUSES, 'UNKNOWN', ...FINAL_STATUSES]);
 
 function intParam(
   value: unknown,

@@ -2,7 +2,7 @@
 // schemas, events seen on the topics, Prometheus text, registry versions) to what the page draws. No I/O
 // here, so every view's logic is unit-tested with nothing running.
 import type { TopicDescriptor } from '@orderflow/codec';
-import { Topics, topicDescriptors } from '@orderflow/contracts';
+import { Topics, topicDescriptors, type ApiOrderStatus } from '@orderflow/contracts';
 
 type AnyDescriptor = TopicDescriptor<unknown, unknown>;
 
@@ -284,16 +284,30 @@ export interface JourneyDeadLetter extends SeenEvent {
   errorMessage: string;
 }
 
-/** The order status the events on the topics imply (the order service's tracker decides the real one). */
-export type DerivedStatus = 'PENDING' | 'PAID' | 'PAYMENT_FAILED' | 'CONFIRMED' | 'CANCELLED' | 'EXPIRED';
+/**
+ * The order status the events on the topics imply: one of the order API's OrderStatus (generated from
+ * schemas/openapi/order-api.yaml); the order service's tracker decides the real one.
+ */
+export type DerivedStatus = ApiOrderStatus;
 
-/** Final statuses. */
-export const FINAL_STATUSES: readonly DerivedStatus[] = [
-  'PAYMENT_FAILED',
-  'CONFIRMED',
-  'CANCELLED',
-  'EXPIRED',
-];
+// Which of the API's statuses are final (the OpenAPI document says so only in prose). Keyed by the
+// generated type, so a status the document adds does not compile here until it is placed.
+const IS_FINAL: Readonly<Record<DerivedStatus, boolean>> = {
+  PENDING: false,
+  PAID: false,
+  PAYMENT_FAILED: true,
+  CONFIRMED: true,
+  CANCELLED: true,
+  EXPIRED: true,
+};
+// Object.keys of a Record over a closed union is exactly that union's members, in declaration order.
+const STATUSES = Object.keys(IS_FINAL) as DerivedStatus[];
+
+/** The statuses before a final one (PENDING, PAID). */
+export const OPEN_STATUSES: readonly DerivedStatus[] = STATUSES.filter((s) => !IS_FINAL[s]);
+
+/** Final statuses (PAYMENT_FAILED, CONFIRMED, CANCELLED, EXPIRED). */
+export const FINAL_STATUSES: readonly DerivedStatus[] = STATUSES.filter((s) => IS_FINAL[s]);
 
 /**
  * The status an order's events imply, in the order they happened: created → PENDING, charged → PAID,

@@ -3,7 +3,9 @@ import {
   assembleJourney,
   deriveStatus,
   eventReference,
+  FINAL_STATUSES,
   lineDiff,
+  OPEN_STATUSES,
   orderRows,
   parsePrometheus,
   prettySchema,
@@ -132,6 +134,10 @@ describe('order status from the events', () => {
       seen(t, i, t === Topics.InventoryUpdated ? { status: 'RESERVED' } : {}),
     );
     expect(deriveStatus(events)).toEqual({ status, completed });
+  });
+  test('the statuses are the order API’s OrderStatus: PENDING and PAID open, the other four final', () => {
+    expect(OPEN_STATUSES).toEqual(['PENDING', 'PAID']);
+    expect(FINAL_STATUSES).toEqual(['PAYMENT_FAILED', 'CONFIRMED', 'CANCELLED', 'EXPIRED']);
   });
   test('OUT_OF_STOCK does not confirm', () => {
     expect(

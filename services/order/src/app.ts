@@ -5,6 +5,7 @@ import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreated, orderExpired, topicsConsumedBy } from '@orderflow/contracts';
 import {
   serviceLogger,
+  createMetricsRegistry,
   createRedis,
   createServiceRuntime,
   databasePool,
@@ -23,6 +24,7 @@ import { OrderCache } from './order-cache';
 import { OpenSagas } from './placing-order/open-sagas';
 import { placingOrderRoute } from './placing-order/route';
 import { catalogSubscription } from './recording-prices/handler';
+import { sagaMetrics } from './saga-metrics';
 import { sagaSubscriptions } from './tracking-saga/handler';
 
 /** The order service, assembled but not started. */
@@ -55,7 +57,13 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     orderCreated: orderCreated.codec(registry, { autoRegister }),
     orderExpired: orderExpired.codec(registry, { autoRegister }),
   };
-  const subscriptions = [...sagaSubscriptions(registry, cache), catalogSubscription(registry)];
+  // The saga metrics are declared in the registry the runtime's /metrics serves.
+  const metrics = createMetricsRegistry(config.serviceName);
+  const saga = sagaMetrics(metrics);
+  const subscriptions = [
+    ...sagaSubscriptions(registry, { cache, metrics: saga }),
+    catalogSubscription(registry),
+  ];
   const consumed = new Set<string>(topicsConsumedBy('order'));
   for (const s of subscriptions) {
     if (!consumed.has(s.topic))
@@ -101,6 +109,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     // The relay retries an unresolvable order_created schema, and /ready shows the registry.
     requirePublishedSchemas: false,
     // An Idempotency-Key is honoured for a day (clients retry within minutes); then it may be reused.
+    metrics,
     prune: [
       { table: 'idempotency_keys', column: 'created_at', retainMs: config.idempotencyKeyRetentionMs },
       // An event deferred until what it depends on arrives is decided within the saga's deadline; one still
@@ -113,6 +122,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     {
       prisma,
       cache,
+      metrics: saga,
       orderExpired: publishes.orderExpired,
       logger: logger.child({ component: 'saga-deadline' }),
     },

@@ -10,16 +10,16 @@ import {
   wakeOutboxRelays,
   type EventContext,
 } from '@orderflow/platform';
+import type { Registry } from 'prom-client';
 import { startServiceHarness, type ServiceHarness } from '../../../tests/support/service-harness';
 import { testOrderId } from '../../../tests/support/topic-probe';
 import { createApp, type OrderService } from '../src/app';
 import { loadOrderConfig } from '../src/config';
 import type { OrderDb } from '../src/db';
 import { recordCatalogPrices } from '../src/recording-prices/handler';
-import type { OrderCache } from '../src/order-cache';
-import type { SagaFact } from '../src/tracking-saga/decide';
+import type { SagaFact, SagaOutcome } from '../src/tracking-saga/decide';
 import { describeOrderCreated } from '../src/tracking-saga/describe';
-import { trackEvent } from '../src/tracking-saga/handler';
+import { trackEvent, type TrackerDeps } from '../src/tracking-saga/handler';
 
 /** A running order service under test. */
 export type OrderHarness = ServiceHarness<OrderService>;
@@ -134,7 +134,7 @@ const trackLogger = createLogger({ service: 'order-test', level: 'silent' });
 
 /** Applies one saga event (a fresh event id) to order `orderId` through the tracker, in its own transaction. */
 export async function trackOne(
-  deps: { prisma: OrderDb; cache: Pick<OrderCache, 'invalidate' | 'invalidateMany'> },
+  deps: { prisma: OrderDb } & TrackerDeps,
   event: { orderId: string; topic: string; fact: SagaFact; detail: string; occurredAt?: Date },
 ): Promise<void> {
   const eventId = randomUUID();
@@ -151,7 +151,7 @@ export async function trackOne(
   } satisfies EventContext;
   await prismaTransactions(deps.prisma)((tx) =>
     trackEvent(
-      deps.cache as OrderCache,
+      deps,
       tx,
       ctx,
       { eventId, orderId: event.orderId, occurredAt: event.occurredAt ?? new Date() },
@@ -159,4 +159,24 @@ export async function trackOne(
       event.detail,
     ),
   );
+}
+
+/**
+ * What `registry`'s /metrics shows for sagas completed with `outcome`: the counter, and the duration
+ * histogram's count and sum (seconds).
+ */
+export async function sagasCounted(
+  registry: Registry,
+  outcome: SagaOutcome,
+): Promise<{ completed: number; observed: number; seconds: number }> {
+  const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  const of = (v: { labels: Partial<Record<string, string | number>> }): boolean =>
+    v.labels['outcome'] === outcome;
+  const completed = (await values('orderflow_sagas_completed_total')).find(of)?.value ?? 0;
+  const histogram = (await values('orderflow_saga_duration_seconds')).filter(of);
+  const part = (suffix: string): number =>
+    histogram.find(
+      (v) => (v as { metricName?: string }).metricName === `orderflow_saga_duration_seconds_${suffix}`,
+    )?.value ?? 0;
+  return { completed, observed: part('count'), seconds: part('sum') };
 }

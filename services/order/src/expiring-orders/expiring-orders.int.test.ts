@@ -5,14 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec, orderExpiredCodec, Topics } from '@orderflow/contracts';
-import { createLogger, databasePool, eventHeaders } from '@orderflow/platform';
+import { createLogger, createMetricsRegistry, databasePool, eventHeaders } from '@orderflow/platform';
 import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
 import { createDb, type OrderDb } from '../db';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
-import { recordPrice, trackOne } from '../../test/harness';
+import { sagaMetrics } from '../saga-metrics';
+import { recordPrice, sagasCounted, trackOne } from '../../test/harness';
 import type { SagaFact } from '../tracking-saga/decide';
 import { expireOverdueOrders, type ExpiryDeps } from './sweeper';
 
@@ -26,6 +27,8 @@ const cache = {
   invalidate: (id: string) => Promise.resolve(void invalidated.push(id)),
   invalidateMany: (ids: Iterable<string>) => Promise.resolve(void invalidated.push(...ids)),
 } as unknown as OrderCache;
+const metrics = createMetricsRegistry('order-test', { defaultMetrics: false });
+const saga = sagaMetrics(metrics);
 const DEADLINE_MS = 60_000;
 let db: { url: string; drop: () => Promise<void> };
 let prisma: OrderDb;
@@ -36,7 +39,7 @@ beforeAll(async () => {
   db = await scratchDatabase('order', 'expiry_test');
   prisma = createDb(db.url);
   writes = databasePool(db.url, { poolSize: 2 });
-  deps = { prisma, cache, orderExpired, logger };
+  deps = { prisma, cache, metrics: saga, orderExpired, logger };
   await recordPrice(prisma, 'SKU-1', 1999);
 });
 
@@ -148,17 +151,21 @@ test('late saga events are recorded in the timeline but never move an expired or
   const charge = { paymentId, amountMinor: 3998, currency: 'EUR' };
   await expireOverdueOrders(deps, { deadlineMs: DEADLINE_MS, batchSize: 100 });
   const deliver = (topic: string, fact: SagaFact): Promise<void> =>
-    trackOne({ prisma, cache }, { orderId, topic, fact, detail: `${topic} late` });
+    trackOne({ prisma, cache, metrics: saga }, { orderId, topic, fact, detail: `${topic} late` });
   await deliver(Topics.InventoryUpdated, { kind: 'inventory_updated', outcome: 'RESERVED', ...charge });
   await deliver(Topics.NotificationSent, { kind: 'notification_sent', outcome: 'ORDER_CONFIRMED' });
   await deliver(Topics.PaymentRefunded, { kind: 'payment_refunded', reason: 'ORDER_EXPIRED', ...charge });
   let view = await loadOrderView(prisma, orderId);
   expect(view?.status).toBe('EXPIRED');
   expect(view?.completed).toBe(false);
+  const before = await sagasCounted(metrics, 'expired');
   await deliver(Topics.NotificationSent, { kind: 'notification_sent', outcome: 'ORDER_EXPIRED' });
   view = await loadOrderView(prisma, orderId);
   expect(view?.status).toBe('EXPIRED');
   expect(view?.completed).toBe(true);
+  // The expiry notice completed the saga: counted once, as expired.
+  const after = await sagasCounted(metrics, 'expired');
+  expect([after.completed - before.completed, after.observed - before.observed]).toEqual([1, 1]);
   expect(view?.timeline.map((e) => e.type)).toEqual([
     Topics.OrderCreated,
     Topics.OrderExpired,
@@ -167,4 +174,19 @@ test('late saga events are recorded in the timeline but never move an expired or
     Topics.PaymentRefunded,
     Topics.NotificationSent,
   ]);
+});
+
+test('expiring an order whose customer was already told completes its saga: counted once, as expired', async () => {
+  const orderId = await order(DEADLINE_MS + 1_000, 'PENDING');
+  // An UNKNOWN notice tells the customer whatever the status (tracking-saga/decide.ts).
+  await prisma.$executeRawUnsafe(`UPDATE orders SET notified_at = now() WHERE id = $1::uuid`, orderId);
+  const before = await sagasCounted(metrics, 'expired');
+  expect(await expireOverdueOrders(deps, { deadlineMs: DEADLINE_MS, batchSize: 100 })).toContain(orderId);
+  expect((await loadOrderView(prisma, orderId))?.completed).toBe(true);
+  const after = await sagasCounted(metrics, 'expired');
+  expect([after.completed - before.completed, after.observed - before.observed]).toEqual([1, 1]);
+  // Its age at expiry: at least the deadline it was backdated past.
+  expect(after.seconds - before.seconds).toBeGreaterThanOrEqual((DEADLINE_MS + 1_000) / 1000);
+  await expireOverdueOrders(deps, { deadlineMs: DEADLINE_MS, batchSize: 100 });
+  expect(await sagasCounted(metrics, 'expired')).toEqual(after);
 });

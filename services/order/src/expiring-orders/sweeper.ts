@@ -3,6 +3,8 @@
 // on a row the saga tracker holds), ends each one EXPIRED with a timeline entry saying why, and enqueues
 // order_expired in the same transaction (outbox). The saga tracker locks the same row before applying an
 // event, so a late event sees EXPIRED and records itself without moving it (tracking-saga/decide.ts).
+// Expiring an order whose customer was already told (an UNKNOWN notice) completes its saga: counted in
+// the saga metrics once the transaction committed. Usually the expiry notice completes it later.
 import type { OrderExpired } from '@orderflow/contracts';
 import {
   endSpan,
@@ -19,14 +21,19 @@ import {
   newId,
 } from '@orderflow/platform';
 import type { OrderDb } from '../db';
-import type { OrderStatus } from '../tracking-saga/decide';
+import { sagaCompletion, type OrderStatus, type SagaOutcome } from '../tracking-saga/decide';
 import type { OrderCache } from '../order-cache';
+import type { SagaMetrics } from '../saga-metrics';
 import { decideExpiry } from './decide';
 
-/** What the sweeper needs: the database, the cache to drop expired orders from, the codec it publishes with. */
+/**
+ * What the sweeper needs: the database, the cache to drop expired orders from, the codec it publishes
+ * with, the saga metrics an expiry that completes a saga is counted in.
+ */
 export interface ExpiryDeps {
   prisma: OrderDb;
   cache: Pick<OrderCache, 'invalidate'>;
+  metrics: SagaMetrics;
   orderExpired: EventCodec<OrderExpired>;
   logger: Logger;
 }
@@ -41,6 +48,7 @@ export interface ExpirySettings {
 interface Row {
   id: string;
   status: OrderStatus;
+  notified: boolean;
   created_at: Date;
   total_amount: bigint;
   currency: string;
@@ -59,12 +67,13 @@ export async function expireOverdueOrders(
   // Tracing on: each expiry starts a trace of its own (the order's first trace id is not stored), whose
   // root is this span; the compensation's events continue it.
   const spans: Span[] = [];
+  const completed: { outcome: SagaOutcome; createdAt: Date }[] = [];
   const expired = await deps.prisma
     .$transaction(
       async (tx) => {
         const rows = await tx.$queryRawUnsafe<Row[]>(
-          `SELECT id::text AS id, status::text AS status, created_at, total_amount, currency,
-                customer_id, customer_email, customer_name, correlation_id
+          `SELECT id::text AS id, status::text AS status, notified_at IS NOT NULL AS notified, created_at,
+                total_amount, currency, customer_id, customer_email, customer_name, correlation_id
            FROM "orders"
           WHERE status IN ('PENDING', 'PAID') AND created_at <= $1
           ORDER BY created_at
@@ -120,6 +129,11 @@ export async function expireOverdueOrders(
             { orderId: row.id, from: row.status, deadlineAt: event.deadlineAt, eventId: event.eventId },
             'order expired: not final by its saga deadline',
           );
+          const outcome = sagaCompletion(
+            { status: row.status, notified: row.notified },
+            { status: 'EXPIRED', notified: row.notified },
+          );
+          if (outcome !== undefined) completed.push({ outcome, createdAt: row.created_at });
           ids.push(row.id);
         }
         return ids;
@@ -131,6 +145,8 @@ export async function expireOverdueOrders(
       throw err;
     });
   for (const span of spans) endSpan(span);
+  const at = new Date();
+  for (const c of completed) deps.metrics.completed(c.outcome, c.createdAt, at);
   if (expired.length > 0) wakeOutboxRelays();
   // Dropped only after the commit: a read in between would otherwise cache the old status again.
   for (const id of expired) await deps.cache.invalidate(id);

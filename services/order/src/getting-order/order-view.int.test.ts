@@ -2,7 +2,7 @@
 // (loadOrderView), on a real scratch order database: the same view at every step of a journey, for a
 // customer with and without a name, multi-line orders, timelines, notified or not, and no view for an order that does not exist.
 import { randomUUID } from 'node:crypto';
-import { databasePool, eventHeaders } from '@orderflow/platform';
+import { createMetricsRegistry, databasePool, eventHeaders } from '@orderflow/platform';
 import { REGISTRY_URL } from '@orderflow/platform/testing';
 import { SchemaRegistryClient } from '@orderflow/codec';
 import { orderCreatedCodec } from '@orderflow/contracts';
@@ -11,9 +11,11 @@ import { recordPrice, trackOne } from '../../test/harness';
 import { createDb, type OrderDb } from '../db';
 import { loadOrderView, loadOrderViewSql } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
+import { sagaMetrics } from '../saga-metrics';
 import type { SagaFact } from '../tracking-saga/decide';
 
-const cache = { invalidate: () => Promise.resolve(), invalidateMany: () => Promise.resolve() };
+const cache = { invalidateMany: () => Promise.resolve() };
+const metrics = sagaMetrics(createMetricsRegistry('order-view-test', { defaultMetrics: false }));
 const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
 let db: { url: string; drop: () => Promise<void> };
 let prisma: OrderDb;
@@ -41,7 +43,7 @@ async function bothViews(orderId: string) {
 }
 
 function deliver(orderId: string, topic: string, fact: SagaFact, detail: string, occurredAt: Date) {
-  return trackOne({ prisma, cache }, { orderId, topic, fact, detail, occurredAt });
+  return trackOne({ prisma, cache, metrics }, { orderId, topic, fact, detail, occurredAt });
 }
 
 test('the one-statement read shows the same order as the Prisma read at every step of a journey', async () => {

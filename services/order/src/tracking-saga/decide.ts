@@ -95,6 +95,31 @@ export function isCompleted(state: OrderState): boolean {
   return state.notified && isTerminal(state.status);
 }
 
+/** How a completed saga ended, as the saga metrics label it: the order's final status in lower case. */
+export type SagaOutcome = 'payment_failed' | 'confirmed' | 'cancelled' | 'expired';
+
+/** Every outcome, for metrics that show each one from the start (at zero). */
+export const SAGA_OUTCOMES: readonly SagaOutcome[] = ['confirmed', 'cancelled', 'payment_failed', 'expired'];
+
+const OUTCOME: Readonly<Record<OrderStatus, SagaOutcome | undefined>> = {
+  PENDING: undefined,
+  PAID: undefined,
+  PAYMENT_FAILED: 'payment_failed',
+  CONFIRMED: 'confirmed',
+  CANCELLED: 'cancelled',
+  EXPIRED: 'expired',
+};
+
+/**
+ * The outcome when the order going from `before` to `after` completes its saga (it was not completed and
+ * now is), else undefined. A completed order never leaves its final status nor forgets the notice, so of
+ * the transitions an order's committed transactions make, exactly one completes it: the one to count.
+ */
+export function sagaCompletion(before: OrderState, after: OrderState): SagaOutcome | undefined {
+  if (isCompleted(before) || !isCompleted(after)) return undefined;
+  return OUTCOME[after.status];
+}
+
 const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 function apply(order: OrderRecord, next: Partial<OrderRecord>): Verdict {

@@ -1,10 +1,14 @@
 import {
   decide,
   isCompleted,
+  sagaCompletion,
+  SAGA_OUTCOMES,
+  TERMINAL_STATUSES,
   type Charge,
   type OrderRecord,
   type OrderStatus,
   type SagaFact,
+  type SagaOutcome,
   type Verdict,
 } from './decide';
 
@@ -32,19 +36,28 @@ const notified = (
 /**
  * What the tracker does with a sequence of events, as its handler does: apply, defer (and decide the
  * deferred ones again whenever the order changes), or refuse. Returns the end state, the timeline (the
- * facts applied, in the order they were) and the refusals.
+ * facts applied, in the order they were), the refusals and the saga completions the transitions made.
  */
 function run(
   facts: readonly SagaFact[],
   from: OrderRecord = order(),
-): { state: OrderRecord; timeline: SagaFact[]; refused: string[]; deferred: SagaFact[] } {
+): {
+  state: OrderRecord;
+  timeline: SagaFact[];
+  refused: string[];
+  deferred: SagaFact[];
+  completions: SagaOutcome[];
+} {
   let state = from;
   const timeline: SagaFact[] = [];
   const refused: string[] = [];
+  const completions: SagaOutcome[] = [];
   let deferred: SagaFact[] = [];
   const take = (fact: SagaFact, verdict: Verdict): boolean => {
     if (verdict.verdict === 'refuse') refused.push(verdict.reason);
     if (verdict.verdict !== 'apply') return false;
+    const outcome = sagaCompletion(state, verdict.record);
+    if (outcome !== undefined) completions.push(outcome);
     state = verdict.record;
     timeline.push(fact);
     return verdict.changed;
@@ -66,7 +79,7 @@ function run(
       }
     }
   }
-  return { state, timeline, refused, deferred };
+  return { state, timeline, refused, deferred, completions };
 }
 
 // Every order of the journeys, delivered in every possible order: the end state must not depend on it.
@@ -285,5 +298,59 @@ describe('an expired order (ended by the deadline sweeper)', () => {
     expect(refusal(decide(expired, { ...reserved, paymentId: OTHER }))).toMatch(/paid by payment/);
     expect(refusal(decide(expired, { ...paid, amountMinor: 1 }))).toMatch(/names 1 EUR/);
     expect(refusal(decide(expired, declined))).toMatch(/paid by payment/);
+  });
+});
+
+describe('the transition that completes the saga (what the saga metrics count)', () => {
+  it.each<[string, SagaFact[], OrderRecord, SagaOutcome]>([
+    ['confirmed', [paid, reserved, notified('ORDER_CONFIRMED')], order(), 'confirmed'],
+    ['payment failed', [declined, notified('PAYMENT_FAILED')], order(), 'payment_failed'],
+    ['cancelled', [paid, outOfStock, refunded, notified('ORDER_CANCELLED')], order(), 'cancelled'],
+    [
+      'expired',
+      [paid, expiryRefund, notified('ORDER_EXPIRED')],
+      order('EXPIRED', { paymentId: null }),
+      'expired',
+    ],
+  ])(
+    '%s: exactly one transition completes it, in every delivery order, with every event delivered twice',
+    (_name, facts, from, outcome) => {
+      for (const delivery of permutations(facts)) {
+        expect(run([...delivery, ...delivery], from).completions).toEqual([outcome]);
+        expect(run([...delivery, ...[...delivery].reverse()], from).completions).toEqual([outcome]);
+      }
+    },
+  );
+
+  it('is the transition to "final and told", whichever came last', () => {
+    expect(sagaCompletion(order('CONFIRMED'), order('CONFIRMED', { notified: true }))).toBe('confirmed');
+    // Told first (an UNKNOWN notice), final after: the final status completes it.
+    expect(sagaCompletion(order('PAID', { notified: true }), order('CANCELLED', { notified: true }))).toBe(
+      'cancelled',
+    );
+    // The sweeper expiring an order whose customer was already told.
+    expect(sagaCompletion({ status: 'PENDING', notified: true }, { status: 'EXPIRED', notified: true })).toBe(
+      'expired',
+    );
+  });
+
+  it('is no transition that leaves it unfinished or starts from a completed order', () => {
+    expect(sagaCompletion(order(), order('PAID'))).toBeUndefined();
+    expect(sagaCompletion(order('PAID'), order('CONFIRMED'))).toBeUndefined();
+    expect(sagaCompletion(order(), order('PAID', { notified: true }))).toBeUndefined();
+    expect(
+      sagaCompletion({ status: 'PENDING', notified: false }, { status: 'EXPIRED', notified: false }),
+    ).toBe(undefined);
+    const done = order('CONFIRMED', { notified: true });
+    expect(sagaCompletion(done, done)).toBeUndefined();
+    // A late "order confirmed" notice for an expired order tells nobody anything new: not completed.
+    expect(run([notified('ORDER_CONFIRMED')], order('EXPIRED')).completions).toEqual([]);
+  });
+
+  it('labels each terminal status with its own outcome', () => {
+    const outcomes = TERMINAL_STATUSES.map((status) =>
+      sagaCompletion({ status, notified: false }, { status, notified: true }),
+    );
+    expect([...outcomes].sort()).toEqual([...SAGA_OUTCOMES].sort());
   });
 });

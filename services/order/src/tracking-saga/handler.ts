@@ -1,6 +1,7 @@
 // The saga tracker: consumes the downstream topics and moves each order through its states. Each event
 // is applied in one transaction with its inbox row (the platform's ConsumerRunner), under a row lock on
 // the order, so events of one order arriving on different topics at once are applied one after another.
+// A transition that completes an order's saga is counted in the saga metrics once its transaction commits.
 import type { SchemaRegistryClient } from '@orderflow/codec';
 import {
   inventoryUpdated,
@@ -19,7 +20,16 @@ import {
 } from '@orderflow/platform';
 import type { OrderTx } from '../db';
 import type { OrderCache } from '../order-cache';
-import { decide, type Charge, type OrderRecord, type OrderStatus, type SagaFact } from './decide';
+import type { SagaMetrics } from '../saga-metrics';
+import {
+  decide,
+  sagaCompletion,
+  type Charge,
+  type OrderRecord,
+  type OrderStatus,
+  type SagaFact,
+  type SagaOutcome,
+} from './decide';
 import {
   describeInventoryUpdated,
   describeNotificationSent,
@@ -27,6 +37,12 @@ import {
   describePaymentRefunded,
   describePaymentSuccessful,
 } from './describe';
+
+/** What the tracker works with besides the transaction: the cached views it drops, the metrics it counts in. */
+export interface TrackerDeps {
+  cache: Pick<OrderCache, 'invalidateMany'>;
+  metrics: SagaMetrics;
+}
 
 interface SagaEvent {
   eventId: string;
@@ -61,6 +77,7 @@ interface OrderRow {
   amount_minor: string;
   currency: string;
   payment_id: string | null;
+  created_at: Date;
   /** JSON array of the order's deferred events, oldest first (text: pg and Prisma parse json differently). */
   deferred: string;
 }
@@ -75,8 +92,8 @@ function inconsistent(topic: string, orderId: string, reason: string): Permanent
  * statement (in id order), then their records (amount, currency, recorded payment) and the events
  * deferred for them are read in a second one; each event is decided in partition order against the
  * state the events before it left (two events of one order in sequence); the timeline entries are written in one INSERT
- * and the changed orders in one UPDATE; deferrals, if any, in one statement each. Publishes nothing. The
- * cached views are dropped in one round trip after the commit.
+ * and the changed orders in one UPDATE; deferrals, if any, in one statement each. Publishes nothing. After
+ * the commit, the sagas the chunk completed are counted and the cached views dropped in one round trip.
  *
  * An event its order's records contradict throws a PermanentEventError (INCONSISTENT_EVENT): the chunk
  * rolls back and the runtime splits it down to that event, which is dead-lettered with the reason while
@@ -86,7 +103,7 @@ function inconsistent(topic: string, orderId: string, reason: string): Permanent
  * refused — the latter can no longer be dead-lettered (its offset was committed when it was deferred), so
  * it stays in order_deferred_events with the reason, and is logged as an error.
  */
-export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonly Tracked[]): Promise<void> {
+export async function trackEvents(deps: TrackerDeps, tx: OrderTx, items: readonly Tracked[]): Promise<void> {
   const ids = [...new Set(items.map((i) => i.event.orderId.toLowerCase()))].sort();
   // Lock first, read after: a statement's snapshot is taken when it starts, so rows read in the locking
   // statement itself could predate the transaction it waited for (a reservation that transaction just
@@ -95,7 +112,7 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
   await tx.$queryRawUnsafe(`SELECT 1 FROM "orders" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids);
   const rows = await tx.$queryRawUnsafe<OrderRow[]>(
     `SELECT o.id::text, o.status::text AS status, o.notified_at IS NOT NULL AS notified,
-            o.total_amount::text AS amount_minor, o.currency::text AS currency, o.payment_id::text AS payment_id,
+            o.total_amount::text AS amount_minor, o.currency::text AS currency, o.payment_id::text AS payment_id, o.created_at,
             COALESCE((SELECT json_agg(json_build_object('eventId', d.event_id, 'type', d.type, 'fact', d.fact,
                                                         'detail', d.detail, 'at', d.occurred_at) ORDER BY d.id)
                       FROM "order_deferred_events" d
@@ -104,6 +121,7 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
     ids,
   );
   const records = new Map<string, OrderRecord>();
+  const createdAt = new Map<string, Date>();
   const deferred = new Map<string, Deferred[]>();
   for (const r of rows) {
     records.set(r.id, {
@@ -113,6 +131,7 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
       currency: r.currency.trim(),
       paymentId: r.payment_id,
     });
+    createdAt.set(r.id, r.created_at);
     const waiting = JSON.parse(r.deferred) as {
       eventId: string;
       type: string;
@@ -278,32 +297,44 @@ export async function trackEvents(cache: OrderCache, tx: OrderTx, items: readonl
       refused.map((r) => r.eventId),
       refused.map((r) => r.reason),
     );
+  // Counted only once committed: a chunk that rolls back (and is split and retried) counts nothing, and
+  // the retry sees the same orders not completed yet. First, so a failing cache drop cannot skip it.
+  const completed: { outcome: SagaOutcome; createdAt: Date }[] = [];
+  for (const [id, r] of updates) {
+    const outcome = sagaCompletion(initial.get(id)!, r);
+    if (outcome !== undefined) completed.push({ outcome, createdAt: createdAt.get(id)! });
+  }
+  if (completed.length > 0)
+    tx.afterCommit(() => {
+      const at = new Date();
+      for (const c of completed) deps.metrics.completed(c.outcome, c.createdAt, at);
+    });
   // The timeline grew even when the status did not: the cached views are stale either way.
   const touched = [...new Set(timeline.map((t) => t.orderId))];
-  if (touched.length > 0) tx.afterCommit(() => cache.invalidateMany(touched));
+  if (touched.length > 0) tx.afterCommit(() => deps.cache.invalidateMany(touched));
 }
 
 /** Applies one saga event to its order ({@link trackEvents} with one event). */
 export function trackEvent(
-  cache: OrderCache,
+  deps: TrackerDeps,
   tx: OrderTx,
   ctx: EventContext,
   event: SagaEvent,
   fact: SagaFact,
   detail: string,
 ): Promise<void> {
-  return trackEvents(cache, tx, [{ event, ctx, fact, detail }]);
+  return trackEvents(deps, tx, [{ event, ctx, fact, detail }]);
 }
 
 /** The tracker of one topic: each event's fact and timeline line, applied set-based per chunk. */
 function tracker<T extends SagaEvent>(
-  cache: OrderCache,
+  deps: TrackerDeps,
   fact: (event: T) => SagaFact,
   describe: (event: T) => string,
 ): BatchEventHandler<T, OrderTx> {
   return async (items, tx) => {
     await trackEvents(
-      cache,
+      deps,
       tx,
       items.map(({ event, ctx }) => ({ event, ctx, fact: fact(event), detail: describe(event) })),
     );
@@ -319,24 +350,24 @@ function charge(e: { paymentId: string; amountMinor: number; currency: string })
 /** One subscription per consumed topic; the platform validates each decoded event with its generated validator first. */
 export function sagaSubscriptions(
   registry: SchemaRegistryClient,
-  cache: OrderCache,
+  deps: TrackerDeps,
 ): Subscription<OrderTx>[] {
   return [
     onBatch(
       paymentSuccessful,
       registry,
-      tracker(cache, (e) => ({ kind: 'payment_successful', ...charge(e) }), describePaymentSuccessful),
+      tracker(deps, (e) => ({ kind: 'payment_successful', ...charge(e) }), describePaymentSuccessful),
     ),
     onBatch(
       paymentFailed,
       registry,
-      tracker(cache, (e) => ({ kind: 'payment_failed', ...charge(e) }), describePaymentFailed),
+      tracker(deps, (e) => ({ kind: 'payment_failed', ...charge(e) }), describePaymentFailed),
     ),
     onBatch(
       inventoryUpdated,
       registry,
       tracker(
-        cache,
+        deps,
         (e) => ({ kind: 'inventory_updated', outcome: e.status, ...charge(e) }),
         describeInventoryUpdated,
       ),
@@ -344,13 +375,13 @@ export function sagaSubscriptions(
     onBatch(
       notificationSent,
       registry,
-      tracker(cache, (e) => ({ kind: 'notification_sent', outcome: e.outcome }), describeNotificationSent),
+      tracker(deps, (e) => ({ kind: 'notification_sent', outcome: e.outcome }), describeNotificationSent),
     ),
     onBatch(
       paymentRefunded,
       registry,
       tracker(
-        cache,
+        deps,
         (e) => ({ kind: 'payment_refunded', reason: e.reason, ...charge(e) }),
         describePaymentRefunded,
       ),

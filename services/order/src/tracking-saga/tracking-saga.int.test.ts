@@ -1,10 +1,12 @@
 // The saga tracker's effect on a real (scratch, migrated) order database: events of one order arriving
 // in any order across topics end in the same state, a redelivered event adds nothing, a terminal status
 // is never regressed, and an event the order's records contradict is refused (the transaction rolls back:
-// nothing in the status or the timeline) with a PermanentEventError the runtime dead-letters.
+// nothing in the status or the timeline) with a PermanentEventError the runtime dead-letters. A saga is
+// counted in the saga metrics exactly once: by the committed transition that completes it.
 import { randomUUID } from 'node:crypto';
 import {
   createLogger,
+  createMetricsRegistry,
   databasePool,
   prismaTransactions,
   eventHeaders,
@@ -19,8 +21,9 @@ import type { SagaFact } from './decide';
 import type { OrderCache } from '../order-cache';
 import { loadOrderView } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
-import { recordPrice } from '../../test/harness';
-import { trackEvent } from './handler';
+import { sagaMetrics } from '../saga-metrics';
+import { recordPrice, sagasCounted } from '../../test/harness';
+import { trackEvent, trackEvents, type TrackerDeps } from './handler';
 
 const logger = createLogger({ service: 'order-test', level: 'silent' });
 const invalidated: string[] = [];
@@ -28,6 +31,8 @@ const cache = {
   invalidate: (id: string) => Promise.resolve(void invalidated.push(id)),
   invalidateMany: (ids: Iterable<string>) => Promise.resolve(void invalidated.push(...ids)),
 } as unknown as OrderCache;
+const metrics = createMetricsRegistry('order-test', { defaultMetrics: false });
+const deps: TrackerDeps = { cache, metrics: sagaMetrics(metrics) };
 // The outbox stores the encoded event: the codec resolves its schema id from the real registry.
 const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
 let db: { url: string; drop: () => Promise<void> };
@@ -84,7 +89,7 @@ function ctxOf(d: Delivery): EventContext {
 async function deliver(orderId: string, d: Delivery): Promise<void> {
   await prismaTransactions(prisma)((tx) =>
     trackEvent(
-      cache,
+      deps,
       tx,
       ctxOf(d),
       { eventId: d.eventId, orderId, occurredAt: d.occurredAt },
@@ -164,7 +169,7 @@ test('a reservation deferred by a transaction the payment waited for is applied 
   const deferred = new Promise<void>((r) => (deferredInA = r));
   const a = prismaTransactions(prisma)(async (tx) => {
     await trackEvent(
-      cache,
+      deps,
       tx,
       ctxOf(reserved),
       { eventId: reserved.eventId, orderId, occurredAt: reserved.occurredAt },
@@ -272,4 +277,63 @@ test('an event for an order this database does not have is ignored: nothing writ
   await deliver(ghost, journey()[0]!);
   expect(await loadOrderView(prisma, ghost)).toBeUndefined();
   expect(await deferredRows(ghost)).toEqual([]);
+});
+
+test('a completed order moves orderflow_sagas_completed_total and the duration histogram by exactly one; redelivered events by nothing', async () => {
+  const before = await sagasCounted(metrics, 'confirmed');
+  const placedAt = Date.now();
+  const orderId = await newOrder();
+  const [paid, reserved, notified] = journey() as [Delivery, Delivery, Delivery];
+  await deliver(orderId, paid);
+  await deliver(orderId, reserved);
+  // CONFIRMED, but the customer was not told yet: not completed, not counted.
+  expect(await sagasCounted(metrics, 'confirmed')).toEqual(before);
+  await deliver(orderId, notified);
+  const elapsed = (Date.now() - placedAt) / 1000;
+  const after = await sagasCounted(metrics, 'confirmed');
+  expect(after.completed - before.completed).toBe(1);
+  expect(after.observed - before.observed).toBe(1);
+  // The observed duration runs from the order's creation to the completing commit.
+  expect(after.seconds - before.seconds).toBeGreaterThan(0);
+  expect(after.seconds - before.seconds).toBeLessThanOrEqual(elapsed);
+  for (const d of [notified, reserved, paid, notified]) await deliver(orderId, d);
+  expect(await sagasCounted(metrics, 'confirmed')).toEqual(after);
+  expect((await loadOrderView(prisma, orderId))?.completed).toBe(true);
+});
+
+test('a transaction that completes a saga but rolls back counts nothing; its retry counts it once', async () => {
+  const before = await sagasCounted(metrics, 'payment_failed');
+  const orderId = await newOrder();
+  const declined: Delivery = {
+    topic: 'payment_failed',
+    fact: { kind: 'payment_failed', ...charge },
+    eventId: randomUUID(),
+    occurredAt: new Date(),
+  };
+  const told: Delivery = {
+    topic: 'notification_sent',
+    fact: { kind: 'notification_sent', outcome: 'PAYMENT_FAILED' },
+    eventId: randomUUID(),
+    occurredAt: new Date(),
+  };
+  const item = (d: Delivery) => ({
+    event: { eventId: d.eventId, orderId, occurredAt: d.occurredAt },
+    ctx: ctxOf(d),
+    fact: d.fact,
+    detail: `${d.topic} detail`,
+  });
+  // The tracker completes the saga, then the transaction fails after it (as when the runtime's inbox
+  // write or the commit fails): it rolls back, and the runtime retries the events later.
+  await expect(
+    prismaTransactions(prisma)(async (tx) => {
+      await trackEvents(deps, tx, [item(declined), item(told)]);
+      throw new Error('the database went away before the commit');
+    }),
+  ).rejects.toThrow('the database went away');
+  expect((await loadOrderView(prisma, orderId))?.status).toBe('PENDING');
+  expect(await sagasCounted(metrics, 'payment_failed')).toEqual(before);
+  await deliver(orderId, declined);
+  await deliver(orderId, told);
+  const after = await sagasCounted(metrics, 'payment_failed');
+  expect([after.completed - before.completed, after.observed - before.observed]).toEqual([1, 1]);
 });
