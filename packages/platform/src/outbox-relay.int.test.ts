@@ -104,6 +104,30 @@ describe('OutboxRelay (real PostgreSQL, Kafka and registry)', () => {
     }
   });
 
+  it("publishes one key's events in the order they were written, also where the row ids gain a digit", async () => {
+    const topic = await scratchTopic(kafkaAdmin, 'relay-order');
+    topics.push(topic);
+    const codec = testCodec(topic);
+    const orderId = '0190a000-0000-7000-8000-00000000abcd';
+    // Ids 99996 … 100010: in text order "100000" < "99996", so a batch sorted by the id's text (the relay's
+    // query used to sort by its output column id::text) would publish the later events first.
+    await db.prisma.$executeRawUnsafe(`SELECT setval(pg_get_serial_sequence('outbox', 'id'), 99995)`);
+    const events = Array.from({ length: 15 }, (_, i) => testEvent({ orderId, amount: i }));
+    for (const e of events) await db.prisma.$transaction((tx) => enqueueOutbox(tx, codec, e, eventHeaders()));
+    const r = relay(codec, 50);
+    await r.start();
+    try {
+      await eventually(
+        async () => (await db.prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0,
+      );
+    } finally {
+      await r.stop();
+    }
+    const messages = await readTopic(kafkaAdmin, topic, events.length, { settleMs: 1000 });
+    const decoded = await Promise.all(messages.map((m) => codec.decode(m.value as Buffer)));
+    expect(decoded.map((d) => d.amount)).toEqual(events.map((e) => e.amount));
+  });
+
   it('publishes within milliseconds of the commit (woken in-process), reported as p50/p99 over 100 single-row transactions', async () => {
     const topic = await scratchTopic(kafkaAdmin, 'latency', 1);
     topics.push(topic);

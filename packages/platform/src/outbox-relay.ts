@@ -154,9 +154,11 @@ export class OutboxRelay {
   /** Publishes up to one batch if this relay leads; returns how many rows it published. */
   async publishBatch(): Promise<number> {
     if (!(await this.lead())) return 0;
+    // In commit order by the row's id: a bare `ORDER BY id` would sort by the output column id::text
+    // ("100000" before "99996": a key's later events first) and could not walk the index.
     const { rows } = await this.pool.query<OutboxRow>(
       `SELECT id::text, topic, key, value, CASE WHEN value IS NULL THEN payload END AS payload, headers
-       FROM "outbox" WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+       FROM "outbox" WHERE published_at IS NULL ORDER BY "outbox".id LIMIT $1`,
       [this.batchSize],
     );
     if (rows.length === 0) return 0;

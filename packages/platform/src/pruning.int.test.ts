@@ -1,6 +1,6 @@
 import { createLogger } from './logger';
 import { Pruner } from './pruning';
-import { scratchDatabase } from './test-support';
+import { eventually, scratchDatabase } from './test-support';
 
 type Db = Awaited<ReturnType<typeof scratchDatabase>>;
 let db: Db;
@@ -41,4 +41,32 @@ test('a rule naming anything but a plain identifier is refused', () => {
         createLogger({ service: 'test', level: 'silent' }),
       ),
   ).toThrow(/plain identifiers/);
+});
+
+test("where autovacuum is off, the relay's poll stops visiting published outbox rows once the pruner vacuums", async () => {
+  const pruner = new Pruner(db.prisma, [], createLogger({ service: 'test', level: 'silent' }));
+  // The server's own setting, as the pruner reads it (off on this project's CI machines).
+  const shown = await db.prisma.$queryRawUnsafe<{ autovacuum: string }[]>('SHOW autovacuum');
+  expect(await pruner.autovacuumOff()).toBe(shown[0]?.autovacuum === 'off');
+  // Autovacuum must not race the test: this table is left to the pruner.
+  await db.prisma.$executeRawUnsafe(`ALTER TABLE outbox SET (autovacuum_enabled = false)`);
+  await db.prisma.$executeRawUnsafe(
+    `INSERT INTO outbox (event_id, topic, key, value, headers)
+     SELECT gen_random_uuid(), 't', 'k', '\\x00'::bytea, '{}' FROM generate_series(1, 5000)`,
+  );
+  await db.prisma.$executeRawUnsafe(`UPDATE outbox SET published_at = now()`);
+  // What the relay's poll reads: every dead row's index entry and heap page until they are vacuumed.
+  const pagesRead = async (): Promise<number> => {
+    const plan = await db.prisma.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)
+       SELECT id FROM outbox WHERE published_at IS NULL ORDER BY outbox.id LIMIT 500`,
+    );
+    const top = /Buffers: shared hit=(\d+)(?: read=(\d+))?/.exec(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    return Number(top?.[1] ?? 0) + Number(top?.[2] ?? 0);
+  };
+  expect(await pagesRead()).toBeGreaterThan(30);
+  // The statistics see the dead rows shortly after the commit.
+  await eventually(async () => ((await pruner.vacuumOnce()).outbox ?? 0) >= 5000, 10_000);
+  expect(await pagesRead()).toBeLessThan(5);
+  expect(await db.prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);
 });

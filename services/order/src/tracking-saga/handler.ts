@@ -82,6 +82,39 @@ interface OrderRow {
   deferred: string;
 }
 
+// A chunk's writes, one data-modifying CTE each (PostgreSQL runs every one to completion, on the same
+// snapshot; they touch disjoint rows): the timeline entries ($1-$6), the changed orders ($7-$10), the
+// events deferred now ($11-$17, with the reason when refused before the chunk ended), the stored deferred
+// events now applied ($18, deleted) and those now refused ($19-$20, kept with the reason). Empty arrays
+// write nothing.
+const CHUNK_WRITES = `
+WITH timeline AS (
+  INSERT INTO "order_events" ("order_id", "event_id", "type", "status", "detail", "occurred_at")
+  SELECT order_id, event_id, type, status::order_status, detail, occurred_at
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+    AS t(order_id, event_id, type, status, detail, occurred_at)
+  ON CONFLICT ("event_id") DO NOTHING
+), moved AS (
+  UPDATE "orders" o SET status = u.status::order_status, updated_at = now(),
+         payment_id = COALESCE(o.payment_id, u.payment_id),
+         notified_at = CASE WHEN u.notified_now THEN COALESCE(o.notified_at, now()) ELSE o.notified_at END
+  FROM unnest($7::uuid[], $8::text[], $9::bool[], $10::uuid[]) AS u(id, status, notified_now, payment_id)
+  WHERE o.id = u.id
+), deferring AS (
+  INSERT INTO "order_deferred_events" ("order_id", "event_id", "type", "fact", "detail", "occurred_at", "refused_reason", "refused_at")
+  SELECT order_id, event_id, type, fact, detail, occurred_at, refused_reason,
+         CASE WHEN refused_reason IS NULL THEN NULL ELSE now() END
+  FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::jsonb[], $15::jsonb[], $16::timestamptz[], $17::text[])
+    AS t(order_id, event_id, type, fact, detail, occurred_at, refused_reason)
+  ON CONFLICT ("event_id") DO NOTHING
+), applied AS (
+  DELETE FROM "order_deferred_events" WHERE event_id = ANY($18::uuid[])
+), refused AS (
+  UPDATE "order_deferred_events" d SET refused_reason = r.reason, refused_at = now()
+  FROM unnest($19::uuid[], $20::text[]) AS r(event_id, reason) WHERE d.event_id = r.event_id
+)
+SELECT 1`;
+
 /** Thrown for an event its order's records contradict: the runtime dead-letters it with the reason. */
 function inconsistent(topic: string, orderId: string, reason: string): PermanentEventError {
   return new PermanentEventError('INCONSISTENT_EVENT', `${topic} for order ${orderId} refused: ${reason}`);
@@ -91,8 +124,8 @@ function inconsistent(topic: string, orderId: string, reason: string): Permanent
  * Applies a chunk of saga events to their orders, set-based: the chunk's orders are locked in one
  * statement (in id order), then their records (amount, currency, recorded payment) and the events
  * deferred for them are read in a second one; each event is decided in partition order against the
- * state the events before it left (two events of one order in sequence); the timeline entries are written in one INSERT
- * and the changed orders in one UPDATE; deferrals, if any, in one statement each. Publishes nothing. After
+ * state the events before it left (two events of one order in sequence); then every write (timeline
+ * entries, changed orders, deferrals) goes in one statement (CHUNK_WRITES). Publishes nothing. After
  * the commit, the sagas the chunk completed are counted and the cached views dropped in one round trip.
  *
  * An event its order's records contradict throws a PermanentEventError (INCONSISTENT_EVENT): the chunk
@@ -237,63 +270,33 @@ export async function trackEvents(deps: TrackerDeps, tx: OrderTx, items: readonl
       replay(orderId, ctx.log);
     }
   }
-  if (timeline.length > 0)
+  const updates = [...records].filter(([id, r]) => {
+    const before = initial.get(id)!;
+    return r.status !== before.status || r.notified !== before.notified || r.paymentId !== before.paymentId;
+  });
+  const deferrals = [...deferring.values()];
+  // Every write of the chunk in one statement (one round trip while the orders are locked).
+  if (timeline.length + updates.length + deferrals.length + applied.length + refused.length > 0)
     await tx.$executeRawUnsafe(
-      `INSERT INTO "order_events" ("order_id", "event_id", "type", "status", "detail", "occurred_at")
-       SELECT order_id, event_id, type, status::order_status, detail, occurred_at
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
-         AS t(order_id, event_id, type, status, detail, occurred_at)
-       ON CONFLICT ("event_id") DO NOTHING`,
+      CHUNK_WRITES,
       timeline.map((t) => t.orderId),
       timeline.map((t) => t.eventId),
       timeline.map((t) => t.type),
       timeline.map((t) => t.status),
       timeline.map((t) => JSON.stringify(t.detail)),
       timeline.map((t) => t.at),
-    );
-  const updates = [...records].filter(([id, r]) => {
-    const before = initial.get(id)!;
-    return r.status !== before.status || r.notified !== before.notified || r.paymentId !== before.paymentId;
-  });
-  if (updates.length > 0)
-    await tx.$executeRawUnsafe(
-      `UPDATE "orders" o SET status = u.status::order_status, updated_at = now(),
-              payment_id = COALESCE(o.payment_id, u.payment_id),
-              notified_at = CASE WHEN u.notified_now THEN COALESCE(o.notified_at, now()) ELSE o.notified_at END
-       FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::uuid[]) AS u(id, status, notified_now, payment_id)
-       WHERE o.id = u.id`,
       updates.map(([id]) => id),
       updates.map(([, r]) => r.status),
       updates.map(([id, r]) => r.notified && !initial.get(id)!.notified),
       updates.map(([, r]) => r.paymentId),
-    );
-  if (deferring.size > 0) {
-    const rows = [...deferring.values()];
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "order_deferred_events" ("order_id", "event_id", "type", "fact", "detail", "occurred_at", "refused_reason", "refused_at")
-       SELECT order_id, event_id, type, fact, detail, occurred_at, refused_reason,
-              CASE WHEN refused_reason IS NULL THEN NULL ELSE now() END
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[])
-         AS t(order_id, event_id, type, fact, detail, occurred_at, refused_reason)
-       ON CONFLICT ("event_id") DO NOTHING`,
-      rows.map((d) => d.orderId),
-      rows.map((d) => d.eventId),
-      rows.map((d) => d.type),
-      rows.map((d) => JSON.stringify(d.fact)),
-      rows.map((d) => JSON.stringify(d.detail)),
-      rows.map((d) => d.at),
-      rows.map((d) => d.refusedReason ?? null),
-    );
-  }
-  if (applied.length > 0)
-    await tx.$executeRawUnsafe(
-      `DELETE FROM "order_deferred_events" WHERE event_id = ANY($1::uuid[])`,
+      deferrals.map((d) => d.orderId),
+      deferrals.map((d) => d.eventId),
+      deferrals.map((d) => d.type),
+      deferrals.map((d) => JSON.stringify(d.fact)),
+      deferrals.map((d) => JSON.stringify(d.detail)),
+      deferrals.map((d) => d.at),
+      deferrals.map((d) => d.refusedReason ?? null),
       applied,
-    );
-  if (refused.length > 0)
-    await tx.$executeRawUnsafe(
-      `UPDATE "order_deferred_events" d SET refused_reason = r.reason, refused_at = now()
-       FROM unnest($1::uuid[], $2::text[]) AS r(event_id, reason) WHERE d.event_id = r.event_id`,
       refused.map((r) => r.eventId),
       refused.map((r) => r.reason),
     );
