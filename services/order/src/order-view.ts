@@ -23,8 +23,24 @@ function timelineEntry(type: string, at: Date, eventId: string, detail: unknown)
   return entry;
 }
 
-/** Maps a loaded order row to the API's Order. */
-export function toOrderView(row: OrderRow): ApiOrder {
+/** What the view needs of an order (an {@link OrderRow} has it; so does the one-statement read's row). */
+interface ViewSource {
+  id: string;
+  customerId: string;
+  customerEmail: string;
+  customerName: string | null;
+  status: OrderRow['status'];
+  currency: string;
+  totalAmount: bigint | string;
+  notifiedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  lines: readonly { sku: string; quantity: number; unitPriceMinor: bigint | string }[];
+  events: readonly { type: string; occurredAt: Date; eventId: string; detail: unknown }[];
+}
+
+/** Maps a loaded order to the API's Order. */
+export function toOrderView(row: ViewSource): ApiOrder {
   const customer: ApiOrder['customer'] = { id: row.customerId, email: row.customerEmail };
   if (row.customerName !== null) customer.name = row.customerName;
   return {
@@ -68,38 +84,32 @@ export async function loadOrderView(db: Reader, id: string): Promise<ApiOrder | 
 }
 
 // The order, its lines and its timeline in one statement (one round trip, no query engine): what
-// ORDER_VIEW_INCLUDE loads, in the same order. Timestamps come back as epoch milliseconds and money as
-// text, so nothing is lost on the way through JSON.
+// ORDER_VIEW_INCLUDE loads, in the same order, named as toOrderView reads it. Timestamps come back as epoch
+// milliseconds and money as text, so nothing is lost on the way through JSON.
 const ORDER_VIEW_SQL = `
-SELECT o.id::text, o.customer_id, o.customer_email, o.customer_name, o.status::text, o.total_amount::text,
-       o.currency, (extract(epoch FROM o.notified_at) * 1000)::float8 AS notified_at,
-       (extract(epoch FROM o.created_at) * 1000)::float8 AS created_at,
-       (extract(epoch FROM o.updated_at) * 1000)::float8 AS updated_at,
-       (SELECT coalesce(json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'price', l.unit_price_minor::text)
+SELECT o.id::text AS "id", o.customer_id AS "customerId", o.customer_email AS "customerEmail",
+       o.customer_name AS "customerName", o.status::text AS "status", o.currency AS "currency",
+       o.total_amount::text AS "totalAmount",
+       (extract(epoch FROM o.notified_at) * 1000)::float8 AS "notifiedAt",
+       (extract(epoch FROM o.created_at) * 1000)::float8 AS "createdAt",
+       (extract(epoch FROM o.updated_at) * 1000)::float8 AS "updatedAt",
+       (SELECT coalesce(json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity,
+                                                   'unitPriceMinor', l.unit_price_minor::text)
                                  ORDER BY l.line_no), '[]')
-          FROM order_lines l WHERE l.order_id = o.id) AS lines,
+          FROM order_lines l WHERE l.order_id = o.id) AS "lines",
        (SELECT coalesce(json_agg(json_build_object('type', e.type, 'eventId', e.event_id::text, 'detail', e.detail,
-                                                   'at', (extract(epoch FROM e.occurred_at) * 1000)::float8)
+                                                   'occurredAt', (extract(epoch FROM e.occurred_at) * 1000)::float8)
                                  ORDER BY e.occurred_at, e.id), '[]')
-          FROM order_events e WHERE e.order_id = o.id) AS events
+          FROM order_events e WHERE e.order_id = o.id) AS "events"
   FROM orders o WHERE o.id = $1::uuid`;
 
-interface ViewSqlRow {
-  id: string;
-  customer_id: string;
-  customer_email: string;
-  customer_name: string | null;
-  status: OrderRow['status'];
-  total_amount: string;
-  currency: string;
-  notified_at: number | null;
-  created_at: number;
-  updated_at: number;
-  lines: { sku: string; quantity: number; price: string }[];
-  events: { type: string; eventId: string; detail: unknown; at: number }[];
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+/** A row of ORDER_VIEW_SQL: a ViewSource with its times in epoch milliseconds. */
+type ViewSqlRow = Omit<ViewSource, 'notifiedAt' | 'createdAt' | 'updatedAt' | 'events'> & {
+  notifiedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  events: (Omit<ViewSource['events'][number], 'occurredAt'> & { occurredAt: number })[];
+};
 
 /**
  * Loads order `id` as the API shows it in one SQL statement on `pool` (what GET /orders/{id} does on a
@@ -112,19 +122,11 @@ export async function loadOrderViewSql(
   const { rows } = await pool.query<ViewSqlRow>(ORDER_VIEW_SQL, [id]);
   const row = rows[0];
   if (row === undefined) return undefined;
-  const customer: ApiOrder['customer'] = { id: row.customer_id, email: row.customer_email };
-  if (row.customer_name !== null) customer.name = row.customer_name;
-  return {
-    id: row.id,
-    status: row.status,
-    customer,
-    lines: row.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceMinor: Number(l.price) })),
-    currency: row.currency,
-    amountMinor: Number(row.total_amount),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    completed: isCompleted({ status: row.status, notified: row.notified_at !== null }),
-    notifiedAt: row.notified_at === null ? null : iso(row.notified_at),
-    timeline: row.events.map((e) => timelineEntry(e.type, new Date(e.at), e.eventId, e.detail)),
-  };
+  return toOrderView({
+    ...row,
+    notifiedAt: row.notifiedAt === null ? null : new Date(row.notifiedAt),
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+    events: row.events.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) })),
+  });
 }

@@ -2,8 +2,13 @@
 // deadline its tests choose, and places orders whose ids the other harnesses accept (testOrderId).
 import { randomUUID } from 'node:crypto';
 import { Topics, orderCreatedCodec, type OrderCreated } from '@orderflow/contracts';
+import { resolve } from 'node:path';
+import { SchemaRegistryClient } from '@orderflow/codec';
 import {
+  createHttpApp,
   createLogger,
+  createMetricsRegistry,
+  listen,
   enqueueOutbox,
   eventHeaders,
   prismaTransactions,
@@ -13,7 +18,13 @@ import {
 import type { Registry } from 'prom-client';
 import { startServiceHarness, type ServiceHarness } from '../../../tests/support/service-harness';
 import { testOrderId } from '../../../tests/support/topic-probe';
+import { devVerifier } from '../../../tests/support/auth';
+import { REGISTRY_URL } from '@orderflow/platform/testing';
+import { ACCESS } from '../src/access';
 import { createApp, type OrderService } from '../src/app';
+import { OpenApiValidator } from '../src/http/openapi-validator';
+import type { PlaceOrderDeps } from '../src/placing-order/place-order';
+import { placingOrderRoute } from '../src/placing-order/route';
 import { loadOrderConfig } from '../src/config';
 import type { OrderDb } from '../src/db';
 import { recordCatalogPrices } from '../src/recording-prices/handler';
@@ -179,4 +190,29 @@ export async function sagasCounted(
       (v) => (v as { metricName?: string }).metricName === `orderflow_saga_duration_seconds_${suffix}`,
     )?.value ?? 0;
   return { completed, observed: part('count'), seconds: part('sum') };
+}
+
+/**
+ * POST /orders alone behind the real HTTP kit (dev-issuer tokens, the service's access table, the real
+ * registry for order_created's schema id), on an ephemeral port, for tests that choose the route's deps.
+ */
+export async function servePlacingOrders(
+  label: string,
+  deps: Omit<PlaceOrderDeps, 'orderCreated'>,
+): Promise<{ base: string; close: () => Promise<void> }> {
+  const app = createHttpApp({
+    logger: createLogger({ service: 'order-test', level: 'silent' }),
+    metrics: createMetricsRegistry(`order-${label}-test`, { defaultMetrics: false }),
+    readiness: [],
+    // Mounted as app.ts mounts it; the platform's error handler maps what the route throws.
+    routes: (a) =>
+      placingOrderRoute(a, {
+        ...deps,
+        orderCreated: orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL })),
+        validator: OpenApiValidator.fromFile(resolve(__dirname, '../../../schemas/openapi/order-api.yaml')),
+      }),
+    auth: { verifier: await devVerifier(), access: ACCESS },
+  });
+  const s = await listen(app, 0);
+  return { base: `http://127.0.0.1:${s.port}`, close: s.close };
 }

@@ -1,21 +1,9 @@
 // POST /orders while PostgreSQL restarts: the client is told to retry (503 + Retry-After), not 500.
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { SchemaRegistryClient } from '@orderflow/codec';
-import { orderCreatedCodec } from '@orderflow/contracts';
-import {
-  createHttpApp,
-  createLogger,
-  createMetricsRegistry,
-  databasePool,
-  listen,
-} from '@orderflow/platform';
-import { REGISTRY_URL } from '@orderflow/platform/testing';
+import { databasePool } from '@orderflow/platform';
+import { servePlacingOrders } from '../../test/harness';
 import { createDb } from '../db';
-import { placingOrderRoute } from '../placing-order/route';
-import { OpenApiValidator } from './openapi-validator';
-import { bearer, devVerifier } from '../../../../tests/support/auth';
-import { ACCESS } from '../access';
+import { bearer } from '../../../../tests/support/auth';
 
 // Answers every connection as a starting PostgreSQL does: SQLSTATE 57P03 "the database system is
 // starting up", in the real wire format, so the real pg driver and Prisma adapter decode it.
@@ -47,23 +35,9 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
   prisma = createDb(`postgresql://postgres@127.0.0.1:${port}/orders`, 2);
-  const validator = OpenApiValidator.fromFile(
-    resolve(__dirname, '../../../../schemas/openapi/order-api.yaml'),
-  );
-  // The real registry: the schema id is resolved before the catalog read, which meets the starting database.
-  const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
   writes = databasePool(`postgresql://postgres@127.0.0.1:${port}/orders`, { poolSize: 2 });
-  const app = createHttpApp({
-    logger: createLogger({ service: 'order-test', level: 'silent' }),
-    metrics: createMetricsRegistry('order-outage-test', { defaultMetrics: false }),
-    readiness: [],
-    // Mounted as app.ts mounts it; the platform's error handler maps the outage.
-    routes: (a) => placingOrderRoute(a, { prisma, writes, orderCreated, validator }),
-    auth: { verifier: await devVerifier(), access: ACCESS },
-  });
-  const s = await listen(app, 0);
-  base = `http://127.0.0.1:${s.port}`;
-  close = s.close;
+  // The real registry: the schema id is resolved before the catalog read, which meets the starting database.
+  ({ base, close } = await servePlacingOrders('outage', { prisma, writes }));
 });
 
 afterAll(async () => {

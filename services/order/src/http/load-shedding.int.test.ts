@@ -2,22 +2,11 @@
 // path's pool, further POSTs are answered 503 + Retry-After at once instead of joining the queue.
 // "PostgreSQL" here accepts connections and never answers, so the queue cannot drain while the test looks.
 import { createServer, type Socket } from 'node:net';
-import { resolve } from 'node:path';
-import { SchemaRegistryClient } from '@orderflow/codec';
-import { orderCreatedCodec } from '@orderflow/contracts';
-import {
-  createHttpApp,
-  createLogger,
-  createMetricsRegistry,
-  databasePool,
-  listen,
-} from '@orderflow/platform';
-import { eventually, REGISTRY_URL } from '@orderflow/platform/testing';
+import { databasePool } from '@orderflow/platform';
+import { eventually } from '@orderflow/platform/testing';
+import { servePlacingOrders } from '../../test/harness';
 import { createDb } from '../db';
-import { placingOrderRoute } from '../placing-order/route';
-import { OpenApiValidator } from './openapi-validator';
-import { devVerifier, tokenFor } from '../../../../tests/support/auth';
-import { ACCESS } from '../access';
+import { tokenFor } from '../../../../tests/support/auth';
 
 const sockets = new Set<Socket>();
 const silentPostgres = createServer((socket) => {
@@ -36,20 +25,7 @@ beforeAll(async () => {
   prisma = createDb(url, 1);
   // One connection (it never finishes connecting), two requests may wait for it.
   writes = databasePool(url, { poolSize: 1, connectionTimeoutMs: 60_000 });
-  const validator = OpenApiValidator.fromFile(
-    resolve(__dirname, '../../../../schemas/openapi/order-api.yaml'),
-  );
-  const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
-  const app = createHttpApp({
-    logger: createLogger({ service: 'order-test', level: 'silent' }),
-    metrics: createMetricsRegistry('order-shedding-test', { defaultMetrics: false }),
-    readiness: [],
-    routes: (a) => placingOrderRoute(a, { prisma, writes, writeQueueLimit: 2, orderCreated, validator }),
-    auth: { verifier: await devVerifier(), access: ACCESS },
-  });
-  const s = await listen(app, 0);
-  base = `http://127.0.0.1:${s.port}`;
-  close = s.close;
+  ({ base, close } = await servePlacingOrders('shedding', { prisma, writes, writeQueueLimit: 2 }));
 });
 
 afterAll(async () => {

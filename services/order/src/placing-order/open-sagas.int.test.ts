@@ -2,25 +2,12 @@
 // real HTTP kit: while ORDER_MAX_OPEN_SAGAS orders are PENDING or PAID, a POST is answered 503
 // problem+json with Retry-After and writes nothing; once orders finish (or expire), POSTs are accepted
 // again. The count is the database's, so orders another instance placed count too.
-import { resolve } from 'node:path';
-import { SchemaRegistryClient } from '@orderflow/codec';
-import { orderCreatedCodec } from '@orderflow/contracts';
-import {
-  createHttpApp,
-  createLogger,
-  createMetricsRegistry,
-  databasePool,
-  listen,
-} from '@orderflow/platform';
-import { REGISTRY_URL } from '@orderflow/platform/testing';
+import { createLogger, databasePool } from '@orderflow/platform';
 import { scratchDatabase } from '../../../../tests/support/scratch-database';
-import { devVerifier, tokenFor } from '../../../../tests/support/auth';
-import { recordPrice } from '../../test/harness';
-import { ACCESS } from '../access';
+import { tokenFor } from '../../../../tests/support/auth';
+import { recordPrice, servePlacingOrders } from '../../test/harness';
 import { createDbOn, type OrderDb } from '../db';
-import { OpenApiValidator } from '../http/openapi-validator';
 import { OpenSagas } from './open-sagas';
-import { placingOrderRoute } from './route';
 
 const logger = createLogger({ service: 'order-test', level: 'silent' });
 let db: { url: string; drop: () => Promise<void> };
@@ -40,25 +27,7 @@ beforeAll(async () => {
   // Counted only when the test says so (refreshMs longer than the test), to see both sides of a count.
   openSagas = new OpenSagas(reads, { max: 3, refreshMs: 600_000, logger });
   await openSagas.start();
-  const app = createHttpApp({
-    logger,
-    metrics: createMetricsRegistry('order-open-sagas-test', { defaultMetrics: false }),
-    readiness: [],
-    routes: (a) =>
-      placingOrderRoute(a, {
-        prisma,
-        writes,
-        openSagas,
-        orderCreated: orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL })),
-        validator: OpenApiValidator.fromFile(
-          resolve(__dirname, '../../../../schemas/openapi/order-api.yaml'),
-        ),
-      }),
-    auth: { verifier: await devVerifier(), access: ACCESS },
-  });
-  const s = await listen(app, 0);
-  base = `http://127.0.0.1:${s.port}`;
-  close = s.close;
+  ({ base, close } = await servePlacingOrders('open-sagas', { prisma, writes, openSagas }));
 });
 
 afterAll(async () => {
