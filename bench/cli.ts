@@ -5,6 +5,7 @@ import { runReadPathBench } from './read-path/run';
 import { runRegistryClientBench } from './registry-client/run';
 import { runSagaBench } from './saga/run';
 import { runSqlPathsBench } from './sql-paths/run';
+import { checkFlags, type FlagSpec } from './options';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
 benchmarks:
@@ -48,9 +49,25 @@ function listFlag(args: string[], name: string, fallback: number[]): number[] {
   return values;
 }
 
+const FLAGS: Record<string, FlagSpec> = {
+  codec: { valued: ['--messages', '--rounds'] },
+  'registry-client': { valued: ['--messages', '--lookups'] },
+  saga: {
+    valued: ['--rates', '--seconds', '--repeat', '--soak', '--soak-rate'],
+    switches: ['--quick', '--skip-baselines', '--no-baselines'],
+  },
+  'read-path': { valued: ['--reads'] },
+  'sql-paths': { valued: [] },
+};
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const reportDir = path.join(__dirname, 'reports');
+  const spec = name === undefined ? undefined : FLAGS[name];
+  if (spec !== undefined && checkFlags(name ?? '', rest, spec).help) {
+    console.log(USAGE);
+    return 0;
+  }
   switch (name) {
     case 'codec': {
       const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://localhost:8081/apis/ccompat/v7';

@@ -217,7 +217,11 @@ export async function startService(name: ProcessName, opts?: ServiceRunOptions):
   mkdirSync(logDir, { recursive: true });
   const log = openSync(serviceLogFile(name, opts), 'a');
   // `node` on the compiled file, so the pid is the service itself and signals reach it directly.
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+  // ORDERFLOW_PROFILE_DIR=<dir>: each service writes a V8 CPU profile to <dir>/<instance> when it
+  // stops (`--cpu-prof` is refused in NODE_OPTIONS, so this is the way to profile a started service).
+  const profileDir = process.env['ORDERFLOW_PROFILE_DIR'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir, id)}`] : [];
+  const child = spawn(process.execPath, [...profile, '--enable-source-maps', entry], {
     cwd: root,
     detached: true,
     stdio: ['ignore', log, log],
