@@ -6,6 +6,7 @@ import { runRegistryClientBench } from './registry-client/run';
 import { runSagaBench } from './saga/run';
 import { runSqlPathsBench } from './sql-paths/run';
 import { checkFlags, type FlagSpec } from './options';
+import { profileReport } from './profile/cli';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
 benchmarks:
@@ -26,6 +27,9 @@ benchmarks:
           --skip-baselines skip the pg and kafkajs baselines (also --no-baselines)
   read-path  GET /orders/{id}'s read on a cache miss: Prisma vs one SQL statement (needs PostgreSQL)
           --reads N      reads per way and concurrency (default 3000)
+  profile  summarises V8 CPU profiles of services started with ORDERFLOW_PROFILE_DIR=<dir> (needs nothing running)
+          --dir D        the folder ORDERFLOW_PROFILE_DIR named
+          --top N        rows per table (default 15)
   sql-paths  the consumer's transaction through Prisma's interactive transaction vs pg directly (needs PostgreSQL)
 environment: SCHEMA_REGISTRY_URL (default http://localhost:8081/apis/ccompat/v7)`;
 
@@ -58,6 +62,7 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   'read-path': { valued: ['--reads'] },
   'sql-paths': { valued: [] },
+  profile: { valued: ['--dir', '--top'] },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -137,6 +142,13 @@ async function main(argv: string[]): Promise<number> {
     case 'sql-paths': {
       await runSqlPathsBench({ reportDir, log: (l) => console.log(l) });
       console.log(`report: ${path.relative(process.cwd(), path.join(reportDir, 'sql-paths.md'))}`);
+      return 0;
+    }
+    case 'profile': {
+      const i = rest.indexOf('--dir');
+      const dir = i === -1 ? undefined : rest[i + 1];
+      if (dir === undefined) throw new Error('profile: --dir <folder of CPU profiles> is required');
+      console.log(profileReport(path.resolve(dir), path.join(__dirname, '..'), intFlag(rest, '--top', 15)));
       return 0;
     }
     case undefined:

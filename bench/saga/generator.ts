@@ -1,9 +1,9 @@
 // The open-loop generator: arrivals on a fixed schedule whatever the answers (no coordinated
 // omission: every latency is measured from the arrival's *scheduled* time), an in-flight cap whose
-// shed arrivals count as failures, a watcher of notification_sent on Kafka, and a poller of
-// GET /orders/{id} that declares a saga complete when the user can see it (final status and
-// `completed`). The poller only asks about orders whose notification_sent was seen, with backoff,
-// so it costs about one or two GETs per saga.
+// shed arrivals count as failures, a watcher of notification_sent on Kafka, and each customer's
+// GET /orders/{id}?wait=N, which declares a saga complete when the user can see it (final status and
+// `completed`). The order service holds that read until the order is completed, so a saga costs one GET
+// (one more for every N seconds it takes) and the view's lag is measured without a polling interval.
 import { createOrderApiClient, type ApiOrder } from '@orderflow/contracts';
 import { FINAL_STATUSES, type PlannedOrder } from './mix';
 import { bearer } from '../../tests/support/auth';
@@ -54,14 +54,13 @@ export function compareReplay(a: PostOutcome, b: PostOutcome): 'same' | 'refused
   return 'mismatch';
 }
 
-/** Backoff of the view poller after a GET that did not yet show completion (ms). */
-export const POLL_BACKOFF_MS = [20, 40, 80, 160, 320, 500] as const;
-/** The poller's first GET waits this long after notification_sent is seen on Kafka (ms). */
-export const FIRST_POLL_DELAY_MS = 10;
-// GETs of the view poller in flight at once. Each order's customer polls on their own; with 16 the poller
-// itself became the bottleneck once a GET took ~1 s under load (16 GETs/s for 100 orders/s: the "view
-// lag" grew to tens of seconds while the order service's own lag stayed a few seconds).
-const POLL_CONCURRENCY = 256;
+/** Seconds each held GET /orders/{id}?wait= asks the order service to wait for completion. */
+export const VIEW_WAIT_SECONDS = 30;
+/** After a GET that failed (no answer, or an error status), the customer asks again this much later (ms). */
+const RETRY_AFTER_FAILED_GET_MS = 100;
+// Held GETs in flight at once: one per open saga (admission keeps those under ORDER_MAX_OPEN_SAGAS, 1000),
+// with room; the HTTP agent's socket cap is above it, so POSTs never queue behind held reads.
+const POLL_CONCURRENCY = 4096;
 const TICK_MS = 5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -105,10 +104,7 @@ export class LoadRun {
   /** Called by the Kafka watcher for each notification_sent. */
   onNotification(orderId: string, at: number): void {
     const a = this.byOrder.get(orderId);
-    if (a && a.kafkaAt === undefined) {
-      a.kafkaAt = at;
-      if (a.viewAt === undefined) this.schedule(a, at + FIRST_POLL_DELAY_MS);
-    }
+    if (a && a.kafkaAt === undefined) a.kafkaAt = at;
   }
 
   /** Runs the arrival schedule to its end (answers may still be outstanding). */
@@ -155,6 +151,8 @@ export class LoadRun {
           this.byOrder.set(r.orderId, a);
           const seen = this.opts.kafkaSeen.get(r.orderId);
           if (seen !== undefined) this.onNotification(r.orderId, seen);
+          // The customer asks for the outcome at once; the order service answers when the saga is over.
+          this.schedule(a, performance.now());
         } else a.failure = r.failure;
         if (plan.duplicate === 'retry' && r.orderId !== undefined) this.duplicate(plan, r.orderId);
       }),
@@ -238,7 +236,7 @@ export class LoadRun {
   }
 
   private async pollOne(a: Arrival): Promise<void> {
-    const order = await this.getOrder(a.orderId!);
+    const order = await this.getOrder(a.orderId!, VIEW_WAIT_SECONDS);
     a.polls++;
     if (order && FINAL_STATUSES.has(order.status) && order.completed) {
       a.viewAt = performance.now();
@@ -246,17 +244,18 @@ export class LoadRun {
       return;
     }
     if (order) a.status = order.status;
-    this.schedule(a, performance.now() + POLL_BACKOFF_MS[Math.min(a.polls - 1, POLL_BACKOFF_MS.length - 1)]!);
+    // Not completed within the wait: ask again at once (a failed GET: a little later).
+    if (this.polling) this.schedule(a, performance.now() + (order ? 0 : RETRY_AFTER_FAILED_GET_MS));
   }
 
-  /** GET /orders/{id} (counted); undefined when it fails. */
-  async getOrder(orderId: string): Promise<ApiOrder | undefined> {
+  /** GET /orders/{id}, held up to `waitSeconds` for completion (counted); undefined when it fails. */
+  async getOrder(orderId: string, waitSeconds = 0): Promise<ApiOrder | undefined> {
     this.gets++;
     try {
       const owner = this.owners.get(orderId);
       if (owner === undefined) return undefined;
       const { data } = await this.api.GET('/orders/{orderId}', {
-        params: { path: { orderId } },
+        params: { path: { orderId }, ...(waitSeconds > 0 ? { query: { wait: waitSeconds } } : {}) },
         headers: await bearer(owner),
       });
       return data;
@@ -271,12 +270,11 @@ export class LoadRun {
   }
 
   /**
-   * Waits until every accepted order is complete in the view or `deadline` passes; then asks once for
-   * every order still unfinished (those whose notification_sent never came), so their status is known.
+   * Waits until every accepted order is complete in the view or `deadline` passes; then lets the held
+   * reads end (at most their wait) and asks once for every order still unfinished, so its status is known.
    */
   async drain(deadline: number, onProgress: (left: number) => void): Promise<void> {
     let lastProgress = performance.now();
-    let lastSweep = performance.now();
     while (this.unfinished().length > 0 && Date.now() < deadline) {
       await sleep(50);
       const now = performance.now();
@@ -284,16 +282,11 @@ export class LoadRun {
         lastProgress = now;
         onProgress(this.unfinished().length);
       }
-      // An order whose notification_sent the watcher missed (e.g. seen before its POST answered and
-      // evicted) is still polled, rarely: every 5 s.
-      if (now - lastSweep > 5_000) {
-        lastSweep = now;
-        for (const a of this.unfinished())
-          if (!this.due.has(a) && a.kafkaAt === undefined) this.schedule(a, now);
-      }
     }
     this.polling = false;
     await this.poller;
+    const heldUntil = performance.now() + (VIEW_WAIT_SECONDS + 2) * 1000;
+    while (this.pollers > 0 && performance.now() < heldUntil) await sleep(50);
     for (const a of this.unfinished()) {
       const order = await this.getOrder(a.orderId!);
       if (order) a.status = order.status;

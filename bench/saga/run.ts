@@ -96,7 +96,7 @@ export interface RunResult {
   saga: Distribution;
   /** Scheduled arrival → notification_sent seen on Kafka. */
   sagaKafka: Distribution;
-  /** notification_sent on Kafka → GET shows completion (includes up to one poll interval). */
+  /** notification_sent on Kafka → the held GET answers with completion. */
   viewLag: Distribution;
   /** Scheduled arrival → POST answered. */
   post: Distribution;

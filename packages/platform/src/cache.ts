@@ -131,6 +131,12 @@ export interface CacheOptions {
   timeoutMs?: number;
   /** How long Redis is skipped after a failure, default 5000 ms. The first Cache on a client sets it. */
   breakerOpenMs?: number;
+  /**
+   * Announces every invalidation on a Redis pub/sub channel, in the same pipelined round trip: the
+   * message is `<origin>|<key>,<key>…` (the caller's keys, unprefixed), so other processes can wake
+   * whoever waits for those keys to change and a process can ignore its own announcements.
+   */
+  announce?: { channel: string; origin: string };
 }
 
 /** The outcome of a cache read: the value (undefined when the loader found nothing) and whether Redis had it. */
@@ -242,9 +248,17 @@ export class Cache {
       .filter((k): k is [string, string] => k !== undefined);
     if (all.length === 0) return;
     const ttl = String(this.opts.ttlSeconds * 2 + 60);
+    const announce =
+      this.opts.announce === undefined
+        ? undefined
+        : {
+            channel: this.opts.announce.channel,
+            message: `${this.opts.announce.origin}|${all.map(([v]) => v.slice(this.opts.prefix.length)).join(',')}`,
+          };
     const send = async (): Promise<void> => {
       const pipeline = this.redis.pipeline() as PipelineWithScripts;
       for (const [valueKey, genKey] of all) pipeline.orderflowCacheInvalidate(valueKey, genKey, ttl);
+      if (announce !== undefined) pipeline.publish(announce.channel, announce.message);
       const results = await pipeline.exec();
       const failed = results?.find(([err]) => err !== null)?.[0];
       if (failed) throw failed;

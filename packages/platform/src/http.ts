@@ -200,6 +200,9 @@ export function createHttpApp(opts: HttpAppOptions): Express {
 /** Where `listen` binds unless told otherwise: this machine only. */
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 
+/** How long the HTTP kit keeps an idle keep-alive connection open. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /**
  * Starts listening on `host` (default 127.0.0.1: nothing is reachable from other machines unless asked);
  * `close()` stops accepting, lets in-flight requests finish, then closes idle sockets.
@@ -212,6 +215,12 @@ export async function listen(
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
+  // An idle keep-alive connection stays open 65 s (Node's default is 5 s). A client reusing a connection the
+  // server is closing at that moment gets ECONNRESET on a request that was never read; clients and proxies
+  // keep idle connections around 60 s, so the server must outlast them, not the other way round (the saga
+  // bench's POSTs met ECONNRESET at 20 orders/s with the default). Headers may take a second longer.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   const address = server.address();
   return {
     server,

@@ -17,6 +17,7 @@ import { ACCESS } from './access';
 import type { OrderConfig } from './config';
 import { createDbOn, type OrderDb } from './db';
 import { OrderExpirySweeper } from './expiring-orders/sweeper';
+import { OrderChanges } from './getting-order/order-changes';
 import { gettingOrderRoute } from './getting-order/route';
 import { OpenApiValidator } from './http/openapi-validator';
 import { listingOrdersRoute } from './listing-orders/route';
@@ -45,7 +46,13 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   const redis = createRedis(config.redisUrl);
   // ioredis reconnects by itself; without a listener every failed attempt would be an unhandled error.
   redis.on('error', (err: Error) => logger.warn({ err, component: 'redis' }, 'redis connection error'));
-  const cache = new OrderCache(redis, { ttlSeconds: config.cacheTtlSeconds, logger });
+  // GET /orders/{id}?wait=N: the reads held until their order changes, woken by every cache invalidation.
+  const changes = new OrderChanges({
+    maxWaiters: config.maxWaitingReads,
+    recheckMs: config.waitRecheckMs,
+    logger: logger.child({ component: 'order-changes' }),
+  });
+  const cache = new OrderCache(redis, { ttlSeconds: config.cacheTtlSeconds, logger, changes });
 
   const registry = new SchemaRegistryClient({
     url: config.schemaRegistryUrl,
@@ -84,6 +91,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     writeQueueLimit: config.writeQueueLimit,
     writeMaxWaitMs: config.writeMaxWaitMs,
     cache,
+    changes,
     orderCreated: publishes.orderCreated,
     validator,
   };
@@ -137,11 +145,14 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   // rolls back) before the relay and the database go away.
   const start = async (): Promise<StartedService> => {
     const running = await runtime.start();
+    changes.listen(redis);
     await openSagas.start();
     sweeper.start();
     return {
       ...running,
       stop: async () => {
+        // Held reads answer with the order as it is now, so the HTTP drain does not wait out their timeouts.
+        await changes.stop();
         await sweeper.stop();
         await openSagas.stop();
         await running.stop();

@@ -24,6 +24,10 @@ const spec = {
   writeMaxWaitMs: int('ORDER_WRITE_MAX_WAIT_MS', { default: 1_000, min: 1, max: 600_000 }),
   /** POSTs are answered 503 + Retry-After while this many orders are still in the saga (PENDING or PAID); 0: no limit. */
   maxOpenSagas: int('ORDER_MAX_OPEN_SAGAS', { default: 1_000, min: 0, max: 10_000_000 }),
+  /** GET /orders/{id}?wait=N reads held at once per process; past it such a read is answered at once. */
+  maxWaitingReads: int('ORDER_MAX_WAITING_READS', { default: 10_000, min: 0, max: 1_000_000 }),
+  /** A held read looks at its order again at least this often (a change another instance announced while Redis was away). */
+  waitRecheckMs: int('ORDER_WAIT_RECHECK_MS', { default: 5_000, min: 100, max: 30_000 }),
   /** Kafka consumer group of the saga tracker; also the inbox's `consumer` column. */
   consumerGroup: str('ORDER_CONSUMER_GROUP', { default: 'order-service' }),
   /** How long an order may take to reach a final status; past it, it ends EXPIRED and is compensated. */

@@ -3,16 +3,26 @@
 // generations), and a sick Redis is skipped after one short timeout instead of slowing every request.
 import type { Redis } from 'ioredis';
 import { Cache, type Logger } from '@orderflow/platform';
+import { ORDER_CHANGES_CHANNEL, type OrderChanges } from './getting-order/order-changes';
 
 /** Cache of order views by id. Redis failures are logged and act as misses: slower, never failed requests. */
 export class OrderCache {
   private readonly cache: Cache;
+  private readonly changes: OrderChanges | undefined;
 
-  constructor(redis: Redis, opts: { ttlSeconds: number; logger: Logger; prefix?: string }) {
+  /** With `changes`, every invalidation also wakes the reads waiting for those orders, here and (through Redis) elsewhere. */
+  constructor(
+    redis: Redis,
+    opts: { ttlSeconds: number; logger: Logger; prefix?: string; changes?: OrderChanges },
+  ) {
+    this.changes = opts.changes;
     this.cache = new Cache(redis, {
       prefix: opts.prefix ?? 'orderflow:order:',
       ttlSeconds: opts.ttlSeconds,
       logger: opts.logger,
+      ...(opts.changes === undefined
+        ? {}
+        : { announce: { channel: ORDER_CHANGES_CHANNEL, origin: opts.changes.origin } }),
     });
   }
 
@@ -26,11 +36,14 @@ export class OrderCache {
 
   /** Drops order `id` and bumps its generation; call after the change has committed. */
   invalidate(id: string): Promise<void> {
-    return this.cache.invalidate(id);
+    return this.invalidateMany([id]);
   }
 
   /** {@link invalidate} for several orders in one round trip. */
-  invalidateMany(ids: Iterable<string>): Promise<void> {
-    return this.cache.invalidateMany(ids);
+  async invalidateMany(ids: Iterable<string>): Promise<void> {
+    const all = [...ids];
+    await this.cache.invalidateMany(all);
+    // After the entry is gone: a woken read loads the committed view, not the cached one.
+    this.changes?.changed(all);
   }
 }

@@ -15,6 +15,7 @@ import {
   wakeOutboxRelays,
   type EventContext,
 } from '@orderflow/platform';
+import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { startServiceHarness, type ServiceHarness } from '../../../tests/support/service-harness';
 import { testOrderId } from '../../../tests/support/topic-probe';
@@ -192,27 +193,38 @@ export async function sagasCounted(
   return { completed, observed: part('count'), seconds: part('sum') };
 }
 
+const OPENAPI = resolve(__dirname, '../../../schemas/openapi/order-api.yaml');
+
 /**
- * POST /orders alone behind the real HTTP kit (dev-issuer tokens, the service's access table, the real
- * registry for order_created's schema id), on an ephemeral port, for tests that choose the route's deps.
+ * Order routes alone behind the real HTTP kit (dev-issuer tokens, the service's access table, the
+ * platform's error handler), on an ephemeral port, for tests that choose the routes' deps.
  */
-export async function servePlacingOrders(
+export async function serveOrderRoutes(
   label: string,
-  deps: Omit<PlaceOrderDeps, 'orderCreated'>,
+  routes: (app: Express, validator: OpenApiValidator) => void,
 ): Promise<{ base: string; close: () => Promise<void> }> {
+  const validator = OpenApiValidator.fromFile(OPENAPI);
   const app = createHttpApp({
     logger: createLogger({ service: 'order-test', level: 'silent' }),
     metrics: createMetricsRegistry(`order-${label}-test`, { defaultMetrics: false }),
     readiness: [],
-    // Mounted as app.ts mounts it; the platform's error handler maps what the route throws.
-    routes: (a) =>
-      placingOrderRoute(a, {
-        ...deps,
-        orderCreated: orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL })),
-        validator: OpenApiValidator.fromFile(resolve(__dirname, '../../../schemas/openapi/order-api.yaml')),
-      }),
+    routes: (a) => routes(a, validator),
     auth: { verifier: await devVerifier(), access: ACCESS },
   });
   const s = await listen(app, 0);
   return { base: `http://127.0.0.1:${s.port}`, close: s.close };
+}
+
+/** POST /orders alone, as app.ts mounts it (the real registry for order_created's schema id). */
+export function servePlacingOrders(
+  label: string,
+  deps: Omit<PlaceOrderDeps, 'orderCreated'>,
+): Promise<{ base: string; close: () => Promise<void> }> {
+  return serveOrderRoutes(label, (a, validator) =>
+    placingOrderRoute(a, {
+      ...deps,
+      orderCreated: orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL })),
+      validator,
+    }),
+  );
 }

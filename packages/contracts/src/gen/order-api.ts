@@ -321,7 +321,10 @@ export interface operations {
     };
     getOrder: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Seconds (at most 30) to hold the answer until the order is completed (`completed: true`, the saga over and the customer notified): the answer comes as soon as that is committed, or after this long with the order as it is then (check `completed`). Without it, or 0, the order is answered at once. Instead of polling, a client asks once. When the service already holds its most waiting reads (`ORDER_MAX_WAITING_READS`), it answers at once. */
+                wait?: number;
+            };
             header?: never;
             path: {
                 /** @description The order's id, a UUID in its 36-character form (no `urn:uuid:` prefix, no braces). */

@@ -1,30 +1,67 @@
 import type { Express } from 'express';
 import type pg from 'pg';
+import type { ApiOrder } from '@orderflow/contracts';
 import { ApiError, principal, validationFailed } from '@orderflow/platform';
 import type { OpenApiValidator } from '../http/openapi-validator';
 import type { OrderCache } from '../order-cache';
 import { loadOrderViewSql } from '../order-view';
+import type { OrderChanges, OrderWatch } from './order-changes';
 
 /**
- * GET /orders/{orderId}: the caller's order with its status and timeline, from Redis when cached, else in one
- * SQL statement (bench/reports/read-path.md: a fraction of Prisma's CPU per read). Another
+ * GET /orders/{orderId}[?wait=N]: the caller's order with its status and timeline, from Redis when cached,
+ * else in one SQL statement (bench/reports/read-path.md: a fraction of Prisma's CPU per read). Another
  * customer's order is a 404, like one that does not exist: the answer tells nothing about it.
+ *
+ * With `wait`, the answer is held until the order is completed or N seconds pass: the read registers its
+ * wait before it looks, so a change committed in between still wakes it, and each wake reads again.
  */
 export function gettingOrderRoute(
   app: Express,
-  deps: { reads: Pick<pg.Pool, 'query'>; cache: OrderCache; validator: OpenApiValidator },
+  deps: {
+    reads: Pick<pg.Pool, 'query'>;
+    cache: OrderCache;
+    validator: OpenApiValidator;
+    changes: OrderChanges;
+  },
 ): void {
   const op = deps.validator.operation('get', '/orders/{orderId}');
   app.get('/orders/:orderId', async (req, res) => {
     const orderId = req.params.orderId;
-    const issues = op.params('path', { orderId });
+    const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+    const issues = [...op.params('path', { orderId }), ...op.params('query', query)];
     if (issues.length > 0) throw validationFailed(issues);
-    const { value, hit } = await deps.cache.getOrLoad(orderId, () => loadOrderViewSql(deps.reads, orderId));
-    // An order's customer id is its owner: POST /orders refuses any other, and the migration that added
-    // owners gave older orders their customer. So a cached view can be checked without another read.
-    if (!value || value.customer.id !== principal(res).subject)
-      throw new ApiError('NOT_FOUND', `no order ${orderId}`);
-    res.setHeader('X-Cache', hit ? 'hit' : 'miss');
-    res.json(value);
+    const waitMs = ((query.wait as number | undefined) ?? 0) * 1000;
+    const deadline = Date.now() + waitMs;
+    // A client that hangs up stops its wait at once (its place counts against ORDER_MAX_WAITING_READS).
+    let gone = false;
+    let watch: OrderWatch | undefined;
+    res.once('close', () => {
+      gone = true;
+      watch?.cancel();
+    });
+    for (;;) {
+      const remaining = deadline - Date.now();
+      watch = remaining > 0 && !gone ? deps.changes.watch(orderId, remaining) : undefined;
+      const { value, hit } = await deps.cache
+        .getOrLoad<ApiOrder>(orderId, () => loadOrderViewSql(deps.reads, orderId))
+        .catch((err: unknown) => {
+          watch?.cancel();
+          throw err;
+        });
+      // An order's customer id is its owner: POST /orders refuses any other, and the migration that added
+      // owners gave older orders their customer. So a cached view can be checked without another read.
+      if (!value || value.customer.id !== principal(res).subject) {
+        watch?.cancel();
+        throw new ApiError('NOT_FOUND', `no order ${orderId}`);
+      }
+      if (watch === undefined || value.completed) {
+        watch?.cancel();
+        res.setHeader('X-Cache', hit ? 'hit' : 'miss');
+        res.json(value);
+        return;
+      }
+      await watch.changed;
+      if (gone) return;
+    }
   });
 }
