@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSchemaFile } from '../schema/inputs';
+import { readResolvedSchema } from '../generator/shared-types';
+import { loadSchemaFile, parseSchemaText } from '../schema/inputs';
 import { analyseImpact, impactAnnotations, impactText } from './impact';
 import type { ImpactReport } from './impact';
 import { diffSchemas } from './schema-diff';
@@ -15,8 +16,9 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 type Json = { name: string; type: unknown; fields?: Json[]; [key: string]: unknown };
 
+/** A real topic schema with its shared types inlined (the Avro it writes). */
 function realSchema(file: string): Json {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas/avro', file), 'utf8')) as Json;
+  return readResolvedSchema(ROOT, `schemas/avro/${file}`) as Json;
 }
 
 const fieldOf = (record: Json, name: string): Json => {
@@ -27,7 +29,7 @@ const fieldOf = (record: Json, name: string): Json => {
 
 /** Diff a real schema against a changed copy written to (and read back from) a temp dir. */
 function diffChangedCopy(dir: string, file: string, change: (schema: Json) => void) {
-  const old = loadSchemaFile(path.join(ROOT, 'schemas/avro', file), file).schema;
+  const old = parseSchemaText(JSON.stringify(realSchema(file)), file);
   const copy = realSchema(file);
   change(copy);
   const target = path.join(dir, file);

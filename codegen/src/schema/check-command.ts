@@ -16,12 +16,22 @@ import { analyseImpact, impactAnnotations, impactText, latestPrevious } from '..
 import type { ImpactReport, TopicDiff } from '../impact/impact';
 import { diffSchemas } from '../impact/schema-diff';
 import type { FieldChange } from '../impact/schema-diff';
-import { fileHistory, resolveBaseline, versionLabel } from './git-history';
+import { historyWithShared, resolveBaseline, versionLabel } from './git-history';
 import { DEFAULT_REGISTRY_URL } from './config';
 import { sampleAnnotations, sampleFails, sampleText } from './sample';
 import type { SampleReport } from './sample';
-import { findRoot, loadSchemaFile, loadTopicTable, parseSchemaText } from './inputs';
-import type { TopicEntry } from './inputs';
+import {
+  findRoot,
+  loadDefaultCompatibility,
+  loadResolvedSchemaFile,
+  loadShared,
+  loadTopicTable,
+  parseSchemaText,
+  readText,
+  resolveSchemaText,
+  sharedTypes,
+} from './inputs';
+import type { ResolvedSchemaText, TopicEntry } from './inputs';
 
 export const CHECK_USAGE =
   'check [--against <git-ref>] [--registry <url>] [--rules all|avro] [--sample <n>] [--format text|json|github]';
@@ -49,6 +59,14 @@ export interface TopicCheck {
   readonly changes: FieldChange[];
   /** The version `changes` are against; undefined for a schema new since the baseline. */
   readonly changedSince: string | undefined;
+  /** The shared types (schemas/avro/shared/) the schema uses; checked here as part of it. */
+  readonly sharedTypes: readonly string[];
+}
+
+/** A shared type's own subject, checked like a topic's, with the topics whose schemas use it. */
+export interface SharedTypeCheck extends TopicCheck {
+  /** Every topic whose schema uses the type (directly or through another shared type). */
+  readonly usedBy: readonly string[];
 }
 
 export interface ApprovedBreak {
@@ -67,6 +85,8 @@ export interface CheckReport {
   readonly baseline: string;
   readonly registry: string | undefined;
   readonly topics: TopicCheck[];
+  /** Each shared type's own subject (`topic` is the type's full name); a change is also checked in every topic using it. */
+  readonly sharedTypes: SharedTypeCheck[];
 }
 
 function transitive(level: string): boolean {
@@ -74,20 +94,31 @@ function transitive(level: string): boolean {
 }
 
 function gitPrevious(root: string, entry: TopicEntry, commit: string, notes: string[]): PreviousSchema[] {
-  const versions = fileHistory(root, entry.schemaPath, commit);
-  const chosen = transitive(entry.compatibility) ? versions : versions.slice(-1);
-  const previous: PreviousSchema[] = [];
-  for (const v of chosen) {
-    const label = versionLabel(v, entry.schemaPath);
+  const versions = historyWithShared(root, entry.schemaPath, commit);
+  // Each version resolved with the shared types of its own commit; a commit that changed neither the
+  // file nor a shared type it uses is no new version.
+  const resolved: PreviousSchema[] = [];
+  let last: string | undefined;
+  let lastFileText: string | undefined;
+  for (const v of versions) {
+    const label =
+      lastFileText !== undefined && v.text === lastFileText
+        ? `${versionLabel(v, entry.schemaPath)} (shared types)`
+        : versionLabel(v, entry.schemaPath);
+    lastFileText = v.text;
     try {
-      previous.push({ label, schema: parseSchemaText(v.text, `${entry.schemaPath} at ${label}`) });
+      const where = `${entry.schemaPath} at ${label}`;
+      const r = resolveSchemaText(v.text, where, sharedTypes(v.shared, `at ${label}`), false);
+      if (r.text === last) continue;
+      last = r.text;
+      resolved.push({ label, schema: r.schema });
     } catch (err) {
       // An unparseable old version cannot be fixed any more; say so and check the others.
       notes.push(`skipped ${label}: ${(err as Error).message}`);
     }
   }
   if (versions.length === 0) notes.push(`new since ${commit.slice(0, 7)}: no earlier version in git`);
-  return previous;
+  return transitive(entry.compatibility) ? resolved : resolved.slice(-1);
 }
 
 async function registryPrevious(
@@ -111,7 +142,9 @@ async function registryPrevious(
   for (const version of chosen) {
     const v = await client.getVersion(entry.subject, version);
     const label = `registry v${v.version} (id ${v.id})`;
-    previous.push({ label, schema: parseSchemaText(v.schema, `${entry.subject} ${label} at ${client.url}`) });
+    // A version naming shared types is compared with them inlined, as registered at the time.
+    const text = await client.resolve(v, `${entry.subject} ${label}`);
+    previous.push({ label, schema: parseSchemaText(text, `${entry.subject} ${label} at ${client.url}`) });
   }
   return previous;
 }
@@ -173,72 +206,110 @@ export async function runCheck(
   const fingerprints = new Map<string, string>();
   const baseline = resolveBaseline(root, options.against);
   const client = await openRegistry(options.registry);
+  const shared = loadShared(root);
+  const ctx: CheckContext = { root, rules, approvals, used, fingerprints, commit: baseline.commit, client };
   const topics: TopicCheck[] = [];
   for (const entry of table) {
-    const { schema, text } = loadSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath);
-    const fingerprint = schemaFingerprint(text);
-    fingerprints.set(entry.subject, fingerprint);
-    const notes: string[] = [];
-    const { fromGit, fromRegistry } = await previousVersions(root, entry, baseline.commit, client, notes);
-    const latest = latestPrevious(fromGit, fromRegistry);
-    // Each source has its own "latest" for non-transitive levels, so check them separately.
-    const warnings: LevelWarning[] = [];
-    const allIssues = [
-      ...checkLevel(entry.compatibility, schema, fromGit, warnings),
-      ...checkLevel(entry.compatibility, schema, fromRegistry, warnings),
-    ];
-    const allFindings =
-      rules === 'avro'
-        ? []
-        : [
-            ...checkSemantics(entry.compatibility, schema, fromGit),
-            ...checkSemantics(entry.compatibility, schema, fromRegistry),
-          ];
-    // An approved break passes, and says so; everything else stands.
-    const approved: ApprovedBreak[] = [];
-    const unapproved = <T extends { rule: string; path: string; against: string }>(item: T): boolean => {
-      const a = approvalFor(approvals, used, entry.subject, fingerprint, item);
-      if (a)
-        approved.push({
-          path: item.path,
-          rule: item.rule,
-          against: item.against,
-          approval: a.at,
-          reason: a.reason,
-        });
-      return a === undefined;
+    const current = loadResolvedSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath, shared);
+    topics.push(await checkSubject(ctx, entry, current));
+  }
+  const level = loadDefaultCompatibility(root);
+  const sharedChecks: SharedTypeCheck[] = [];
+  for (const t of shared.ordered) {
+    const entry: TopicEntry = {
+      topic: t.fullName,
+      subject: t.subject,
+      schemaPath: t.file,
+      compatibility: level,
     };
-    const issues = allIssues.filter(unapproved);
-    const findings = allFindings.filter(unapproved);
-    const checkedAgainst = [fromGit, fromRegistry].flatMap((list) =>
-      (entry.compatibility === 'NONE' ? [] : transitive(entry.compatibility) ? list : list.slice(-1)).map(
-        (p) => p.label,
-      ),
-    );
-    topics.push({
-      topic: entry.topic,
-      subject: entry.subject,
-      schema: entry.schemaPath,
-      level: entry.compatibility,
-      compatible: issues.length === 0 && !findings.some((f) => f.severity === 'error'),
-      checkedAgainst,
-      issues,
-      findings,
-      approved,
-      fingerprint,
-      warnings,
-      notes,
-      changes: latest ? diffSchemas(latest.schema, schema) : [],
-      changedSince: latest?.label,
-    });
+    const current = loadResolvedSchemaFile(path.join(root, t.file), t.file, shared);
+    const usedBy = topics.filter((c) => c.sharedTypes.includes(t.fullName)).map((c) => c.topic);
+    sharedChecks.push({ ...(await checkSubject(ctx, entry, current)), usedBy });
   }
   return {
-    compatible: topics.every((t) => t.compatible),
+    compatible: topics.every((t) => t.compatible) && sharedChecks.every((t) => t.compatible),
     rules,
     staleApprovals: staleApprovals(approvals, used, fingerprints),
     baseline: baseline.description,
     registry: client?.url,
     topics,
+    sharedTypes: sharedChecks,
+  };
+}
+
+interface CheckContext {
+  readonly root: string;
+  readonly rules: RuleSet;
+  readonly approvals: Approval[];
+  readonly used: Set<Approval>;
+  readonly fingerprints: Map<string, string>;
+  readonly commit: string | undefined;
+  readonly client: SchemaRegistryClient | undefined;
+}
+
+/** One subject (a topic's, or a shared type's) as it is now against its git history and the registry. */
+async function checkSubject(
+  ctx: CheckContext,
+  entry: TopicEntry,
+  current: ResolvedSchemaText,
+): Promise<TopicCheck> {
+  const { root, rules, approvals, used, fingerprints } = ctx;
+  const { schema, text } = current;
+  const fingerprint = schemaFingerprint(text);
+  fingerprints.set(entry.subject, fingerprint);
+  const notes: string[] = [];
+  const { fromGit, fromRegistry } = await previousVersions(root, entry, ctx.commit, ctx.client, notes);
+  const latest = latestPrevious(fromGit, fromRegistry);
+  // Each source has its own "latest" for non-transitive levels, so check them separately.
+  const warnings: LevelWarning[] = [];
+  const allIssues = [
+    ...checkLevel(entry.compatibility, schema, fromGit, warnings),
+    ...checkLevel(entry.compatibility, schema, fromRegistry, warnings),
+  ];
+  const allFindings =
+    rules === 'avro'
+      ? []
+      : [
+          ...checkSemantics(entry.compatibility, schema, fromGit),
+          ...checkSemantics(entry.compatibility, schema, fromRegistry),
+        ];
+  // An approved break passes, and says so; everything else stands.
+  const approved: ApprovedBreak[] = [];
+  const unapproved = <T extends { rule: string; path: string; against: string }>(item: T): boolean => {
+    const a = approvalFor(approvals, used, entry.subject, fingerprint, item);
+    if (a)
+      approved.push({
+        path: item.path,
+        rule: item.rule,
+        against: item.against,
+        approval: a.at,
+        reason: a.reason,
+      });
+    return a === undefined;
+  };
+  const issues = allIssues.filter(unapproved);
+  const findings = allFindings.filter(unapproved);
+  const checkedAgainst = [fromGit, fromRegistry].flatMap((list) =>
+    (entry.compatibility === 'NONE' ? [] : transitive(entry.compatibility) ? list : list.slice(-1)).map(
+      (p) => p.label,
+    ),
+  );
+  return {
+    topic: entry.topic,
+    subject: entry.subject,
+    schema: entry.schemaPath,
+    level: entry.compatibility,
+    compatible: issues.length === 0 && !findings.some((f) => f.severity === 'error'),
+    checkedAgainst,
+    issues,
+    findings,
+    approved,
+    fingerprint,
+    warnings,
+    notes,
+    changes: latest ? diffSchemas(latest.schema, schema) : [],
+    changedSince: latest?.label,
+    sharedTypes: current.uses,
   };
 }
 
@@ -320,37 +391,63 @@ function printText(
   out(
     `schema check: git baseline ${report.baseline}${report.registry ? `; registry ${report.registry}` : ''}`,
   );
+  const changedShared = new Set(report.sharedTypes.filter((t) => t.changes.length > 0).map((t) => t.topic));
   for (const t of report.topics) {
-    const against = t.checkedAgainst.length
-      ? `checked against ${t.checkedAgainst.join(', ')}`
-      : t.level === 'NONE'
-        ? 'level NONE checks nothing'
-        : 'nothing to check against';
-    out(`${t.compatible ? 'ok  ' : 'FAIL'} ${t.topic} (${t.schema}, ${t.level}): ${against}`);
-    for (const i of t.issues)
-      out(`       ${i.path}: ${i.rule} (against ${i.against})\n         ${i.message}`);
-    for (const f of t.findings)
+    const via = t.sharedTypes.filter((n) => changedShared.has(n));
+    printSubject(t, `${t.topic} (${t.schema}, ${t.level})`, out);
+    if (via.length > 0) out(`       uses changed shared type ${via.join(', ')}`);
+  }
+  for (const t of report.sharedTypes) {
+    printSubject(t, `shared type ${t.topic} (${t.schema}, subject ${t.subject}, ${t.level})`, out);
+    if (changedShared.has(t.topic)) {
+      const verdicts = report.topics
+        .filter((c) => t.usedBy.includes(c.topic))
+        .map((c) => `${c.topic} ${c.compatible ? 'ok' : 'FAIL'}`);
       out(
-        `       ${f.severity === 'error' ? '' : 'warning '}${f.path}: ${f.rule} (${f.severity}, subject ${t.subject}, against ${f.against})\n         ${f.message}\n         fix: ${f.fix}`,
+        `       changed since ${t.changedSince}; checked in every topic using it: ${verdicts.join(', ') || 'none uses it'}`,
       );
-    for (const a of t.approved)
-      out(
-        `       approved break: ${t.subject} ${a.path}: ${a.rule} (against ${a.against}, ${a.approval}), reason: ${a.reason}`,
-      );
-    if (t.findings.length + t.issues.length > 0) out(`       fingerprint: ${t.fingerprint}`);
-    for (const w of t.warnings)
-      out(`       warning ${w.path}: ${w.rule} (against ${w.against})\n         ${w.message}`);
-    for (const n of t.notes) out(`       note: ${n}`);
+    } else out(`       used by ${t.usedBy.join(', ') || 'no topic'}`);
   }
   for (const s of report.staleApprovals) out(`warning: stale approval ${s}`);
   if (impact.topics.length > 0) for (const line of impactText(impact)) out(line);
   if (sample) for (const line of sampleText(sample)) out(line);
+  out(verdictLine(report));
+}
+
+/** The report's last line: how many topics (and shared types' subjects) would break a reader. */
+function verdictLine(report: CheckReport): string {
   const broken = report.topics.filter((t) => !t.compatible).length;
-  out(
-    broken === 0
-      ? `All ${report.topics.length} topics are compatible.`
-      : `${broken} of ${report.topics.length} topics would break a reader.`,
-  );
+  const sharedBroken = report.sharedTypes.filter((t) => !t.compatible).map((t) => t.topic);
+  const shared =
+    sharedBroken.length === 0
+      ? ''
+      : ` Shared type subjects that would refuse the change: ${sharedBroken.join(', ')}.`;
+  return broken === 0 && sharedBroken.length === 0
+    ? `All ${report.topics.length} topics are compatible.`
+    : `${broken} of ${report.topics.length} topics would break a reader.${shared}`;
+}
+
+/** One subject's verdict, issues, findings, approvals, warnings and notes. */
+function printSubject(t: TopicCheck, label: string, out: (line: string) => void): void {
+  const against = t.checkedAgainst.length
+    ? `checked against ${t.checkedAgainst.join(', ')}`
+    : t.level === 'NONE'
+      ? 'level NONE checks nothing'
+      : 'nothing to check against';
+  out(`${t.compatible ? 'ok  ' : 'FAIL'} ${label}: ${against}`);
+  for (const i of t.issues) out(`       ${i.path}: ${i.rule} (against ${i.against})\n         ${i.message}`);
+  for (const f of t.findings)
+    out(
+      `       ${f.severity === 'error' ? '' : 'warning '}${f.path}: ${f.rule} (${f.severity}, subject ${t.subject}, against ${f.against})\n         ${f.message}\n         fix: ${f.fix}`,
+    );
+  for (const a of t.approved)
+    out(
+      `       approved break: ${t.subject} ${a.path}: ${a.rule} (against ${a.against}, ${a.approval}), reason: ${a.reason}`,
+    );
+  if (t.findings.length + t.issues.length > 0) out(`       fingerprint: ${t.fingerprint}`);
+  for (const w of t.warnings)
+    out(`       warning ${w.path}: ${w.rule} (against ${w.against})\n         ${w.message}`);
+  for (const n of t.notes) out(`       note: ${n}`);
 }
 
 /** The line in the schema text where the deepest field of `issuePath` that still exists is declared. */
@@ -370,8 +467,9 @@ function printGithub(
   sample: SampleReport | undefined,
   out: (line: string) => void,
 ): void {
-  for (const t of report.topics) {
-    const { text } = loadSchemaFile(path.join(root, t.schema), t.schema);
+  for (const t of [...report.topics, ...report.sharedTypes]) {
+    // The file as written: annotations point at its lines.
+    const text = readText(path.join(root, t.schema), t.schema);
     // One annotation per finding, on the line declaring the field (or the file when it is gone).
     const annotate = (kind: 'error' | 'warning', item: { rule: string; path: string }, message: string) => {
       const line = lineOf(text, item.path);
@@ -404,13 +502,8 @@ function printGithub(
   for (const line of impactAnnotations(impact)) out(line);
   if (sample)
     for (const line of sampleAnnotations(sample, (schema, p) =>
-      lineOf(loadSchemaFile(path.join(root, schema), schema).text, p),
+      lineOf(readText(path.join(root, schema), schema), p),
     ))
       out(line);
-  const broken = report.topics.filter((t) => !t.compatible).length;
-  out(
-    broken === 0
-      ? `All ${report.topics.length} topics are compatible.`
-      : `${broken} of ${report.topics.length} topics would break a reader.`,
-  );
+  out(verdictLine(report));
 }
