@@ -222,7 +222,8 @@ export async function runCheck(
       schemaPath: t.file,
       compatibility: level,
     };
-    const current = loadResolvedSchemaFile(path.join(root, t.file), t.file, shared);
+    // A shared type's file defines the type itself: not a copy.
+    const current = loadResolvedSchemaFile(path.join(root, t.file), t.file, shared, false);
     const usedBy = topics.filter((c) => c.sharedTypes.includes(t.fullName)).map((c) => c.topic);
     sharedChecks.push({ ...(await checkSubject(ctx, entry, current)), usedBy });
   }

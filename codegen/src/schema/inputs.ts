@@ -183,6 +183,7 @@ export function loadResolvedSchemaFile(
   absolute: string,
   shown: string,
   shared: SharedTypes,
+  strict = true,
 ): ResolvedSchemaText {
-  return resolveSchemaText(readText(absolute, shown), shown, shared);
+  return resolveSchemaText(readText(absolute, shown), shown, shared, strict);
 }
