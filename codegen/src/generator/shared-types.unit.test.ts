@@ -72,7 +72,7 @@ describe('the real schemas with shared types', () => {
       'dev.orderflow.events.Customer @ dev.orderflow.events.Customer',
       'dev.orderflow.events.OrderLine @ dev.orderflow.events.OrderLine',
     ]);
-    const written = JSON.parse(paymentSuccessful.registration!.schema) as {
+    const written = JSON.parse(paymentSuccessful.registration.schema) as {
       fields: { name: string; type: unknown }[];
     };
     expect(written.fields.find((f) => f.name === 'customer')?.type).toBe('dev.orderflow.events.Customer');

@@ -42,7 +42,7 @@ export interface TopicDescriptor<
   /** The reader/writer schema as JSON, every schema reference resolved (inlined at its first use). */
   readonly schema: object;
   /** What is registered under `subject`: the schema text naming shared types, and their registrations. */
-  readonly registration?: SchemaRegistration;
+  readonly registration: SchemaRegistration;
   readonly compatibility: string;
   readonly producer: TService;
   readonly consumers: readonly TService[];
