@@ -242,3 +242,20 @@ export function readResolvedSchema(root: string, file: string): unknown {
   if (!resolved.schema) throw new CodegenError('INVALID_AVRO', resolved.problems);
   return resolved.schema.resolved;
 }
+
+/**
+ * The definition of named type `fullName` inside `schema` (as a resolved schema holds it), written to
+ * stand alone: its own namespace explicit. Undefined when the schema does not define it.
+ */
+export function definitionIn(schema: unknown, fullName: string): Record<string, unknown> | undefined {
+  const at = inlineReferences(schema, () => undefined).defined.find((d) => d.name === fullName);
+  if (at === undefined) return undefined;
+  let node: unknown = schema;
+  for (const [, key, index] of at.path.matchAll(/([A-Za-z_]\w*)|\[(\d+)\]/g))
+    node = (node as Record<string, unknown>)[key ?? Number(index)];
+  const dot = fullName.lastIndexOf('.');
+  const { namespace: _ignored, ...rest } = node as Record<string, unknown>;
+  return dot < 0
+    ? { ...rest, name: fullName }
+    : { ...rest, name: fullName.slice(dot + 1), namespace: fullName.slice(0, dot) };
+}

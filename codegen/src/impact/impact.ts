@@ -40,10 +40,10 @@ export interface ImpactReport {
 }
 
 /** The version a diff compares with: the registry's latest when the registry has one, else git's. */
-export function latestPrevious(
-  fromGit: readonly PreviousSchema[],
-  fromRegistry: readonly PreviousSchema[],
-): PreviousSchema | undefined {
+export function latestPrevious<P extends PreviousSchema>(
+  fromGit: readonly P[],
+  fromRegistry: readonly P[],
+): P | undefined {
   return fromRegistry.at(-1) ?? fromGit.at(-1);
 }
 

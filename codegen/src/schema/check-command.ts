@@ -17,6 +17,8 @@ import type { ImpactReport, TopicDiff } from '../impact/impact';
 import { diffSchemas } from '../impact/schema-diff';
 import type { FieldChange } from '../impact/schema-diff';
 import { historyWithShared, resolveBaseline, versionLabel } from './git-history';
+import { canonicalSchema } from '@orderflow/codec';
+import { definitionIn } from '../generator/shared-types';
 import { DEFAULT_REGISTRY_URL } from './config';
 import { sampleAnnotations, sampleFails, sampleText } from './sample';
 import type { SampleReport } from './sample';
@@ -61,6 +63,8 @@ export interface TopicCheck {
   readonly changedSince: string | undefined;
   /** The shared types (schemas/avro/shared/) the schema uses; checked here as part of it. */
   readonly sharedTypes: readonly string[];
+  /** Those of `sharedTypes` whose definition differs from the one in the version `changes` are against. */
+  readonly changedSharedTypes: readonly string[];
 }
 
 /** A shared type's own subject, checked like a topic's, with the topics whose schemas use it. */
@@ -93,11 +97,16 @@ function transitive(level: string): boolean {
   return level.endsWith('_TRANSITIVE');
 }
 
-function gitPrevious(root: string, entry: TopicEntry, commit: string, notes: string[]): PreviousSchema[] {
+/** An earlier version with its resolved text (canonical JSON, shared types inlined). */
+export interface Previous extends PreviousSchema {
+  readonly text: string;
+}
+
+function gitPrevious(root: string, entry: TopicEntry, commit: string, notes: string[]): Previous[] {
   const versions = historyWithShared(root, entry.schemaPath, commit);
   // Each version resolved with the shared types of its own commit; a commit that changed neither the
   // file nor a shared type it uses is no new version.
-  const resolved: PreviousSchema[] = [];
+  const resolved: Previous[] = [];
   let last: string | undefined;
   let lastFileText: string | undefined;
   for (const v of versions) {
@@ -111,7 +120,7 @@ function gitPrevious(root: string, entry: TopicEntry, commit: string, notes: str
       const r = resolveSchemaText(v.text, where, sharedTypes(v.shared, `at ${label}`), false);
       if (r.text === last) continue;
       last = r.text;
-      resolved.push({ label, schema: r.schema });
+      resolved.push({ label, schema: r.schema, text: r.text });
     } catch (err) {
       // An unparseable old version cannot be fixed any more; say so and check the others.
       notes.push(`skipped ${label}: ${(err as Error).message}`);
@@ -125,7 +134,7 @@ async function registryPrevious(
   client: SchemaRegistryClient,
   entry: TopicEntry,
   notes: string[],
-): Promise<PreviousSchema[]> {
+): Promise<Previous[]> {
   const versions = await client.listVersions(entry.subject);
   if (versions.length === 0) {
     notes.push(`subject ${entry.subject} is not registered yet`);
@@ -138,13 +147,17 @@ async function registryPrevious(
     );
   }
   const chosen = transitive(entry.compatibility) ? versions : versions.slice(-1);
-  const previous: PreviousSchema[] = [];
+  const previous: Previous[] = [];
   for (const version of chosen) {
     const v = await client.getVersion(entry.subject, version);
     const label = `registry v${v.version} (id ${v.id})`;
     // A version naming shared types is compared with them inlined, as registered at the time.
     const text = await client.resolve(v, `${entry.subject} ${label}`);
-    previous.push({ label, schema: parseSchemaText(text, `${entry.subject} ${label} at ${client.url}`) });
+    previous.push({
+      label,
+      schema: parseSchemaText(text, `${entry.subject} ${label} at ${client.url}`),
+      text,
+    });
   }
   return previous;
 }
@@ -175,9 +188,9 @@ export async function previousVersions(
   commit: string | undefined,
   client: SchemaRegistryClient | undefined,
   notes: string[],
-): Promise<{ fromGit: PreviousSchema[]; fromRegistry: PreviousSchema[] }> {
+): Promise<{ fromGit: Previous[]; fromRegistry: Previous[] }> {
   const fromGit = commit ? gitPrevious(root, entry, commit, notes) : [];
-  let fromRegistry: PreviousSchema[] = [];
+  let fromRegistry: Previous[] = [];
   if (client) {
     try {
       fromRegistry = await registryPrevious(client, entry, notes);
@@ -208,10 +221,12 @@ export async function runCheck(
   const client = await openRegistry(options.registry);
   const shared = loadShared(root);
   const ctx: CheckContext = { root, rules, approvals, used, fingerprints, commit: baseline.commit, client };
+  // Each topic's git versions, for shared types new as files: their definitions inlined in topics.
+  const gitVersions = new Map<string, { schema: string; versions: Previous[] }>();
   const topics: TopicCheck[] = [];
   for (const entry of table) {
     const current = loadResolvedSchemaFile(path.join(root, entry.schemaPath), entry.schemaPath, shared);
-    topics.push(await checkSubject(ctx, entry, current));
+    topics.push(await checkSubject(ctx, entry, current, undefined, gitVersions));
   }
   const level = loadDefaultCompatibility(root);
   const sharedChecks: SharedTypeCheck[] = [];
@@ -225,7 +240,8 @@ export async function runCheck(
     // A shared type's file defines the type itself: not a copy.
     const current = loadResolvedSchemaFile(path.join(root, t.file), t.file, shared, false);
     const usedBy = topics.filter((c) => c.sharedTypes.includes(t.fullName)).map((c) => c.topic);
-    sharedChecks.push({ ...(await checkSubject(ctx, entry, current)), usedBy });
+    const inlined = inlinedDefinitions(t.fullName, usedBy, gitVersions);
+    sharedChecks.push({ ...(await checkSubject(ctx, entry, current, inlined)), usedBy });
   }
   return {
     compatible: topics.every((t) => t.compatible) && sharedChecks.every((t) => t.compatible),
@@ -236,6 +252,43 @@ export async function runCheck(
     topics,
     sharedTypes: sharedChecks,
   };
+}
+
+/** The shared types among `names` defined differently in resolved texts `now` and `before`. */
+function changedDefinitions(names: readonly string[], now: string, before: string): string[] {
+  const nowJson: unknown = JSON.parse(now);
+  const beforeJson: unknown = JSON.parse(before);
+  return names.filter((n) => {
+    const a = definitionIn(nowJson, n);
+    const b = definitionIn(beforeJson, n);
+    return a === undefined || b === undefined || canonicalSchema(a) !== canonicalSchema(b);
+  });
+}
+
+/** `fullName` as each topic in `usedBy` defined it in its earlier git versions, each definition once. */
+function inlinedDefinitions(
+  fullName: string,
+  usedBy: readonly string[],
+  gitVersions: ReadonlyMap<string, { schema: string; versions: Previous[] }>,
+): Previous[] {
+  const out: Previous[] = [];
+  const seen = new Set<string>();
+  for (const topic of usedBy) {
+    const entry = gitVersions.get(topic);
+    for (const v of entry?.versions ?? []) {
+      const def = definitionIn(JSON.parse(v.text), fullName);
+      if (def === undefined) continue;
+      const text = canonicalSchema(def);
+      if (seen.has(text)) continue;
+      seen.add(text);
+      try {
+        out.push({ label: `${v.label} in ${entry!.schema}`, schema: parseSchemaText(text, fullName), text });
+      } catch {
+        // A definition leaning on types defined elsewhere in that version cannot stand alone: skip it.
+      }
+    }
+  }
+  return out;
 }
 
 interface CheckContext {
@@ -253,13 +306,24 @@ async function checkSubject(
   ctx: CheckContext,
   entry: TopicEntry,
   current: ResolvedSchemaText,
+  /** For a shared type without git history of its own file: its definitions inlined in earlier topic versions. */
+  inlinedBefore?: Previous[],
+  /** Where to record this subject's git versions. */
+  gitVersions?: Map<string, { schema: string; versions: Previous[] }>,
 ): Promise<TopicCheck> {
   const { root, rules, approvals, used, fingerprints } = ctx;
   const { schema, text } = current;
   const fingerprint = schemaFingerprint(text);
   fingerprints.set(entry.subject, fingerprint);
   const notes: string[] = [];
-  const { fromGit, fromRegistry } = await previousVersions(root, entry, ctx.commit, ctx.client, notes);
+  const found = await previousVersions(root, entry, ctx.commit, ctx.client, notes);
+  const { fromRegistry } = found;
+  let { fromGit } = found;
+  gitVersions?.set(entry.topic, { schema: entry.schemaPath, versions: fromGit });
+  if (fromGit.length === 0 && inlinedBefore !== undefined && inlinedBefore.length > 0) {
+    fromGit = inlinedBefore;
+    notes.push('checked against its definitions inlined in earlier versions of the topic schemas using it');
+  }
   const latest = latestPrevious(fromGit, fromRegistry);
   // Each source has its own "latest" for non-transitive levels, so check them separately.
   const warnings: LevelWarning[] = [];
@@ -311,6 +375,7 @@ async function checkSubject(
     changes: latest ? diffSchemas(latest.schema, schema) : [],
     changedSince: latest?.label,
     sharedTypes: current.uses,
+    changedSharedTypes: latest ? changedDefinitions(current.uses, current.text, latest.text) : [],
   };
 }
 
@@ -392,9 +457,12 @@ function printText(
   out(
     `schema check: git baseline ${report.baseline}${report.registry ? `; registry ${report.registry}` : ''}`,
   );
-  const changedShared = new Set(report.sharedTypes.filter((t) => t.changes.length > 0).map((t) => t.topic));
+  const changedShared = new Set([
+    ...report.sharedTypes.filter((t) => t.changes.length > 0).map((t) => t.topic),
+    ...report.topics.flatMap((t) => t.changedSharedTypes),
+  ]);
   for (const t of report.topics) {
-    const via = t.sharedTypes.filter((n) => changedShared.has(n));
+    const via = t.changedSharedTypes;
     printSubject(t, `${t.topic} (${t.schema}, ${t.level})`, out);
     if (via.length > 0) out(`       uses changed shared type ${via.join(', ')}`);
   }
@@ -405,7 +473,7 @@ function printText(
         .filter((c) => t.usedBy.includes(c.topic))
         .map((c) => `${c.topic} ${c.compatible ? 'ok' : 'FAIL'}`);
       out(
-        `       changed since ${t.changedSince}; checked in every topic using it: ${verdicts.join(', ') || 'none uses it'}`,
+        `       changed${t.changedSince === undefined ? '' : ` since ${t.changedSince}`}; checked in every topic using it: ${verdicts.join(', ') || 'none uses it'}`,
       );
     } else out(`       used by ${t.usedBy.join(', ') || 'no topic'}`);
   }
