@@ -37,6 +37,53 @@ function diffChangedCopy(dir: string, file: string, change: (schema: Json) => vo
   return diffSchemas(old, loadSchemaFile(target, file).schema);
 }
 
+describe('impact of a change to a shared type', () => {
+  it('attributes the field in every topic using it, and says the other topics change in the same diff', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impact-shared-'));
+    try {
+      // What `check` hands impact analysis when schemas/avro/shared/…Customer.avsc drops `email`.
+      const files = [
+        'order_created',
+        'payment_successful',
+        'payment_failed',
+        'inventory_updated',
+        'payment_refunded',
+        'order_expired',
+      ];
+      const diffs = files.map((topic) => ({
+        topic,
+        subject: `${topic}-value`,
+        schema: `schemas/avro/${topic}.avsc`,
+        against: 'git HEAD',
+        changes: diffChangedCopy(dir, `${topic}.avsc`, (s) => {
+          const customer = fieldOf(s, 'customer').type as Json;
+          customer.fields = (customer.fields ?? []).filter((f) => f.name !== 'email');
+        }),
+      }));
+      const report = analyseImpact(ROOT, diffs);
+      expect(
+        report.topics.map((t) => t.fields.map((f) => `${f.path} ${f.record}.${f.field} ${f.kind}`)),
+      ).toEqual(
+        [
+          'OrderCreated',
+          'PaymentSuccessful',
+          'PaymentFailed',
+          'InventoryUpdated',
+          'PaymentRefunded',
+          'OrderExpired',
+        ].map((record) => [`${record}.customer.email Customer.email removed`]),
+      );
+      const read = report.topics[0]!.fields[0]!.uses.find((u) => u.access === 'read')!;
+      expect(read.file).toBe('services/notification/src/notifying-customer/decide.ts');
+      expect(read.sees).toMatch(
+        /^through InventoryUpdated, OrderExpired, PaymentFailed, PaymentRefunded \(other topics' events, the same generated Customer, changed in this diff too\)/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('impact of changes to the real schemas', () => {
   let dir: string;
   let report: ImpactReport;
