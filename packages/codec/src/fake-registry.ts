@@ -14,8 +14,8 @@ export interface FakeRegistry {
   url: string;
   /** Every request received, in order. */
   requests: FakeRegistryRequest[];
-  /** Registers directly (no HTTP), returning the id; for arranging tests. */
-  add(subject: string, schema: string): number;
+  /** Registers directly (no HTTP, no check that references exist), returning the id; for arranging tests. */
+  add(subject: string, schema: string, references?: FakeReference[]): number;
   /** Makes the next `count` requests answer `status` (e.g. 503) instead of being served. */
   failNext(status: number, count?: number): void;
   /** Delays every response by `ms` (concurrency and timeout tests). */
@@ -24,7 +24,7 @@ export interface FakeRegistry {
 }
 
 /** A reference as the registry API carries it. */
-interface FakeReference {
+export interface FakeReference {
   name: string;
   subject: string;
   version: number;
