@@ -25,3 +25,6 @@ export {
   CONTRACTS_SRC,
 } from './generator/generate';
 export type { GeneratedFile } from './generator/emit-avro';
+export { readResolvedSchema, resolveSchema, sharedTypesFrom, SHARED_DIR } from './generator/shared-types';
+export type { ResolvedSchema, SharedType, SharedTypes } from './generator/shared-types';
+export { sharedFilesAt } from './schema/git-history';

@@ -91,7 +91,14 @@ describe('golden wire fixtures', () => {
       const registry = new SchemaRegistryClient({ url: fake.url });
       const codec = descriptor.codec(registry);
       const { fixture: fx, hex } = fixture(topic);
-      expect(fake.add(descriptor.subject, codec.schemaText)).toBe(fx.schemaId);
+      // The topic's registration first, so it gets the golden id; then the shared types it references.
+      const references = descriptor.registration.references.map((r) => ({
+        name: r.name,
+        subject: r.subject,
+        version: 1,
+      }));
+      expect(fake.add(descriptor.subject, descriptor.registration.schema, references)).toBe(fx.schemaId);
+      for (const r of descriptor.registration.references) fake.add(r.subject, r.registration.schema);
       const value = codec.schema.fromString(JSON.stringify(fx.value)) as never;
       expect(descriptor.validate(value)).toEqual([]);
       const bytes = await codec.encode(value);

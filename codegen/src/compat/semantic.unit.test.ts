@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readResolvedSchema } from '../generator/shared-types';
 import { parseAvroJson } from './avro-schema';
 import { checkLevel } from './levels';
 import { checkSemantics, semanticFindings, unitOfName, unitsOfDoc } from './semantic';
@@ -11,7 +12,9 @@ const REAL = fs
   .sort();
 
 type Json = Record<string, unknown> & { fields: Array<Record<string, unknown>> };
-const load = (file: string): Json => JSON.parse(fs.readFileSync(path.join(AVRO_DIR, file), 'utf8')) as Json;
+// Shared types inlined: the schema each topic writes.
+const load = (file: string): Json =>
+  readResolvedSchema(path.dirname(path.dirname(AVRO_DIR)), `schemas/avro/${file}`) as Json;
 const field = (schema: Json, name: string): Record<string, unknown> => {
   const f = schema.fields.find((x) => x.name === name);
   if (!f) throw new Error(`no field ${name}`);

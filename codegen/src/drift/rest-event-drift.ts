@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { readResolvedSchema } from '../generator/shared-types';
 
 export const MAPPING_FILE = 'schemas/rest-event-mapping.json';
 
@@ -289,5 +290,10 @@ export function validateMapping(json: unknown): RestEventMapping {
 export function checkRepositoryDrift(root: string): string[] {
   const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
   const mapping = validateMapping(JSON.parse(read(MAPPING_FILE)));
-  return checkRestEventDrift(mapping, parseYaml(read(mapping.openapi)), JSON.parse(read(mapping.event)));
+  // The event as it is written: shared types (Customer, OrderLine) inlined.
+  return checkRestEventDrift(
+    mapping,
+    parseYaml(read(mapping.openapi)),
+    readResolvedSchema(root, mapping.event),
+  );
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { readResolvedSchema } from '../generator/shared-types';
 import { checkRepositoryDrift, checkRestEventDrift, validateMapping } from './rest-event-drift';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -15,7 +16,7 @@ const openapi = () =>
     components: { schemas: Record<string, RestObject> };
   };
 type Field = Record<string, unknown> & { name: string };
-const event = () => JSON.parse(read('schemas/avro/order_created.avsc')) as { fields: Field[] };
+const event = () => readResolvedSchema(ROOT, 'schemas/avro/order_created.avsc') as { fields: Field[] };
 const fieldOf = (fields: Field[], name: string): Field => {
   const f = fields.find((x) => x.name === name);
   if (!f) throw new Error(`no field ${name}`);

@@ -7,6 +7,7 @@ import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import type { AsyncAPIDocumentInterface } from '@asyncapi/parser';
 import { parse as parseYaml, stringify } from 'yaml';
 import { ASYNCAPI_FILE, consumerGroupOf } from './emit-asyncapi';
+import { readResolvedSchema } from './shared-types';
 import { loadTopicTable } from './topic-table';
 import { REPO_ROOT } from './test-support';
 
@@ -92,10 +93,11 @@ test('producers send and consumers receive (in their consumer group) exactly wha
   expect(consumerGroupOf('payment')).toBe('payment');
 });
 
-test('each topic message carries its .avsc as an Avro payload, its key and the registry lookup', () => {
+test('each topic message carries its .avsc (shared types inlined) as an Avro payload, its key and the registry lookup', () => {
   for (const row of table.topics) {
     const [message] = document.channels().get(row.topic)!.messages().all();
-    const avsc = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schemas', row.schema), 'utf8')) as object;
+    // Self-contained: a reader of the document needs no schemas/avro/shared/ to parse the payload.
+    const avsc = readResolvedSchema(REPO_ROOT, `schemas/${row.schema}`);
     expect(message!.payload()!.schemaFormat()).toBe('application/vnd.apache.avro;version=1.9.0');
     // The Avro parser turns the schema into JSON Schema; the raw document keeps the .avsc, docs included.
     const raw = parseYaml(text) as RawDocument;

@@ -68,8 +68,16 @@ export interface AvroFile {
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Parses `text` (the content of `file`); returns the model or the problems found, each with a path. */
-export function parseAvroFile(file: string, text: string): { model?: AvroFile; problems: CodegenProblem[] } {
+/**
+ * Parses `text` (the content of `file`, shared types already inlined); returns the model or the
+ * problems found, each with a path. A topic schema is a record; with `root: 'named'` (a shared type)
+ * any named type is accepted and only the problems matter.
+ */
+export function parseAvroFile(
+  file: string,
+  text: string,
+  options: { root?: 'record' | 'named' } = {},
+): { model?: AvroFile; problems: CodegenProblem[] } {
   const problems: CodegenProblem[] = [];
   const fail = (path: string, reason: string): void => {
     problems.push({ file, path, reason });
@@ -382,6 +390,14 @@ export function parseAvroFile(file: string, text: string): { model?: AvroFile; p
   const rootNode = walk(json, '', '');
   if (problems.length > 0) return { problems };
   const root = rootNode?.kind === 'named' ? defs.get(rootNode.fullName) : undefined;
+  if (options.root === 'named' && root !== undefined) {
+    try {
+      parseAvroSchema(json as object);
+    } catch (err) {
+      fail('', `avsc rejects the schema: ${(err as Error).message}`);
+    }
+    return { problems };
+  }
   if (root?.kind !== 'record') {
     fail('', 'a topic schema must be a record at the top level');
     return { problems };

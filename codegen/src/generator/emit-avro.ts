@@ -5,6 +5,8 @@ import { bucketOf, describeNode } from './avro-model';
 import type { AvroFile, AvroNode, EnumDef, NamedDef, RecordDef } from './avro-model';
 import { CodegenError } from './errors';
 import type { CodegenProblem } from './errors';
+import { registrationOf } from './shared-types';
+import type { ResolvedSchema, SharedTypes } from './shared-types';
 import { DEFAULT_KEY } from './topic-table';
 import type { TopicRow, TopicTable } from './topic-table';
 import { header, jsdoc, jsonLiteral, kebab, lowerFirst, str } from './ts-text';
@@ -15,10 +17,12 @@ export interface GeneratedFile {
   contents: string;
 }
 
-/** A topic with its parsed schema. */
+/** A topic with its parsed schema (shared types resolved). */
 export interface TopicInput {
   row: TopicRow;
   avro: AvroFile;
+  /** The schema as written, and the shared types it names. */
+  schema: ResolvedSchema;
 }
 
 const GEN_DIR = 'packages/contracts/src/gen';
@@ -70,22 +74,44 @@ interface Ctx {
   counter: number;
 }
 
-/** Emits every Avro-derived module; throws CodegenError CONFLICT when type names cannot be made unique. */
-export function emitAvroModules(version: string, table: TopicTable, topics: TopicInput[]): GeneratedFile[] {
-  const placements = placeNamedTypes(topics);
+/**
+ * Emits every Avro-derived module: shared types (and named types several topic schemas define
+ * identically) once, in the shared module, which every topic module imports. Throws CodegenError
+ * CONFLICT when type names cannot be made unique.
+ */
+export function emitAvroModules(
+  version: string,
+  table: TopicTable,
+  topics: TopicInput[],
+  sharedTypes: SharedTypes,
+): GeneratedFile[] {
+  const placements = placeNamedTypes(topics, sharedTypes);
   const files: GeneratedFile[] = [];
   const shared = [...placements.shared.values()];
   if (shared.length > 0) {
     const sources = [
+      ...sharedTypes.ordered.filter((t) => placements.shared.has(t.fullName)).map((t) => t.file),
       ...new Set(
         topics
-          .filter((t) => t.avro.named.some((d) => placements.shared.has(d.fullName)))
+          .filter((t) =>
+            t.avro.named.some(
+              (d) => placements.shared.has(d.fullName) && !sharedTypes.byName.has(d.fullName),
+            ),
+          )
           .map((t) => t.avro.file),
       ),
     ];
     files.push({
       path: `${GEN_DIR}/${SHARED_MODULE}.ts`,
-      contents: emitModule(version, sources, SHARED_MODULE, shared, placements.shared, undefined),
+      contents: emitModule(
+        version,
+        sources,
+        SHARED_MODULE,
+        shared,
+        placements.shared,
+        undefined,
+        sharedTypes,
+      ),
     });
   }
   for (const t of topics) {
@@ -93,7 +119,7 @@ export function emitAvroModules(version: string, table: TopicTable, topics: Topi
     const own = [...names.values()].filter((p) => p.module === moduleOf(t.row));
     files.push({
       path: `${GEN_DIR}/${moduleOf(t.row)}.ts`,
-      contents: emitModule(version, [t.avro.file], moduleOf(t.row), own, names, t),
+      contents: emitModule(version, [t.avro.file], moduleOf(t.row), own, names, t, sharedTypes),
     });
   }
   files.push({ path: `${GEN_DIR}/${TOPICS_MODULE}.ts`, contents: emitTopicsModule(version, table, topics) });
@@ -105,7 +131,10 @@ export function moduleOf(row: TopicRow): string {
   return kebab(row.topic);
 }
 
-function placeNamedTypes(topics: TopicInput[]): {
+function placeNamedTypes(
+  topics: TopicInput[],
+  sharedTypes: SharedTypes,
+): {
   shared: Map<string, Placement>;
   perFile: Map<string, Map<string, Placement>>;
 } {
@@ -133,7 +162,9 @@ function placeNamedTypes(topics: TopicInput[]): {
   );
   for (const [fullName, list] of byName) {
     const first = list[0]!;
-    if (list.length > 1 && list.every((x) => x.text === first.text)) {
+    // A shared type is inlined identically into every topic using it; one used by a single topic is
+    // still emitted once, in the shared module, where the next topic using it finds it.
+    if (sharedTypes.byName.has(fullName) || (list.length > 1 && list.every((x) => x.text === first.text))) {
       const p: Placement = { module: SHARED_MODULE, tsName: first.def.name, def: first.def };
       shared.set(fullName, p);
       for (const x of list) perFile.get(x.file)!.set(fullName, p);
@@ -184,6 +215,7 @@ function emitModule(
   own: Placement[],
   names: Map<string, Placement>,
   topic: TopicInput | undefined,
+  sharedTypes: SharedTypes,
 ): string {
   const defs = new Map<string, NamedDef>([...names.values()].map((p) => [p.def.fullName, p.def]));
   const inputMemo = new Map<string, boolean>();
@@ -200,6 +232,9 @@ function emitModule(
   const ctx: Ctx = { names, defs, needsInput, counter: 0 };
   const body: string[] = [];
   for (const p of own) body.push(emitNamed(p, ctx));
+  const registrations = own.filter((p) => sharedTypes.byName.has(p.def.fullName));
+  if (registrations.length > 0)
+    body.push(registrations.map((p) => emitSharedRegistration(p, sharedTypes, names)).join(''));
 
   const runtime = new Set<string>();
   const runtimeTypes = new Set<string>(['ValidationIssue']);
@@ -219,11 +254,13 @@ function emitModule(
   ]) {
     if (new RegExp(`\\b${fn}\\(`).test(text)) runtime.add(fn);
   }
+  if (registrations.length > 0) runtimeTypes.add('ReferenceRegistration');
   let topicPart = '';
   if (topic) {
-    topicPart = emitTopicPart(topic, ctx);
+    topicPart = emitTopicPart(topic, ctx, sharedTypes);
     runtime.add('TopicCodec');
-    for (const t of ['CodecFactoryOptions', 'SchemaRegistryClient', 'TopicDescriptor']) runtimeTypes.add(t);
+    for (const t of ['CodecFactoryOptions', 'SchemaRegistration', 'SchemaRegistryClient', 'TopicDescriptor'])
+      runtimeTypes.add(t);
   }
   const imports: string[] = [];
   if (runtime.size > 0) imports.push(`import { ${[...runtime].sort().join(', ')} } from '@orderflow/codec';`);
@@ -235,21 +272,39 @@ function emitModule(
   const sharedValues = fromShared
     .flatMap((p) => valueExportsOf(p))
     .filter((n) => new RegExp(`\\b${n}\\b`).test(all));
-  const sharedTypes = fromShared
+  const sharedTypeNames = fromShared
     .flatMap((p) => typeExportsOf(p))
     .filter((n) => new RegExp(`\\b${n}\\b`).test(all));
   if (sharedValues.length > 0)
     imports.push(`import { ${sharedValues.sort().join(', ')} } from './${SHARED_MODULE}';`);
-  if (sharedTypes.length > 0)
-    imports.push(`import type { ${sharedTypes.sort().join(', ')} } from './${SHARED_MODULE}';`);
+  if (sharedTypeNames.length > 0)
+    imports.push(`import type { ${sharedTypeNames.sort().join(', ')} } from './${SHARED_MODULE}';`);
   if (topic) imports.push(`import type { ServiceName } from './${TOPICS_MODULE}';`);
   return `${header(version, sources)}\n${imports.join('\n')}\n\n${body.join('\n')}${topicPart}`;
 }
 
 function valueExportsOf(p: Placement): string[] {
-  if (p.def.kind === 'record') return [`validate${p.tsName}`];
-  if (p.def.kind === 'enum') return [p.tsName, `${lowerFirst(p.tsName)}Symbols`];
-  return [];
+  const registration = `${lowerFirst(p.tsName)}Registration`;
+  if (p.def.kind === 'record') return [`validate${p.tsName}`, registration];
+  if (p.def.kind === 'enum') return [p.tsName, `${lowerFirst(p.tsName)}Symbols`, registration];
+  return [registration];
+}
+
+/** `customerRegistration`: what is registered under a shared type's subject, and what names it. */
+function emitSharedRegistration(
+  p: Placement,
+  sharedTypes: SharedTypes,
+  names: Map<string, Placement>,
+): string {
+  const t = sharedTypes.byName.get(p.def.fullName)!;
+  const registration = registrationOf(t.json, t.references, sharedTypes);
+  const refs = t.references.map((r) => `${lowerFirst(names.get(r)!.tsName)}Registration`);
+  return (
+    `/** ${p.def.fullName} as registered under subject ${t.subject} (${t.file}); schemas using it name it in their references. */\n` +
+    `export const ${lowerFirst(p.tsName)}Registration: ReferenceRegistration = {\n` +
+    `  name: ${str(p.def.fullName)},\n  subject: ${str(t.subject)},\n` +
+    `  registration: { schema: ${str(registration.schema)}, references: [${refs.join(', ')}] },\n};\n`
+  );
 }
 
 function typeExportsOf(p: Placement): string[] {
@@ -581,19 +636,23 @@ function emitWrappedUnionCheck(
   return out;
 }
 
-function emitTopicPart(topic: TopicInput, ctx: Ctx): string {
+function emitTopicPart(topic: TopicInput, ctx: Ctx, sharedTypes: SharedTypes): string {
   const { row, avro } = topic;
   const name = ctx.names.get(avro.root.fullName)!.tsName;
   const camel = lowerFirst(name);
   const key = keyExpression(topic);
   const input = `${name}Input`;
   const schema = JSON.parse(canonicalSchema(avro.json as object)) as unknown;
+  const registration = registrationOf(topic.schema.written, topic.schema.references, sharedTypes);
+  const refs = topic.schema.references.map((r) => `${lowerFirst(ctx.names.get(r)!.tsName)}Registration`);
   return (
-    `\n/** The ${row.topic} schema as registered under ${row.subject} (canonical form of ${avro.file}). */\n` +
+    `\n/** The ${row.topic} schema, shared types resolved (canonical form of ${avro.file}): the Avro every ${row.topic} event is written with. */\n` +
     `export const ${camel}Schema: object = ${jsonLiteral(schema, '')};\n\n` +
+    `/** What is registered under ${row.subject}: ${avro.file} as written${refs.length > 0 ? ', naming the shared types it references' : ''}. */\n` +
+    `export const ${camel}Registration: SchemaRegistration = {\n  schema: ${str(registration.schema)},\n  references: [${refs.join(', ')}],\n};\n\n` +
     `/** A codec for ${row.topic} bound to \`registry\`; create one per process and reuse it. */\n` +
     `export function ${camel}Codec(registry: SchemaRegistryClient, options: CodecFactoryOptions = {}): TopicCodec<${name}, ${input}> {\n` +
-    `  return new TopicCodec<${name}, ${input}>({ topic: ${str(row.topic)}, subject: ${str(row.subject)}, schema: ${camel}Schema, key: (value) => ${key}, registry, ...options });\n}\n\n` +
+    `  return new TopicCodec<${name}, ${input}>({ topic: ${str(row.topic)}, subject: ${str(row.subject)}, schema: ${camel}Schema, registration: ${camel}Registration, key: (value) => ${key}, registry, ...options });\n}\n\n` +
     `${jsdoc(`The ${row.topic} topic: produced by ${row.producer}, consumed by ${row.consumers.join(', ')}.`)}` +
     `export const ${camel}: TopicDescriptor<${name}, ${input}, ${str(row.topic)}, ServiceName> = {\n` +
     `  topic: ${str(row.topic)},\n` +
@@ -602,6 +661,7 @@ function emitTopicPart(topic: TopicInput, ctx: Ctx): string {
     `  recordName: ${str(avro.root.fullName)},\n` +
     `  schemaFile: ${str(row.schema)},\n` +
     `  schema: ${camel}Schema,\n` +
+    `  registration: ${camel}Registration,\n` +
     `  compatibility: ${str(row.compatibility)},\n` +
     `  producer: ${str(row.producer)},\n` +
     `  consumers: [${row.consumers.map(str).join(', ')}],\n` +

@@ -6,8 +6,10 @@ import { emitAvroModules, moduleOf } from './emit-avro';
 import type { GeneratedFile, TopicInput } from './emit-avro';
 import { emitOpenApiModules, ORDER_API_FILE } from './emit-openapi';
 import { CodegenError } from './errors';
-import type { CodegenProblem } from './errors';
+import { loadSharedTypes, resolveSchema, SHARED_DIR } from './shared-types';
+import type { SharedTypes } from './shared-types';
 import { loadTopicTable } from './topic-table';
+import type { TopicTable } from './topic-table';
 import { header } from './ts-text';
 
 /** The generated package's source folder, relative to the repository root. */
@@ -32,18 +34,8 @@ export async function generate(
   options: { version?: string; onSource?: (file: string) => void } = {},
 ): Promise<GeneratedFile[]> {
   const version = options.version ?? generatorVersion();
-  const table = loadTopicTable(root);
-  const problems: CodegenProblem[] = [];
-  const topics: TopicInput[] = [];
-  for (const row of table.topics) {
-    const file = `schemas/${row.schema}`;
-    options.onSource?.(file);
-    const { model, problems: found } = parseAvroFile(file, fs.readFileSync(path.join(root, file), 'utf8'));
-    problems.push(...found);
-    if (model) topics.push({ row, avro: model });
-  }
-  if (problems.length > 0) throw new CodegenError('INVALID_AVRO', problems);
-  const files = emitAvroModules(version, table, topics);
+  const { table, topics, shared } = loadAvroInputs(root, options.onSource);
+  const files = emitAvroModules(version, table, topics, shared);
   files.push(emitAsyncApi(version, table, topics));
   options.onSource?.(ORDER_API_FILE);
   let openapiText: string;
@@ -70,9 +62,54 @@ export async function generate(
     throw new Error(`generator bug: modules ${missing.join(', ')} not exported from index.ts`);
   files.push({
     path: `${CONTRACTS_SRC}/index.ts`,
-    contents: `${header(version, ['schemas/topics.json', 'schemas/avro/*.avsc', ORDER_API_FILE])}// The public API of @orderflow/contracts: everything generated under gen/.\n${ordered.map((m) => `export * from './gen/${m}';`).join('\n')}\n`,
+    contents: `${header(version, ['schemas/topics.json', 'schemas/avro/*.avsc', `${SHARED_DIR}/*.avsc`, ORDER_API_FILE])}// The public API of @orderflow/contracts: everything generated under gen/.\n${ordered.map((m) => `export * from './gen/${m}';`).join('\n')}\n`,
   });
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The topic table, the shared types (validated, in dependency order) and every topic's schema with its
+ * shared types resolved and parsed. Throws CodegenError naming each bad input (file, path inside it,
+ * type, reason).
+ */
+export function loadAvroInputs(
+  root: string,
+  onSource?: (file: string) => void,
+): { table: TopicTable; topics: TopicInput[]; shared: SharedTypes } {
+  const table = loadTopicTable(root);
+  const { shared, problems } = loadSharedTypes(root);
+  for (const t of shared.ordered) {
+    onSource?.(t.file);
+    // Each shared type must stand as valid Avro with what it uses inlined.
+    const resolved = resolveSchema(t.file, t.json, shared, false);
+    problems.push(...resolved.problems);
+    if (resolved.schema)
+      problems.push(
+        ...parseAvroFile(t.file, JSON.stringify(resolved.schema.resolved), { root: 'named' }).problems,
+      );
+  }
+  if (problems.length > 0) throw new CodegenError('INVALID_AVRO', problems);
+  const topics: TopicInput[] = [];
+  for (const row of table.topics) {
+    const file = `schemas/${row.schema}`;
+    onSource?.(file);
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      problems.push({ file, path: '', reason: `not valid JSON: ${(err as Error).message}` });
+      continue;
+    }
+    const resolved = resolveSchema(file, json, shared);
+    problems.push(...resolved.problems);
+    if (!resolved.schema) continue;
+    const { model, problems: found } = parseAvroFile(file, JSON.stringify(resolved.schema.resolved));
+    problems.push(...found);
+    if (model) topics.push({ row, avro: model, schema: resolved.schema });
+  }
+  if (problems.length > 0) throw new CodegenError('INVALID_AVRO', problems);
+  return { table, topics, shared };
 }
 
 /** The state of the generated files on disk compared with `files`. */

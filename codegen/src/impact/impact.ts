@@ -40,10 +40,10 @@ export interface ImpactReport {
 }
 
 /** The version a diff compares with: the registry's latest when the registry has one, else git's. */
-export function latestPrevious(
-  fromGit: readonly PreviousSchema[],
-  fromRegistry: readonly PreviousSchema[],
-): PreviousSchema | undefined {
+export function latestPrevious<P extends PreviousSchema>(
+  fromGit: readonly P[],
+  fromRegistry: readonly P[],
+): P | undefined {
   return fromRegistry.at(-1) ?? fromGit.at(-1);
 }
 
@@ -101,6 +101,16 @@ export function analyseImpact(root: string, diffs: readonly TopicDiff[]): Impact
     const key = `${u.record}.${u.field}`;
     byField.set(key, [...(byField.get(key) ?? []), u]);
   }
+  // A change to a shared type shows up in every topic using it: the records whose events carry the
+  // same change in this diff.
+  const changedAlso = (c: FieldChange): Set<string> =>
+    new Set(
+      diffs.flatMap((d) =>
+        d.changes
+          .filter((x) => x.record === c.record && x.field === c.field && x.kind === c.kind)
+          .flatMap((x) => x.owners),
+      ),
+    );
   return {
     topics: diffs
       .filter((d) => d.changes.length > 0)
@@ -112,12 +122,15 @@ export function analyseImpact(root: string, diffs: readonly TopicDiff[]): Impact
             const otherTopics =
               c.owners.length > 0 && u.via.length > 0 && !u.via.some((v) => c.owners.includes(v));
             const sees = whatItSees(c, u.access);
+            const together = otherTopics && u.via.every((v) => changedAlso(c).has(v));
             return {
               ...u,
               otherTopics,
-              sees: otherTopics
-                ? `through ${u.via.join(', ')} (other topics' events, the same generated ${c.record}; they change once those schemas follow): ${sees}`
-                : sees,
+              sees: !otherTopics
+                ? sees
+                : together
+                  ? `through ${u.via.join(', ')} (other topics' events, the same generated ${c.record}, changed in this diff too): ${sees}`
+                  : `through ${u.via.join(', ')} (other topics' events, the same generated ${c.record}; they change once those schemas follow): ${sees}`,
             };
           }),
         })),

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSchemaFile } from '../schema/inputs';
+import { readResolvedSchema } from '../generator/shared-types';
+import { loadSchemaFile, parseSchemaText } from '../schema/inputs';
 import { analyseImpact, impactAnnotations, impactText } from './impact';
 import type { ImpactReport } from './impact';
 import { diffSchemas } from './schema-diff';
@@ -15,8 +16,9 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 type Json = { name: string; type: unknown; fields?: Json[]; [key: string]: unknown };
 
+/** A real topic schema with its shared types inlined (the Avro it writes). */
 function realSchema(file: string): Json {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas/avro', file), 'utf8')) as Json;
+  return readResolvedSchema(ROOT, `schemas/avro/${file}`) as Json;
 }
 
 const fieldOf = (record: Json, name: string): Json => {
@@ -27,13 +29,60 @@ const fieldOf = (record: Json, name: string): Json => {
 
 /** Diff a real schema against a changed copy written to (and read back from) a temp dir. */
 function diffChangedCopy(dir: string, file: string, change: (schema: Json) => void) {
-  const old = loadSchemaFile(path.join(ROOT, 'schemas/avro', file), file).schema;
+  const old = parseSchemaText(JSON.stringify(realSchema(file)), file);
   const copy = realSchema(file);
   change(copy);
   const target = path.join(dir, file);
   fs.writeFileSync(target, JSON.stringify(copy, null, 2));
   return diffSchemas(old, loadSchemaFile(target, file).schema);
 }
+
+describe('impact of a change to a shared type', () => {
+  it('attributes the field in every topic using it, and says the other topics change in the same diff', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impact-shared-'));
+    try {
+      // What `check` hands impact analysis when schemas/avro/shared/…Customer.avsc drops `email`.
+      const files = [
+        'order_created',
+        'payment_successful',
+        'payment_failed',
+        'inventory_updated',
+        'payment_refunded',
+        'order_expired',
+      ];
+      const diffs = files.map((topic) => ({
+        topic,
+        subject: `${topic}-value`,
+        schema: `schemas/avro/${topic}.avsc`,
+        against: 'git HEAD',
+        changes: diffChangedCopy(dir, `${topic}.avsc`, (s) => {
+          const customer = fieldOf(s, 'customer').type as Json;
+          customer.fields = (customer.fields ?? []).filter((f) => f.name !== 'email');
+        }),
+      }));
+      const report = analyseImpact(ROOT, diffs);
+      expect(
+        report.topics.map((t) => t.fields.map((f) => `${f.path} ${f.record}.${f.field} ${f.kind}`)),
+      ).toEqual(
+        [
+          'OrderCreated',
+          'PaymentSuccessful',
+          'PaymentFailed',
+          'InventoryUpdated',
+          'PaymentRefunded',
+          'OrderExpired',
+        ].map((record) => [`${record}.customer.email Customer.email removed`]),
+      );
+      const read = report.topics[0]!.fields[0]!.uses.find((u) => u.access === 'read')!;
+      expect(read.file).toBe('services/notification/src/notifying-customer/decide.ts');
+      expect(read.sees).toMatch(
+        /^through InventoryUpdated, OrderExpired, PaymentFailed, PaymentRefunded \(other topics' events, the same generated Customer, changed in this diff too\)/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('impact of changes to the real schemas', () => {
   let dir: string;

@@ -4,7 +4,9 @@ import { checkLevel, checkSemantics, COMPATIBILITY_LEVELS, isCompatibilityLevel 
 import type { LevelWarning } from '../compat';
 import { formatOption, parseArgs, rulesOption, single } from './args';
 import { SchemaCliError } from './errors';
-import { loadSchemaFile } from './inputs';
+import { findRoot, loadShared, readText, resolveSchemaText } from './inputs';
+import { NO_SHARED_TYPES } from '../generator/shared-types';
+import type { SharedTypes } from '../generator/shared-types';
 
 export const COMPAT_USAGE =
   'compat --old A.avsc [--old B.avsc ...] --new C.avsc --level LEVEL [--rules all|avro] [--format text|json]';
@@ -26,7 +28,10 @@ export function compatCommand(argv: readonly string[], out: (line: string) => vo
       `compat: --level must be one of ${COMPATIBILITY_LEVELS.join(', ')}, got "${level}"`,
     );
 
-  const load = (file: string) => loadSchemaFile(path.resolve(file), file).schema;
+  // Names of shared types resolve against the repository around the working directory, if any.
+  const shared = sharedTypesAround();
+  const load = (file: string) =>
+    resolveSchemaText(readText(path.resolve(file), file), file, shared, false).schema;
   // --old files are given oldest first; the last one is "the latest" for non-transitive levels.
   const previous = olds.map((file) => ({ label: file, schema: load(file) }));
   const warnings: LevelWarning[] = [];
@@ -88,4 +93,14 @@ export function compatCommand(argv: readonly string[], out: (line: string) => vo
       );
   if (format === 'text') for (const w of warned) out(`  warning: ${w.path}  ${w.rule}\n    ${w.message}`);
   return issues.length === 0 && errors === 0 ? 0 : 1;
+}
+
+function sharedTypesAround(): SharedTypes {
+  let root: string;
+  try {
+    root = findRoot();
+  } catch {
+    return NO_SHARED_TYPES;
+  }
+  return loadShared(root);
 }

@@ -91,3 +91,57 @@ export function fileHistory(root: string, file: string, commit: string): FileVer
 export function versionLabel(v: FileVersion, file: string): string {
   return v.path === file ? `git ${short(v.commit)}` : `git ${short(v.commit)} (${v.path})`;
 }
+
+/** Where shared types live (as in codegen's shared-types.ts, which this must not import: no cycle). */
+const SHARED_DIR = 'schemas/avro/shared';
+
+/** A topic schema's version together with the shared type files at the same commit. */
+export interface VersionWithShared extends FileVersion {
+  readonly shared: ReadonlyArray<{ file: string; text: string }>;
+}
+
+/** The shared type files (`schemas/avro/shared/*.avsc`) as they were at `commit`; [] before there were any. */
+export function sharedFilesAt(root: string, commit: string): Array<{ file: string; text: string }> {
+  const names = git(root, ['ls-tree', '--name-only', `${commit}:${SHARED_DIR}`]);
+  if (names === undefined) return [];
+  return names
+    .split('\n')
+    .filter((n) => n.endsWith('.avsc'))
+    .sort()
+    .map((n) => ({
+      file: `${SHARED_DIR}/${n}`,
+      text: git(root, ['show', `${commit}:${SHARED_DIR}/${n}`]) ?? '',
+    }));
+}
+
+/**
+ * Every committed version of topic schema `file` up to `commit`, oldest first — one for each commit
+ * that changed the file or a shared type file — with the shared types of that commit: a change to a
+ * shared type is a new version of every topic schema using it.
+ */
+export function historyWithShared(root: string, file: string, commit: string): VersionWithShared[] {
+  const own = fileHistory(root, file, commit);
+  if (own.length === 0) return [];
+  const paths = [...new Set(own.map((v) => v.path))];
+  const log = git(root, ['log', '--format=%H', commit, '--', ...paths, SHARED_DIR]) ?? '';
+  const commits = log
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[0-9a-f]{40}$/.test(l))
+    .reverse();
+  const out: VersionWithShared[] = [];
+  for (const c of commits) {
+    // The file under the newest of its names that exists at this commit.
+    let found: { path: string; text: string } | undefined;
+    for (const p of [...paths].reverse()) {
+      const text = git(root, ['show', `${c}:${p}`]);
+      if (text !== undefined) {
+        found = { path: p, text };
+        break;
+      }
+    }
+    if (found === undefined) continue;
+    out.push({ commit: c, path: found.path, text: found.text, shared: sharedFilesAt(root, c) });
+  }
+  return out;
+}

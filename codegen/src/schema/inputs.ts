@@ -1,8 +1,13 @@
 // Reading the topic table and schema files, with errors that name the file and the reason.
 import fs from 'node:fs';
 import path from 'node:path';
+import { canonicalSchema } from '@orderflow/codec';
 import { AvroSchemaError, isCompatibilityLevel, parseAvroSchema } from '../compat';
 import type { AvroSchema, CompatibilityLevel } from '../compat';
+import { formatProblem } from '../generator/errors';
+import type { CodegenProblem } from '../generator/errors';
+import { readSharedFiles, resolveSchema, sharedTypesFrom } from '../generator/shared-types';
+import type { ResolvedSchema, SharedTypes } from '../generator/shared-types';
 import { SchemaCliError } from './errors';
 
 export interface TopicEntry {
@@ -31,10 +36,10 @@ export function findRoot(from: string = process.cwd()): string {
 /** Load and validate schemas/topics.json (levels default from its `defaults`). */
 export function loadTopicTable(root: string): TopicEntry[] {
   const file = path.join('schemas', 'topics.json');
-  const json = readJson(root, file) as { defaults?: { compatibility?: unknown }; topics?: unknown };
+  const json = readJson(root, file) as { topics?: unknown };
   if (!Array.isArray(json.topics))
     throw new SchemaCliError('UNUSABLE_INPUT', `${file}: "topics" must be an array`);
-  const fallback = json.defaults?.compatibility ?? 'FULL_TRANSITIVE';
+  const fallback = loadDefaultCompatibility(root);
   return json.topics.map((t: unknown, i) => {
     const where = `${file}: topics[${i}]`;
     if (typeof t !== 'object' || t === null)
@@ -59,6 +64,19 @@ export function loadTopicTable(root: string): TopicEntry[] {
   });
 }
 
+/** The topic table's default level (`defaults.compatibility`): the level of every shared type's subject. */
+export function loadDefaultCompatibility(root: string): CompatibilityLevel {
+  const file = path.join('schemas', 'topics.json');
+  const json = readJson(root, file) as { defaults?: { compatibility?: unknown } };
+  const level = json.defaults?.compatibility ?? 'FULL_TRANSITIVE';
+  if (!isCompatibilityLevel(level))
+    throw new SchemaCliError(
+      'UNUSABLE_INPUT',
+      `${file}: defaults.compatibility: ${JSON.stringify(level)} is not a compatibility level`,
+    );
+  return level;
+}
+
 function readJson(root: string, file: string): unknown {
   const text = readText(path.resolve(root, file), file);
   try {
@@ -68,7 +86,8 @@ function readJson(root: string, file: string): unknown {
   }
 }
 
-function readText(absolute: string, shown: string): string {
+/** The text of a file, `shown` naming it in the error when it cannot be read. */
+export function readText(absolute: string, shown: string): string {
   try {
     return fs.readFileSync(absolute, 'utf8');
   } catch (err) {
@@ -100,4 +119,71 @@ export function parseSchemaText(text: string, where: string): AvroSchema {
 export function loadSchemaFile(absolute: string, shown: string): { text: string; schema: AvroSchema } {
   const text = readText(absolute, shown);
   return { text, schema: parseSchemaText(text, shown) };
+}
+
+function unusable(problems: readonly CodegenProblem[], where?: string): SchemaCliError {
+  return new SchemaCliError(
+    'UNUSABLE_INPUT',
+    problems
+      .map((p) => (where === undefined ? formatProblem(p) : `${where}: ${formatProblem(p)}`))
+      .join('\n'),
+  );
+}
+
+/**
+ * Shared types from `files` (the working tree's, or a commit's); a bad one is UNUSABLE_INPUT naming
+ * the file, the place in it and the type (`where`, e.g. `at git 1a2b3c4`, prefixes each problem).
+ */
+export function sharedTypes(
+  files: ReadonlyArray<{ file: string; text: string }>,
+  where?: string,
+): SharedTypes {
+  const { shared, problems } = sharedTypesFrom(files);
+  if (problems.length > 0) throw unusable(problems, where);
+  return shared;
+}
+
+/** The working tree's shared types (schemas/avro/shared/). */
+export function loadShared(root: string): SharedTypes {
+  return sharedTypes(readSharedFiles(root));
+}
+
+/** A schema with its shared types inlined: the Avro it writes, as text and parsed, and what it uses. */
+export interface ResolvedSchemaText extends Omit<ResolvedSchema, 'resolved'> {
+  /** Canonical JSON of the resolved schema (what a fingerprint and a comparison take). */
+  readonly text: string;
+  readonly schema: AvroSchema;
+}
+
+/**
+ * Parses schema `text` (named `shown` in errors) with the shared types it names inlined. `strict`
+ * (the working tree) also refuses a local copy of a shared type; old git versions are read leniently.
+ */
+export function resolveSchemaText(
+  text: string,
+  shown: string,
+  shared: SharedTypes,
+  strict = true,
+): ResolvedSchemaText {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // parseSchemaText words the JSON error the way every other input error is worded.
+    return { text, schema: parseSchemaText(text, shown), uses: [], written: undefined, references: [] };
+  }
+  const resolved = resolveSchema(shown, json, shared, strict);
+  if (!resolved.schema) throw unusable(resolved.problems);
+  const canonical = canonicalSchema(resolved.schema.resolved as object);
+  return { ...resolved.schema, text: canonical, schema: parseSchemaText(canonical, shown) };
+}
+
+/** Read a schema file and resolve the shared types it names (see resolveSchemaText). */
+export function loadResolvedSchemaFile(
+  absolute: string,
+  shown: string,
+  shared: SharedTypes,
+  strict = true,
+): ResolvedSchemaText {
+  return resolveSchemaText(readText(absolute, shown), shown, shared, strict);
 }

@@ -1,4 +1,6 @@
+import { SchemaRegistryClient } from '@orderflow/codec';
 import { startFakeRegistry, type FakeRegistry } from '@orderflow/codec/testing';
+import { orderCreated } from '@orderflow/contracts';
 import { registerCommand } from './register-command';
 import { findRoot, loadTopicTable } from './inputs';
 
@@ -12,12 +14,39 @@ describe('schema register against a registry serving the Confluent API at its ro
   });
   afterEach(() => registry.close());
   const subjects = loadTopicTable(findRoot()).map((e) => e.subject);
+  const sharedSubjects = ['dev.orderflow.events.Customer', 'dev.orderflow.events.OrderLine'];
 
-  it('registers every subject of the topic table at the root URL', async () => {
+  it('registers every shared type, then every subject of the topic table naming them, at the root URL', async () => {
     const lines: string[] = [];
     await expect(registerCommand(['--registry', registry.url], (l) => lines.push(l))).resolves.toBe(0);
-    expect(lines.filter((l) => l.includes('(registered;')).map((l) => l.split(' ')[0])).toEqual(subjects);
+    // Shared types first: a schema's references must exist before it is registered.
+    expect(lines.filter((l) => l.includes('(registered;')).map((l) => l.split(' ')[0])).toEqual([
+      ...sharedSubjects,
+      ...subjects,
+    ]);
+    expect(lines.find((l) => l.startsWith('order_created-value '))).toMatch(
+      /\(registered; FULL_TRANSITIVE; references dev\.orderflow\.events\.Customer v1, dev\.orderflow\.events\.OrderLine v1\)$/,
+    );
+    expect(lines.find((l) => l.startsWith('notification_sent-value '))).toMatch(
+      /\(registered; FULL_TRANSITIVE\)$/,
+    );
     expect(registry.requests.filter((r) => r.path.startsWith('/apis/'))).toEqual([]);
+    // What a consumer reads back by id names the shared types, and resolves to the topic's schema.
+    const client = new SchemaRegistryClient({ url: registry.url });
+    const id = Number(/id (\d+)/.exec(lines.find((l) => l.startsWith('order_created-value '))!)![1]);
+    expect(
+      (await client.getRegisteredById(id)).references.map((r) => `${r.name} ${r.subject} ${r.version}`),
+    ).toEqual([
+      'dev.orderflow.events.Customer dev.orderflow.events.Customer 1',
+      'dev.orderflow.events.OrderLine dev.orderflow.events.OrderLine 1',
+    ]);
+    expect(JSON.parse(await client.resolvedSchemaById(id))).toEqual(orderCreated.schema);
+    // Again: everything is found, nothing registered twice.
+    const again: string[] = [];
+    await registerCommand(['--registry', registry.url], (l) => again.push(l));
+    expect(again.filter((l) => l.includes('(already registered;'))).toHaveLength(
+      sharedSubjects.length + subjects.length,
+    );
   });
 
   it('refuses the Apicurio path with a message naming SCHEMA_REGISTRY_URL and the root, not a bare 404', async () => {

@@ -15,7 +15,7 @@ import {
 import type { CheckReport } from './check-command';
 import { KAFKA_BROKERS, KAFKA_ENV } from './config';
 import { SchemaCliError } from './errors';
-import { loadSchemaFile } from './inputs';
+import { loadResolvedSchemaFile, loadShared } from './inputs';
 import { sampleTopic, writerSide } from './sample';
 import type { ReaderSide, SampledMessage, SampleReport, TopicSample, WriterSide } from './sample';
 import { workingTreeValidators } from './working-validators';
@@ -81,13 +81,14 @@ export async function runSample(
   }
   const registry = new SchemaRegistryClient({ url: options.registryUrl, ...registryAuthOption() });
   const changed = report.topics.filter((t) => t.changes.length > 0);
+  const shared = loadShared(root);
   const { validators, problem }: ReturnType<typeof workingTreeValidators> =
     changed.length > 0 ? workingTreeValidators(root) : { validators: new Map() };
   const topics: TopicSample[] = [];
   try {
     for (const t of changed) {
       const notes: string[] = problem === undefined ? [] : [`${problem}; values checked with avsc alone`];
-      const { text, schema } = loadSchemaFile(path.join(root, t.schema), t.schema);
+      const { text, schema } = loadResolvedSchemaFile(path.join(root, t.schema), t.schema, shared);
       const type = parseAvroSchema(text);
       const reader: ReaderSide = {
         topic: t.topic,
@@ -128,8 +129,9 @@ async function writersOf(
   const writers = new Map<number, WriterSide>();
   for (const id of ids) {
     try {
-      const text = await registry.getSchemaById(id);
-      const version = (await registry.lookup(subject, text))?.version;
+      const registered = await registry.getRegisteredById(id);
+      const text = await registry.resolvedSchemaById(id);
+      const version = (await registry.lookup(subject, registered.schema, registered.references))?.version;
       writers.set(id, writerSide(reader, id, version, text));
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'NOT_FOUND')

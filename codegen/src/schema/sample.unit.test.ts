@@ -1,10 +1,10 @@
 // The pure part of `check --sample` on the real payment_failed schema and edited copies of it: each event's
 // verdict (decoded / failed / changed), how verdicts group by writer and reason, and the report's text.
-import fs from 'node:fs';
 import path from 'node:path';
 import * as avro from 'avsc';
 import { frame, parseAvroSchema } from '@orderflow/codec';
 import { parseAvroSchema as parseSchemaModel } from '../compat';
+import { readResolvedSchema } from '../generator/shared-types';
 import { makeRoot, removeRoots } from '../generator/test-support';
 import { parseArgs } from './args';
 import { sampleOption } from './check-command';
@@ -15,7 +15,10 @@ import { workingTreeValidators } from './working-validators';
 afterAll(removeRoots);
 
 type Schema = { fields: Array<Record<string, unknown> & { name: string; type: unknown }> };
-const REAL = fs.readFileSync(path.resolve(__dirname, '../../../schemas/avro/payment_failed.avsc'), 'utf8');
+// Shared types inlined: the Avro payment_failed events are written with.
+const REAL = JSON.stringify(
+  readResolvedSchema(path.resolve(__dirname, '../../..'), 'schemas/avro/payment_failed.avsc'),
+);
 /** The real schema with `edit` applied to a copy. */
 const edited = (edit: (s: Schema) => void): string => {
   const s = JSON.parse(REAL) as Schema;

@@ -4,12 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ValidationIssue } from '@orderflow/codec';
-import { parseAvroFile } from '../generator/avro-model';
 import { emitAvroModules } from '../generator/emit-avro';
-import type { TopicInput } from '../generator/emit-avro';
 import { CodegenError, formatProblem } from '../generator/errors';
-import { generatorVersion, GEN_DIR } from '../generator/generate';
-import { loadTopicTable } from '../generator/topic-table';
+import { generatorVersion, GEN_DIR, loadAvroInputs } from '../generator/generate';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -19,18 +16,11 @@ type Validate = (value: unknown) => ValidationIssue[];
 export function workingTreeValidators(root: string): { validators: Map<string, Validate>; problem?: string } {
   let dir: string | undefined;
   try {
-    const table = loadTopicTable(root);
-    const topics: TopicInput[] = [];
-    for (const row of table.topics) {
-      const file = `schemas/${row.schema}`;
-      const { model, problems } = parseAvroFile(file, fs.readFileSync(path.join(root, file), 'utf8'));
-      if (model === undefined) throw new CodegenError('INVALID_AVRO', problems);
-      topics.push({ row, avro: model });
-    }
+    const { table, topics, shared } = loadAvroInputs(root);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-sample-'));
     // The generated modules import @orderflow/codec: resolve it from this repository's node_modules.
     fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    for (const f of emitAvroModules(generatorVersion(), table, topics)) {
+    for (const f of emitAvroModules(generatorVersion(), table, topics, shared)) {
       fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
       fs.writeFileSync(path.join(dir, f.path), f.contents);
     }

@@ -1,3 +1,4 @@
+import type { SchemaRegistration } from './references';
 import type { SchemaRegistryClient } from './registry-client';
 import type { TopicCodec } from './topic-codec';
 
@@ -38,8 +39,10 @@ export interface TopicDescriptor<
   readonly recordName: string;
   /** The schema file, relative to `schemas/`. */
   readonly schemaFile: string;
-  /** The reader/writer schema as JSON (what is registered, in canonical form). */
+  /** The reader/writer schema as JSON, every schema reference resolved (inlined at its first use). */
   readonly schema: object;
+  /** What is registered under `subject`: the schema text naming shared types, and their registrations. */
+  readonly registration: SchemaRegistration;
   readonly compatibility: string;
   readonly producer: TService;
   readonly consumers: readonly TService[];

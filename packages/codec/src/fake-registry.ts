@@ -14,8 +14,8 @@ export interface FakeRegistry {
   url: string;
   /** Every request received, in order. */
   requests: FakeRegistryRequest[];
-  /** Registers directly (no HTTP), returning the id; for arranging tests. */
-  add(subject: string, schema: string): number;
+  /** Registers directly (no HTTP, no check that references exist), returning the id; for arranging tests. */
+  add(subject: string, schema: string, references?: FakeReference[]): number;
   /** Makes the next `count` requests answer `status` (e.g. 503) instead of being served. */
   failNext(status: number, count?: number): void;
   /** Delays every response by `ms` (concurrency and timeout tests). */
@@ -23,23 +23,38 @@ export interface FakeRegistry {
   close(): Promise<void>;
 }
 
+/** A reference as the registry API carries it. */
+export interface FakeReference {
+  name: string;
+  subject: string;
+  version: number;
+}
+
 /**
  * An in-process HTTP server speaking the subset of the Confluent Schema Registry API the client
- * uses. For UNIT tests of framing and caching only: it stores schema text verbatim and does no
- * compatibility checking; integration tests use the real registry.
+ * uses. For UNIT tests of framing and caching only: it stores schema text and references verbatim
+ * (a schema is identified by both, as Confluent's is) and does no compatibility checking;
+ * integration tests use the real registry.
  */
 export async function startFakeRegistry(options: { firstId?: number } = {}): Promise<FakeRegistry> {
   const subjects = new Map<string, { id: number; schema: string }[]>();
+  // Keyed by text, or text + JSON of the references when there are some (see identity()).
   const schemas = new Map<number, string>();
+  const referencesById = new Map<number, FakeReference[]>();
   const configs = new Map<string, string>();
   const requests: FakeRegistryRequest[] = [];
   let nextId = options.firstId ?? 1;
   let failures: { status: number; count: number } | undefined;
   let delay = 0;
 
-  const add = (subject: string, schema: string): number => {
-    for (const [id, text] of schemas) {
-      if (text === schema) {
+  const identity = (id: number): string => {
+    const refs = referencesById.get(id) ?? [];
+    return refs.length === 0 ? schemas.get(id)! : `${schemas.get(id)!}\n${JSON.stringify(refs)}`;
+  };
+  const add = (subject: string, schema: string, references: FakeReference[] = []): number => {
+    const wanted = references.length === 0 ? schema : `${schema}\n${JSON.stringify(references)}`;
+    for (const id of schemas.keys()) {
+      if (identity(id) === wanted) {
         const versions = subjects.get(subject) ?? [];
         if (!versions.some((v) => v.id === id)) versions.push({ id, schema });
         subjects.set(subject, versions);
@@ -48,27 +63,41 @@ export async function startFakeRegistry(options: { firstId?: number } = {}): Pro
     }
     const id = nextId++;
     schemas.set(id, schema);
+    if (references.length > 0) referencesById.set(id, references);
     subjects.set(subject, [...(subjects.get(subject) ?? []), { id, schema }]);
     return id;
+  };
+  const withReferences = (id: number): { references?: FakeReference[] } => {
+    const refs = referencesById.get(id);
+    return refs === undefined ? {} : { references: refs };
   };
 
   const handle = (
     method: string,
     path: string,
-    body: { schema?: string; compatibility?: string },
+    body: { schema?: string; compatibility?: string; references?: FakeReference[] },
   ): [number, unknown] => {
     let m: RegExpMatchArray | null;
     if (method === 'GET' && (m = path.match(/^\/schemas\/ids\/(\d+)$/))) {
       const schema = schemas.get(Number(m[1]));
       return schema === undefined
         ? [404, { error_code: 40403, message: 'Schema not found' }]
-        : [200, { schema }];
+        : [200, { schema, ...withReferences(Number(m[1])) }];
     }
     if (method === 'GET' && path === '/subjects') return [200, [...subjects.keys()]];
     if (method === 'GET' && path === '/config') return [200, { compatibilityLevel: 'BACKWARD' }];
     if ((m = path.match(/^\/subjects\/([^/]+)\/versions$/))) {
       const subject = decodeURIComponent(m[1]!);
-      if (method === 'POST') return [200, { id: add(subject, body.schema ?? '') }];
+      if (method === 'POST') {
+        for (const ref of body.references ?? []) {
+          if (subjects.get(ref.subject)?.[ref.version - 1] === undefined)
+            return [
+              404,
+              { error_code: 40402, message: `reference ${ref.subject} v${ref.version} not found` },
+            ];
+        }
+        return [200, { id: add(subject, body.schema ?? '', body.references ?? []) }];
+      }
       const versions = subjects.get(subject);
       return versions
         ? [200, versions.map((_, i) => i + 1)]
@@ -80,17 +109,19 @@ export async function startFakeRegistry(options: { firstId?: number } = {}): Pro
       const index = m[2] === 'latest' ? versions.length - 1 : Number(m[2]) - 1;
       const v = versions[index];
       return v
-        ? [200, { subject, version: index + 1, id: v.id, schema: v.schema }]
+        ? [200, { subject, version: index + 1, id: v.id, schema: v.schema, ...withReferences(v.id) }]
         : [404, { error_code: 40402, message: 'Version not found.' }];
     }
     if (method === 'POST' && (m = path.match(/^\/subjects\/([^/]+)$/))) {
       const subject = decodeURIComponent(m[1]!);
       const versions = subjects.get(subject);
       if (!versions) return [404, { error_code: 40401, message: `Subject '${subject}' not found.` }];
-      const index = versions.findIndex((v) => v.schema === body.schema);
+      const refs = body.references ?? [];
+      const wanted = refs.length === 0 ? body.schema : `${body.schema}\n${JSON.stringify(refs)}`;
+      const index = versions.findIndex((v) => identity(v.id) === wanted);
       const v = versions[index];
       return v
-        ? [200, { subject, version: index + 1, id: v.id, schema: v.schema }]
+        ? [200, { subject, version: index + 1, id: v.id, schema: v.schema, ...withReferences(v.id) }]
         : [404, { error_code: 40403, message: 'Schema not found' }];
     }
     if ((m = path.match(/^\/config\/([^/]+)$/))) {

@@ -9,6 +9,14 @@ export type { CodecErrorCode, ErrorClassification, RegistryErrorCode, RegistryEr
 export { FRAME_HEADER_SIZE, MAGIC_BYTE, frame, parseFrame } from './framing';
 export type { Frame } from './framing';
 export { canonicalSchema, logicalTypes, parseAvroSchema } from './avro';
+export { inlineReferences, referencedNames } from './references';
+export type {
+  InlinedSchema,
+  ReferenceRegistration,
+  SchemaReference,
+  SchemaRegistration,
+  UnresolvedName,
+} from './references';
 export {
   SchemaRegistryClient,
   basicAuthorization,
@@ -20,6 +28,7 @@ export {
 export type { RegistryAuth } from './registry-client';
 export type {
   CompatibilityLevel,
+  RegisteredSchema,
   RegistryRequestEvent,
   SchemaRegistryClientOptions,
   SubjectVersion,

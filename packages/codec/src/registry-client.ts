@@ -1,5 +1,8 @@
+import { canonicalSchema } from './avro';
 import { RegistryError } from './errors';
 import type { RegistryErrorCode } from './errors';
+import { inlineReferences } from './references';
+import type { SchemaReference, SchemaRegistration } from './references';
 
 /** Compatibility levels both Confluent Schema Registry and Apicurio's ccompat API accept. */
 export type CompatibilityLevel =
@@ -37,6 +40,14 @@ export interface SubjectVersion {
   id: number;
   version: number;
   schema: string;
+  /** The types the schema takes from other subjects; [] when it names none. */
+  references: SchemaReference[];
+}
+
+/** A registered schema: its text and its references. */
+export interface RegisteredSchema {
+  schema: string;
+  references: SchemaReference[];
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -59,7 +70,8 @@ export class SchemaRegistryClient {
   private readonly timeoutMs: number;
   private readonly headers: Record<string, string>;
   private readonly onRequest: ((event: RegistryRequestEvent) => void) | undefined;
-  private readonly schemasById = new Map<number, string>();
+  private readonly schemasById = new Map<number, RegisteredSchema>();
+  private readonly resolvedById = new Map<number, Promise<string>>();
   private readonly idsBySubjectSchema = new Map<string, { id: number; version?: number }>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private requests = 0;
@@ -86,47 +98,149 @@ export class SchemaRegistryClient {
    * later call can succeed). Unknown id → RegistryError NOT_FOUND (the registry's error_code 40403).
    */
   async getSchemaById(id: number): Promise<string> {
+    return (await this.getRegisteredById(id)).schema;
+  }
+
+  /** The schema text and references registered under a global id; cached like getSchemaById. */
+  async getRegisteredById(id: number): Promise<RegisteredSchema> {
     const cached = this.schemasById.get(id);
     if (cached !== undefined) return cached;
-    const body = await this.request<{ schema?: unknown }>('GET', `/schemas/ids/${id}`);
+    const body = await this.request<{ schema?: unknown; references?: unknown }>('GET', `/schemas/ids/${id}`);
     if (typeof body.schema !== 'string') {
       throw new RegistryError('HTTP', `registry answered GET /schemas/ids/${id} without a "schema" string`, {
         request: `GET /schemas/ids/${id}`,
       });
     }
-    this.schemasById.set(id, body.schema);
-    return body.schema;
+    const entry = {
+      schema: body.schema,
+      references: referencesOf(body.references, `GET /schemas/ids/${id}`),
+    };
+    this.schemasById.set(id, entry);
+    return entry;
+  }
+
+  /**
+   * The schema under a global id with every referenced type inlined at its first use (each reference
+   * fetched by subject and version, recursively): text avsc parses alone. Without references, the
+   * registered text itself. Cached.
+   */
+  resolvedSchemaById(id: number): Promise<string> {
+    let resolved = this.resolvedById.get(id);
+    if (resolved === undefined) {
+      resolved = this.getRegisteredById(id).then((entry) => this.resolve(entry, `schema id ${id}`));
+      // A failure (an outage) is not cached: the next call tries again.
+      void resolved.catch(() => this.resolvedById.delete(id));
+      this.resolvedById.set(id, resolved);
+    }
+    return resolved;
+  }
+
+  /** `entry` (a registered schema, named `where` in errors) with its references inlined; its own text when it has none. */
+  async resolve(entry: RegisteredSchema, where: string): Promise<string> {
+    if (entry.references.length === 0) return entry.schema;
+    const definitions = new Map<string, unknown>();
+    const seen = new Set<string>();
+    const collect = async (refs: readonly SchemaReference[]): Promise<void> => {
+      for (const ref of refs) {
+        const key = `${ref.subject}\n${ref.version}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const v = await this.getVersion(ref.subject, ref.version);
+        if (!definitions.has(ref.name)) definitions.set(ref.name, JSON.parse(v.schema));
+        await collect(v.references);
+      }
+    };
+    await collect(entry.references);
+    const { schema, unresolved } = inlineReferences(JSON.parse(entry.schema), (name) =>
+      definitions.get(name),
+    );
+    if (unresolved.length > 0) {
+      throw new RegistryError(
+        'INVALID_SCHEMA',
+        `${where} at ${this.url} uses ${unresolved.map((u) => `${u.name} (at ${u.path || 'the root'})`).join(', ')}, which neither it nor its references (${entry.references.map((r) => `${r.name} = ${r.subject} v${r.version}`).join(', ')}) define`,
+      );
+    }
+    return canonicalSchema(schema as object);
   }
 
   /** Registers `schema` under `subject` (idempotent: an identical schema returns its existing id); cached. */
-  async register(subject: string, schema: string): Promise<number> {
-    const key = `${subject}\n${schema}`;
+  async register(
+    subject: string,
+    schema: string,
+    references: readonly SchemaReference[] = [],
+  ): Promise<number> {
+    const key = cacheKey(subject, schema, references);
     const cached = this.idsBySubjectSchema.get(key);
     if (cached !== undefined) return cached.id;
-    const body = await this.request<{ id?: unknown }>('POST', `/subjects/${enc(subject)}/versions`, {
-      schema,
-    });
+    const body = await this.request<{ id?: unknown }>(
+      'POST',
+      `/subjects/${enc(subject)}/versions`,
+      requestBody(schema, references),
+    );
     const id = expectId(body.id, `POST /subjects/${subject}/versions`);
     this.idsBySubjectSchema.set(key, { id });
-    this.schemasById.set(id, schema);
+    this.schemasById.set(id, { schema, references: [...references] });
     return id;
   }
 
+  /**
+   * Registers `registration` under `subject`, its references first (each under its own subject, then
+   * named with the version found there); returns the id and version under `subject`.
+   */
+  async registerWithReferences(
+    subject: string,
+    registration: SchemaRegistration,
+  ): Promise<{ id: number; version: number }> {
+    const references: SchemaReference[] = [];
+    for (const ref of registration.references) {
+      const { version } = await this.registerWithReferences(ref.subject, ref.registration);
+      references.push({ name: ref.name, subject: ref.subject, version });
+    }
+    const found = await this.lookup(subject, registration.schema, references);
+    if (found) return found;
+    await this.register(subject, registration.schema, references);
+    const registered = await this.lookup(subject, registration.schema, references);
+    if (!registered)
+      throw new RegistryError(
+        'HTTP',
+        `registered ${subject} at ${this.url}, but looking it up again found nothing`,
+      );
+    return registered;
+  }
+
+  /** The id and version of `registration` under `subject` (its references looked up first); undefined when any is missing. */
+  async lookupWithReferences(
+    subject: string,
+    registration: SchemaRegistration,
+  ): Promise<{ id: number; version: number } | undefined> {
+    const references: SchemaReference[] = [];
+    for (const ref of registration.references) {
+      const found = await this.lookupWithReferences(ref.subject, ref.registration);
+      if (found === undefined) return undefined;
+      references.push({ name: ref.name, subject: ref.subject, version: found.version });
+    }
+    return this.lookup(subject, registration.schema, references);
+  }
+
   /** The id and version of `schema` under `subject`, or undefined when it is not registered there. */
-  async lookup(subject: string, schema: string): Promise<{ id: number; version: number } | undefined> {
-    const key = `${subject}\n${schema}`;
+  async lookup(
+    subject: string,
+    schema: string,
+    references: readonly SchemaReference[] = [],
+  ): Promise<{ id: number; version: number } | undefined> {
+    const key = cacheKey(subject, schema, references);
     const cached = this.idsBySubjectSchema.get(key);
     if (cached?.version !== undefined) return { id: cached.id, version: cached.version };
     try {
       const body = await this.request<{ id?: unknown; version?: unknown }>(
         'POST',
         `/subjects/${enc(subject)}`,
-        { schema },
+        requestBody(schema, references),
       );
       const id = expectId(body.id, `POST /subjects/${subject}`);
       const version = typeof body.version === 'number' ? body.version : 0;
       this.idsBySubjectSchema.set(key, { id, version });
-      this.schemasById.set(id, schema);
+      this.schemasById.set(id, { schema, references: [...references] });
       return { id, version };
     } catch (err) {
       // Both "subject not found" and "schema not found under subject" mean: not registered.
@@ -196,7 +310,7 @@ export class SchemaRegistryClient {
 
   /** One version of a subject (`'latest'` allowed). */
   async getVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion> {
-    const body = await this.request<Partial<SubjectVersion>>(
+    const body = await this.request<Partial<Omit<SubjectVersion, 'references'>> & { references?: unknown }>(
       'GET',
       `/subjects/${enc(subject)}/versions/${version}`,
     );
@@ -207,8 +321,9 @@ export class SchemaRegistryClient {
         `registry answered GET /subjects/${subject}/versions/${version} without schema/version`,
       );
     }
-    this.schemasById.set(id, body.schema);
-    return { subject: body.subject ?? subject, id, version: body.version, schema: body.schema };
+    const references = referencesOf(body.references, `GET /subjects/${subject}/versions/${version}`);
+    this.schemasById.set(id, { schema: body.schema, references });
+    return { subject: body.subject ?? subject, id, version: body.version, schema: body.schema, references };
   }
 
   /** Whether `schema` is compatible with the subject's latest version at the subject's level (true for a new subject). */
@@ -220,12 +335,13 @@ export class SchemaRegistryClient {
   async checkCompatibility(
     subject: string,
     schema: string,
+    references: readonly SchemaReference[] = [],
   ): Promise<{ compatible: boolean; messages: string[] }> {
     try {
       const body = await this.request<{ is_compatible?: unknown; messages?: unknown }>(
         'POST',
         `/compatibility/subjects/${enc(subject)}/versions/latest?verbose=true`,
-        { schema },
+        requestBody(schema, references),
       );
       const messages = Array.isArray(body.messages)
         ? body.messages.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)))
@@ -384,6 +500,48 @@ export function classify(
     if (registryCode === 42201 || /schema/i.test(message)) return 'INVALID_SCHEMA';
   }
   return 'HTTP';
+}
+
+function cacheKey(subject: string, schema: string, references: readonly SchemaReference[]): string {
+  return references.length === 0
+    ? `${subject}\n${schema}`
+    : `${subject}\n${schema}\n${JSON.stringify(references)}`;
+}
+
+// Without references the body stays `{ schema }`, exactly what was sent before references existed.
+function requestBody(
+  schema: string,
+  references: readonly SchemaReference[],
+): { schema: string; schemaType?: string; references?: SchemaReference[] } {
+  if (references.length === 0) return { schema };
+  return {
+    schemaType: 'AVRO',
+    schema,
+    references: references.map((r) => ({ name: r.name, subject: r.subject, version: r.version })),
+  };
+}
+
+function referencesOf(value: unknown, request: string): SchemaReference[] {
+  if (value === undefined || value === null) return [];
+  const ok =
+    Array.isArray(value) &&
+    value.every(
+      (r: unknown) =>
+        typeof r === 'object' &&
+        r !== null &&
+        typeof (r as SchemaReference).name === 'string' &&
+        typeof (r as SchemaReference).subject === 'string' &&
+        Number.isInteger((r as SchemaReference).version),
+    );
+  if (!ok)
+    throw new RegistryError(
+      'HTTP',
+      `registry answered ${request} with malformed "references": ${JSON.stringify(value).slice(0, 200)}`,
+      {
+        request,
+      },
+    );
+  return (value as SchemaReference[]).map((r) => ({ name: r.name, subject: r.subject, version: r.version }));
 }
 
 function expectId(id: unknown, request: string): number {

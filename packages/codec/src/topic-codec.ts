@@ -4,6 +4,7 @@ import { BodyProblem, compileBodyCheck } from './body-check';
 import type { BodyCheck } from './body-check';
 import { CodecError, RegistryError } from './errors';
 import { FRAME_HEADER_SIZE, MAGIC_BYTE, parseFrame } from './framing';
+import type { SchemaRegistration } from './references';
 import type { SchemaRegistryClient } from './registry-client';
 
 /** Options of {@link TopicCodec}. */
@@ -11,8 +12,13 @@ export interface TopicCodecOptions<T = unknown, TInput = T> {
   topic: string;
   /** Registry subject, `<topic>-value` under TopicNameStrategy. */
   subject: string;
-  /** The reader/writer schema (generated from the .avsc) as a JSON object or text. */
+  /** The reader/writer schema (generated from the .avsc) as a JSON object or text, references resolved. */
   schema: object | string;
+  /**
+   * What is registered under `subject` when the schema takes types from other subjects (schema
+   * references): the text naming them and their registrations. Without it, `schema` itself is.
+   */
+  registration?: SchemaRegistration;
   registry: SchemaRegistryClient;
   /**
    * The Kafka message key of an event (the topic table's `key`: the orderId unless the table says
@@ -65,6 +71,7 @@ export class TopicCodec<T, TInput = T> {
   /** The canonical text registered and looked up for this schema. */
   readonly schemaText: string;
   private readonly registry: SchemaRegistryClient;
+  private readonly registration: SchemaRegistration;
   // The options object, not the function alone: a method type keeps TopicCodec<X> assignable to TopicCodec<unknown>.
   private readonly keying: Pick<TopicCodecOptions<T, TInput>, 'key'>;
   private readonly autoRegister: boolean;
@@ -83,6 +90,7 @@ export class TopicCodec<T, TInput = T> {
     this.schema = parseAvroSchema(options.schema);
     this.schemaText = canonicalSchema(options.schema);
     this.registry = options.registry;
+    this.registration = options.registration ?? { schema: this.schemaText, references: [] };
     this.autoRegister = options.autoRegister ?? false;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     if (!Number.isInteger(this.maxMessageBytes) || this.maxMessageBytes < FRAME_HEADER_SIZE) {
@@ -187,12 +195,17 @@ export class TopicCodec<T, TInput = T> {
   }
 
   private async resolveId(): Promise<number> {
-    if (this.autoRegister) return this.registry.register(this.subject, this.schemaText);
-    const found = await this.registry.lookup(this.subject, this.schemaText);
+    if (this.autoRegister) {
+      if (this.registration.references.length === 0)
+        return this.registry.register(this.subject, this.registration.schema);
+      return (await this.registry.registerWithReferences(this.subject, this.registration)).id;
+    }
+    const found = await this.registry.lookupWithReferences(this.subject, this.registration);
     if (found === undefined) {
+      const refs = this.registration.references.map((r) => r.subject);
       throw new RegistryError(
         'NOT_FOUND',
-        `the schema for topic ${this.topic} is not registered under subject ${this.subject} at ${this.registry.url}; ` +
+        `the schema for topic ${this.topic} is not registered under subject ${this.subject}${refs.length > 0 ? ` (with its references under ${refs.join(', ')})` : ''} at ${this.registry.url}; ` +
           'run `npm run schema -- register` (or set autoRegister in development)',
       );
     }
@@ -274,7 +287,8 @@ export class TopicCodec<T, TInput = T> {
   private async fetchWriter(schemaId: number): Promise<WriterEntry> {
     let text: string;
     try {
-      text = await this.registry.getSchemaById(schemaId);
+      // References (if the writer has any) fetched and inlined: avsc parses the result alone.
+      text = await this.registry.resolvedSchemaById(schemaId);
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'NOT_FOUND') {
         throw new CodecError(
