@@ -61,9 +61,11 @@ export function scanSource(
 ): FoundSubscription[] {
   const found: FoundSubscription[] = [];
   const lineOf = (index: number): number => source.slice(0, index).split('\n').length;
+  // A `.subscribe(` in a file that uses Redis and not kafkajs is a Redis pub/sub channel, not a topic.
+  const redisOnly = /from\s+'ioredis'/.test(source) && !/from\s+'kafkajs'/.test(source);
   const calls = [
     ...source.matchAll(/(?<![\w$.])(?:on|onBatch)\s*(?:<[^>]*>)?\s*\(/g),
-    ...source.matchAll(/\.subscribe\s*\(/g),
+    ...(redisOnly ? [] : source.matchAll(/\.subscribe\s*\(/g)),
   ];
   for (const m of calls) {
     const open = m.index + m[0].length - 1;

@@ -41,4 +41,11 @@ describe('subscription scanner', () => {
     );
     expect(found[0]?.topics).toEqual(['payment_failed']);
   });
+
+  it('does not take a Redis pub/sub channel for a topic, but still sees kafkajs next to Redis', () => {
+    const redis = "import type { Redis } from 'ioredis';\nawait subscriber.subscribe(channel);";
+    expect(scanSource('order', 'services/order/src/a.ts', redis, topics)).toEqual([]);
+    const both = `import { Kafka } from 'kafkajs';\n${redis}`;
+    expect(scanSource('order', 'services/order/src/a.ts', both, topics)).toHaveLength(1);
+  });
 });
