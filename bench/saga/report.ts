@@ -235,7 +235,7 @@ export function renderMarkdown(r: SagaBenchReport): string {
           ),
         ],
         [
-          'order-service time in the poller’s GETs (wall ms)',
+          'order-service wall time in the customers’ GETs per saga, held time included (ms)',
           ...[...rates.values()].map((runs) =>
             spread(runs.map((x) => x.orderGetMsPerSaga)).median.toFixed(2),
           ),
@@ -275,7 +275,7 @@ export function renderMarkdown(r: SagaBenchReport): string {
     ]);
   }
   workRows.push([
-    'poller GETs',
+    'customers’ GETs (held until completed)',
     ...[...rates.values()].map((runs) => spread(runs.map((x) => x.getsPerSaga)).median),
   ]);
   L.push(...table(['per saga', ...[...rates.keys()].map((k) => `${k}/s`)], workRows), '');

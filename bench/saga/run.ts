@@ -104,7 +104,7 @@ export interface RunResult {
   lateness: Distribution;
   pollerGets: number;
   getsPerSaga: number;
-  /** Order-service time answering the poller's GETs, ms per saga (wall time in its handler, from /metrics). */
+  /** Order-service wall time answering the customers' GETs, ms per saga (in its handler, from /metrics; a held GET counts its hold). */
   orderGetMsPerSaga: number;
   drainMs: number;
   backlog: { lag: Record<string, Trend>; outbox: Record<string, Trend>; backlogAtStart: number };

@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import avro from 'avsc';
 import { frame, SchemaRegistryClient } from '@orderflow/codec';
-import { DeadLetterTopics, orderCreatedSchema, Topics, topicTable } from '@orderflow/contracts';
+import {
+  DeadLetterTopics,
+  orderCreatedRegistration,
+  orderCreatedSchema,
+  Topics,
+  topicTable,
+} from '@orderflow/contracts';
 import { Partitioners } from 'kafkajs';
 import type { ApiOrder } from '@orderflow/contracts';
 import {
@@ -38,12 +44,20 @@ let next: ApiOrder[] = [];
 let finals: FinalRow[] = [];
 let dead: SagaMessage[] = [];
 
+// The id order_created-value's schema is registered under: the file as written with its references to the
+// shared types (what `npm run schema -- register` registers and the order service writes with).
+async function orderCreatedSchemaId(): Promise<number> {
+  const registry = new SchemaRegistryClient({ url: REGISTRY_URL });
+  const found = await registry.lookupWithReferences(`${Topics.OrderCreated}-value`, orderCreatedRegistration);
+  if (!found)
+    throw new Error('order_created-value has no registered schema; run `npm run schema -- register`');
+  return found.id;
+}
+
 // A valid Confluent frame around a record the order_created schema encodes but the generated validator
 // refuses: eventId is not a uuid. avsc without Orderflow's logical types writes it as a plain string.
 async function invalidOrderCreated(orderId: string): Promise<Buffer> {
-  const registry = new SchemaRegistryClient({ url: REGISTRY_URL });
-  const id = await registry.lookup(`${Topics.OrderCreated}-value`, JSON.stringify(orderCreatedSchema));
-  if (!id) throw new Error('order_created-value has no registered schema; run `npm run schema -- register`');
+  const id = await orderCreatedSchemaId();
   const plain = avro.Type.forSchema(orderCreatedSchema as avro.Schema);
   const body = plain.toBuffer({
     eventId: 'not-a-uuid',
@@ -55,15 +69,13 @@ async function invalidOrderCreated(orderId: string): Promise<Buffer> {
     currency: 'EUR',
     paymentToken: null,
   });
-  return frame(id.id, body);
+  return frame(id, body);
 }
 
 // A valid order_created frame up to its `lines` array, whose block count then says 2^32−1 items: a
 // decoder that trusts it allocates until the heap is gone. 99 bytes or so, under a registered schema id.
 async function avroBomb(orderId: string): Promise<Buffer> {
-  const registry = new SchemaRegistryClient({ url: REGISTRY_URL });
-  const id = await registry.lookup(`${Topics.OrderCreated}-value`, JSON.stringify(orderCreatedSchema));
-  if (!id) throw new Error('order_created-value has no registered schema; run `npm run schema -- register`');
+  const id = await orderCreatedSchemaId();
   const plain = avro.Type.forSchema(orderCreatedSchema as avro.Schema);
   const full = plain.toBuffer({
     eventId: randomUUID(),
@@ -87,7 +99,7 @@ async function avroBomb(orderId: string): Promise<Buffer> {
   }).toBuffer({ a: 100, c: 'EUR', t: null });
   const beforeLines = full.subarray(0, full.length - tail.length - 1);
   const count = avro.Type.forSchema('long').toBuffer(2 ** 32 - 1);
-  return frame(id.id, Buffer.concat([beforeLines, count, Buffer.from([2, 4, 6])]));
+  return frame(id, Buffer.concat([beforeLines, count, Buffer.from([2, 4, 6])]));
 }
 
 const servicePids = (): Record<string, number | undefined> =>
