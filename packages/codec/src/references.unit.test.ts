@@ -190,27 +190,25 @@ describe('schemas with references through the registry API', () => {
     expect(await fresh.resolvedSchemaById(id)).toBe(canonicalSchema(resolved));
   });
 
-  it('a producer without autoRegister finds the registered version through its references', async () => {
-    const admin = new SchemaRegistryClient({ url: registry.url });
-    const { id } = await admin.registerWithReferences('t-value', registration);
-    const codec = new TopicCodec({
+  // A producer of topic t (no autoRegister) with its own registry client, as a service has.
+  const producerOf = (url: string) =>
+    new TopicCodec({
       topic: 't',
       subject: 't-value',
       schema: resolved,
       registration,
-      registry: new SchemaRegistryClient({ url: registry.url }),
+      registry: new SchemaRegistryClient({ url }),
     });
+
+  it('a producer without autoRegister finds the registered version through its references', async () => {
+    const admin = new SchemaRegistryClient({ url: registry.url });
+    const { id } = await admin.registerWithReferences('t-value', registration);
+    const codec = producerOf(registry.url);
     await expect(codec.schemaId()).resolves.toBe(id);
   });
 
   it('names the subjects to register when a reference is missing', async () => {
-    const codec = new TopicCodec({
-      topic: 't',
-      subject: 't-value',
-      schema: resolved,
-      registration,
-      registry: new SchemaRegistryClient({ url: registry.url }),
-    });
+    const codec = producerOf(registry.url);
     await expect(codec.schemaId()).rejects.toThrow(
       `not registered under subject t-value (with its references under ${NS}.Customer, ${NS}.OrderLine, ${NS}.Money)`,
     );
