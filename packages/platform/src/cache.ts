@@ -132,9 +132,10 @@ export interface CacheOptions {
   /** How long Redis is skipped after a failure, default 5000 ms. The first Cache on a client sets it. */
   breakerOpenMs?: number;
   /**
-   * Announces every invalidation on a Redis pub/sub channel, in the same pipelined round trip: the
-   * message is `<origin>|<key>,<key>…` (the caller's keys, unprefixed), so other processes can wake
-   * whoever waits for those keys to change and a process can ignore its own announcements.
+   * Announces invalidations on a Redis pub/sub channel, in the same pipelined round trip: the message is
+   * `<origin>|<key>,<key>…` (the caller's keys, unprefixed), so other processes can wake whoever waits
+   * for those keys to change and a process can ignore its own announcements. `invalidateMany`'s
+   * `announce` narrows it to the keys worth waking for (none: no message).
    */
   announce?: { channel: string; origin: string };
 }
@@ -188,11 +189,15 @@ export class Cache {
     }
   }
 
-  /** The cached value of `key` and whether it was a hit; on a miss `load()`'s result, cached unless undefined or invalidated meanwhile. */
+  /**
+   * The cached value of `key` and whether it was a hit; on a miss `load()`'s result, cached unless
+   * undefined, invalidated meanwhile, or refused by `keep` (e.g. a value about to change anyway).
+   */
   async read<T>(
     key: string,
     load: () => Promise<T | undefined>,
     ttlSeconds = this.opts.ttlSeconds,
+    keep: (value: T) => boolean = () => true,
   ): Promise<CacheRead<T>> {
     const keys = this.keys(key);
     let generation: string | undefined;
@@ -212,7 +217,7 @@ export class Cache {
     }
     const value = await load();
     // Only a read that saw the generation may fill, and not while Redis is being skipped.
-    if (keys && value !== undefined && generation !== undefined && !this.breaker.open) {
+    if (keys && value !== undefined && generation !== undefined && !this.breaker.open && keep(value)) {
       const [valueKey, genKey] = keys;
       await this.call(valueKey, () =>
         (this.redis as RedisWithScripts).orderflowCacheFill(
@@ -241,20 +246,20 @@ export class Cache {
     return this.invalidateMany([key]);
   }
 
-  /** {@link invalidate} for several keys in one pipelined round trip (a consumer chunk's changes). */
-  async invalidateMany(keys: Iterable<string>): Promise<void> {
-    const all = [...new Set(keys)]
-      .map((k) => this.keys(k))
-      .filter((k): k is [string, string] => k !== undefined);
+  /**
+   * {@link invalidate} for several keys in one pipelined round trip (a consumer chunk's changes). With
+   * the `announce` option set, the announcement names `opts.announce` (default: every key), in the same round trip.
+   */
+  async invalidateMany(keys: Iterable<string>, opts: { announce?: Iterable<string> } = {}): Promise<void> {
+    const unique = [...new Set(keys)].filter((k) => this.keys(k) !== undefined);
+    const all = unique.map((k) => this.keys(k)!);
     if (all.length === 0) return;
     const ttl = String(this.opts.ttlSeconds * 2 + 60);
+    const named = opts.announce === undefined ? unique : [...new Set(opts.announce)];
     const announce =
-      this.opts.announce === undefined
+      this.opts.announce === undefined || named.length === 0
         ? undefined
-        : {
-            channel: this.opts.announce.channel,
-            message: `${this.opts.announce.origin}|${all.map(([v]) => v.slice(this.opts.prefix.length)).join(',')}`,
-          };
+        : { channel: this.opts.announce.channel, message: `${this.opts.announce.origin}|${named.join(',')}` };
     const send = async (): Promise<void> => {
       const pipeline = this.redis.pipeline() as PipelineWithScripts;
       for (const [valueKey, genKey] of all) pipeline.orderflowCacheInvalidate(valueKey, genKey, ttl);

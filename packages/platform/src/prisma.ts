@@ -13,6 +13,8 @@ export interface DatabasePoolOptions {
   connectionTimeoutMs?: number;
   /** A statement running longer than this fails client-side. */
   queryTimeoutMs?: number;
+  /** Parameterised statements run as named prepared statements (default true; see {@link preparedName}). */
+  prepare?: boolean;
 }
 
 /**
@@ -36,8 +38,42 @@ export function databasePool(databaseUrl: string, opts: DatabasePoolOptions = {}
   pool.on('error', (err) => log.warn({ err }, 'idle database connection lost'));
   pool.on('connect', (client) => {
     client.on('error', (err) => log.warn({ err }, 'database connection lost'));
+    if (opts.prepare !== false) prepareStatements(client);
   });
   return pool;
+}
+
+/** Distinct statement texts prepared per process at most; any further text runs unnamed (parsed each time). */
+export const MAX_PREPARED_STATEMENTS = 256;
+const statementNames = new Map<string, string>();
+
+/** The server-side name of a parameterised statement's text, or undefined past {@link MAX_PREPARED_STATEMENTS}. */
+export function preparedName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED_STATEMENTS) {
+    name = `orderflow_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * Runs every parameterised `query(text, values)` on this connection as a named prepared statement: the
+ * server parses and plans a text once per connection instead of at every call (the consumers', the
+ * relays' and the order API's statements are a fixed set of texts; bench/reports/profile.md "Stop 14").
+ * Object-form calls (Prisma's adapter) and statements without parameters (BEGIN, COMMIT, VACUUM) are
+ * left as they are. The names are per text and process-wide, so the cap also bounds each connection.
+ */
+function prepareStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+      const name = preparedName(text);
+      if (name !== undefined) return query({ name, text, values }, ...args.slice(2));
+    }
+    return query(...args);
+  };
 }
 
 /**

@@ -19,55 +19,73 @@ afterAll(async () => {
   await redis.quit();
 });
 
-test('a miss loads and caches; the next read is a hit without loading', async () => {
+test('a completed view is cached: the next read is a hit without loading', async () => {
   const id = randomUUID();
   let loads = 0;
-  const load = () => Promise.resolve({ status: 'PENDING', n: ++loads });
-  expect(await cache.getOrLoad(id, load)).toEqual({ value: { status: 'PENDING', n: 1 }, hit: false });
-  expect(await cache.getOrLoad(id, load)).toEqual({ value: { status: 'PENDING', n: 1 }, hit: true });
+  const load = () => Promise.resolve({ status: 'CONFIRMED', completed: true, n: ++loads });
+  const view = { status: 'CONFIRMED', completed: true, n: 1 };
+  expect(await cache.getOrLoad(id, load)).toEqual({ value: view, hit: false });
+  expect(await cache.getOrLoad(id, load)).toEqual({ value: view, hit: true });
   expect(loads).toBe(1);
+});
+
+test('a view still in its saga is not cached: every read loads the current state', async () => {
+  const id = randomUUID();
+  let loads = 0;
+  const load = () => Promise.resolve({ status: 'PENDING', completed: false, n: ++loads });
+  expect(await cache.getOrLoad(id, load)).toEqual({
+    value: { status: 'PENDING', completed: false, n: 1 },
+    hit: false,
+  });
+  expect(await cache.getOrLoad(id, load)).toEqual({
+    value: { status: 'PENDING', completed: false, n: 2 },
+    hit: false,
+  });
 });
 
 test('invalidate drops the entry: the next read sees the new state', async () => {
   const id = randomUUID();
-  let status = 'PENDING';
-  const load = () => Promise.resolve({ status });
+  let status = 'CONFIRMED';
+  const load = () => Promise.resolve({ status, completed: true });
   await cache.getOrLoad(id, load);
-  status = 'PAID';
+  status = 'REFUNDED';
   await cache.invalidate(id);
-  expect(await cache.getOrLoad(id, load)).toEqual({ value: { status: 'PAID' }, hit: false });
+  expect(await cache.getOrLoad(id, load)).toEqual({
+    value: { status: 'REFUNDED', completed: true },
+    hit: false,
+  });
 });
 
 test('a read that loaded before a change committed does not cache its stale copy after the invalidation', async () => {
   const id = randomUUID();
-  let status = 'PENDING';
+  let status = 'CONFIRMED';
   let release: () => void = () => undefined;
   const slowLoad = async () => {
     const seen = status;
     await new Promise<void>((r) => (release = r));
-    return { status: seen };
+    return { status: seen, completed: true };
   };
   const slowRead = cache.getOrLoad(id, slowLoad);
   await new Promise((r) => setTimeout(r, 20));
   // The change commits and invalidates while the slow read still holds the old state.
-  status = 'CONFIRMED';
+  status = 'CANCELLED';
   await cache.invalidate(id);
   release();
-  expect((await slowRead).value).toEqual({ status: 'PENDING' });
-  expect(await cache.getOrLoad(id, () => Promise.resolve({ status }))).toEqual({
-    value: { status: 'CONFIRMED' },
+  expect((await slowRead).value).toEqual({ status: 'CONFIRMED', completed: true });
+  expect(await cache.getOrLoad(id, () => Promise.resolve({ status, completed: true }))).toEqual({
+    value: { status: 'CANCELLED', completed: true },
     hit: false,
   });
 });
 
 test('a load that finds nothing is not cached', async () => {
   const id = randomUUID();
-  expect(await cache.getOrLoad(id, () => Promise.resolve(undefined))).toEqual({
+  expect(await cache.getOrLoad<{ completed: boolean }>(id, () => Promise.resolve(undefined))).toEqual({
     value: undefined,
     hit: false,
   });
-  expect(await cache.getOrLoad(id, () => Promise.resolve({ status: 'PENDING' }))).toEqual({
-    value: { status: 'PENDING' },
+  expect(await cache.getOrLoad(id, () => Promise.resolve({ status: 'CONFIRMED', completed: true }))).toEqual({
+    value: { status: 'CONFIRMED', completed: true },
     hit: false,
   });
 });

@@ -26,12 +26,16 @@ export class OrderCache {
     });
   }
 
-  /** The cached view of order `id`, or `load()`'s result (cached unless undefined or changed meanwhile). */
-  getOrLoad<T>(
+  /**
+   * The cached view of order `id`, or `load()`'s result: cached once the order is completed (unless it
+   * changed meanwhile). A view still in its saga changes within seconds, and caching it would cost a
+   * write now and an invalidation at its next step; its readers mostly wait for the completion anyway.
+   */
+  getOrLoad<T extends { completed: boolean }>(
     id: string,
     load: () => Promise<T | undefined>,
   ): Promise<{ value: T | undefined; hit: boolean }> {
-    return this.cache.read(id, load);
+    return this.cache.read(id, load, undefined, (view) => view.completed);
   }
 
   /** Drops order `id` and bumps its generation; call after the change has committed. */
@@ -39,11 +43,16 @@ export class OrderCache {
     return this.invalidateMany([id]);
   }
 
-  /** {@link invalidate} for several orders in one round trip. */
-  async invalidateMany(ids: Iterable<string>): Promise<void> {
+  /**
+   * {@link invalidate} for several orders in one round trip. The reads waiting for an order wake only
+   * for `opts.completed` (default: every id): a held `GET ?wait` answers once the order is completed,
+   * so waking it at each earlier step only costs it a read (the saga tracker knows which changes complete).
+   */
+  async invalidateMany(ids: Iterable<string>, opts: { completed?: Iterable<string> } = {}): Promise<void> {
     const all = [...ids];
-    await this.cache.invalidateMany(all);
+    const wake = opts.completed === undefined ? all : [...opts.completed];
+    await this.cache.invalidateMany(all, { announce: wake });
     // After the entry is gone: a woken read loads the committed view, not the cached one.
-    this.changes?.changed(all);
+    this.changes?.changed(wake);
   }
 }

@@ -26,7 +26,9 @@ export function gettingOrderRoute(
 ): void {
   const op = deps.validator.operation('get', '/orders/{orderId}');
   app.get('/orders/:orderId', async (req, res) => {
-    const orderId = req.params.orderId;
+    // Ids are compared in lower case everywhere (the tracker's cache drops and wake-ups, the SQL uuid):
+    // an upper-case id must name the same cache entry and the same waiters.
+    const orderId = req.params.orderId.toLowerCase();
     const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
     const issues = [...op.params('path', { orderId }), ...op.params('query', query)];
     if (issues.length > 0) throw validationFailed(issues);

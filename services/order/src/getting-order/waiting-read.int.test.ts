@@ -36,6 +36,8 @@ interface Instance {
   base: string;
   cache: OrderCache;
   changes: OrderChanges;
+  /** Reads of the order view this instance made in PostgreSQL. */
+  reads: { count: number };
   close: () => Promise<void>;
 }
 
@@ -50,10 +52,17 @@ async function instance(label: string): Promise<Instance> {
   const changes = new OrderChanges({ maxWaiters: 100, recheckMs: 60_000, logger });
   const cache = new OrderCache(redis, { ttlSeconds: 60, logger, prefix, changes });
   changes.listen(redis);
+  const reads = { count: 0 };
+  const counted = {
+    query: (...args: Parameters<typeof pool.query>) => {
+      reads.count++;
+      return pool.query(...args);
+    },
+  } as Pick<typeof pool, 'query'>;
   const served = await serveOrderRoutes(label, (app, validator) =>
-    gettingOrderRoute(app, { reads: pool, cache, validator, changes }),
+    gettingOrderRoute(app, { reads: counted, cache, validator, changes }),
   );
-  return { ...served, cache, changes };
+  return { ...served, cache, changes, reads };
 }
 
 beforeAll(async () => {
@@ -139,6 +148,24 @@ test('a held read answers as soon as the order is completed, not at an earlier c
   expect(body).toMatchObject({ id, status: 'CONFIRMED', completed: true });
   expect(Date.now() - completedAt).toBeLessThan(2_000);
   expect(a.changes.size).toBe(0);
+});
+
+test('a held read looks at the order twice: when it comes and when the order completes, not at the steps between', async () => {
+  const id = await place('w-6');
+  const before = a.reads.count;
+  // An upper-case id names the same order, the same cache entry and the same waiters.
+  const read = get(a.base, 'w-6', id.toUpperCase(), '?wait=20');
+  await new Promise((r) => setTimeout(r, 200));
+  const completedAt = await runSaga(a, id, read.state);
+  const { status, body } = await read.answer;
+  expect(status).toBe(200);
+  expect(body).toMatchObject({ id, status: 'CONFIRMED', completed: true });
+  expect(Date.now() - completedAt).toBeLessThan(2_000);
+  expect(a.reads.count - before).toBe(2);
+  // The completed view is cached: the next read is a hit, with no database read.
+  const again = get(a.base, 'w-6', id, '?wait=20');
+  expect((await again.answer).body).toMatchObject({ id, completed: true });
+  expect(a.reads.count - before).toBe(2);
 });
 
 test("another instance's change wakes the read through Redis", async () => {

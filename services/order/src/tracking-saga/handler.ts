@@ -302,19 +302,21 @@ export async function trackEvents(deps: TrackerDeps, tx: OrderTx, items: readonl
     );
   // Counted only once committed: a chunk that rolls back (and is split and retried) counts nothing, and
   // the retry sees the same orders not completed yet. First, so a failing cache drop cannot skip it.
-  const completed: { outcome: SagaOutcome; createdAt: Date }[] = [];
+  const completed: { id: string; outcome: SagaOutcome; createdAt: Date }[] = [];
   for (const [id, r] of updates) {
     const outcome = sagaCompletion(initial.get(id)!, r);
-    if (outcome !== undefined) completed.push({ outcome, createdAt: createdAt.get(id)! });
+    if (outcome !== undefined) completed.push({ id, outcome, createdAt: createdAt.get(id)! });
   }
   if (completed.length > 0)
     tx.afterCommit(() => {
       const at = new Date();
       for (const c of completed) deps.metrics.completed(c.outcome, c.createdAt, at);
     });
-  // The timeline grew even when the status did not: the cached views are stale either way.
+  // The timeline grew even when the status did not: the cached views are stale either way. The reads
+  // held until an order completes (GET ?wait) wake only for the orders this chunk completed.
   const touched = [...new Set(timeline.map((t) => t.orderId))];
-  if (touched.length > 0) tx.afterCommit(() => deps.cache.invalidateMany(touched));
+  if (touched.length > 0)
+    tx.afterCommit(() => deps.cache.invalidateMany(touched, { completed: completed.map((c) => c.id) }));
 }
 
 /** Applies one saga event to its order ({@link trackEvents} with one event). */
