@@ -269,7 +269,7 @@ export async function kafkaDurability(
 
 /** The figures read from the services' /metrics. */
 export interface ServiceMetrics {
-  /** Per service: messages per consumer transaction (orderflow_consumer_chunk_messages). */
+  /** Per service: messages per consumer transaction (orderflow_consumer_transaction_messages). */
   chunks: Record<string, HistogramTotals>;
   /** Per service: rows per outbox sendBatch (orderflow_outbox_relay_batch_rows). */
   relay: Record<string, HistogramTotals>;
@@ -289,7 +289,10 @@ export async function scrapeMetrics(): Promise<ServiceMetrics> {
       })
         .then((r) => r.text())
         .catch(() => '');
-      out.chunks[s.name] = histogramTotals(text, 'orderflow_consumer_chunk_messages');
+      // Per transaction, whatever topics it took; a service from before that metric counts its chunks.
+      const transactions = histogramTotals(text, 'orderflow_consumer_transaction_messages');
+      out.chunks[s.name] =
+        transactions.count > 0 ? transactions : histogramTotals(text, 'orderflow_consumer_chunk_messages');
       out.relay[s.name] = histogramTotals(text, 'orderflow_outbox_relay_batch_rows');
       if (s.name === 'order')
         out.orderGets = histogramTotals(text, 'orderflow_http_request_duration_seconds', {

@@ -389,6 +389,31 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
         events.map(async (e) => ({ partition: 0, key: e.orderId, value: await codec.encode(e) })),
       ),
     });
+    // Each good event once (one outbox row and one inbox row each); the poison left nothing behind.
+    const good = await expectOnlyPoisonDeadLettered(runner, topic, events, poison, {
+      'dlt-original-offset': '17',
+      'dlt-error-class': 'permanent',
+    });
+    expect(await db.prisma.inboxEvent.count({ where: { topic } })).toBe(good.length);
+    // Batched: fewer transactions committed than events handled.
+    const chunks = await metrics.getSingleMetricAsString('orderflow_consumer_chunk_messages');
+    const count = /orderflow_consumer_chunk_messages_count\{[^}]*\} (\d+)/.exec(chunks);
+    const sum = /orderflow_consumer_chunk_messages_sum\{[^}]*\} (\d+)/.exec(chunks);
+    expect(Number(sum?.[1])).toBe(good.length);
+    expect(Number(count?.[1])).toBeLessThan(good.length);
+  });
+
+  /**
+   * Starts `runner`, waits until every event but `poison` took effect, and checks that each took effect
+   * once and that `poison` alone was dead-lettered, with the DLT headers `dlt`. Returns the good events' keys.
+   */
+  async function expectOnlyPoisonDeadLettered(
+    runner: ConsumerRunner<Tx>,
+    topic: string,
+    events: readonly TestEvent[],
+    poison: TestEvent,
+    dlt: Record<string, string>,
+  ): Promise<string[]> {
     await runner.start();
     const good = events.filter((e) => e !== poison).map((e) => e.orderId);
     try {
@@ -396,26 +421,101 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
         async () => (await db.prisma.outboxEvent.count({ where: { key: { in: good } } })) === good.length,
       );
       const dead = await readTopic(kafkaAdmin, `${topic}.DLT`, 1);
-      expect(
-        dead.map((d) => [d.key, d.headers['dlt-original-offset'], d.headers['dlt-error-class']]),
-      ).toEqual([[poison.orderId, '17', 'permanent']]);
+      expect(dead.map((d) => [d.key, ...Object.keys(dlt).map((k) => d.headers[k])])).toEqual([
+        [poison.orderId, ...Object.values(dlt)],
+      ]);
     } finally {
       await runner.stop();
     }
-    // Each good event once: one outbox row and one inbox row each; the poison left nothing behind.
     const perKey = await db.prisma.outboxEvent.groupBy({
       by: ['key'],
       where: { key: { in: good } },
       _count: true,
     });
+    expect(perKey).toHaveLength(good.length);
     expect(perKey.every((g) => g._count === 1)).toBe(true);
-    expect(await db.prisma.inboxEvent.count({ where: { topic } })).toBe(good.length);
     expect(await countEffects(poison.orderId)).toBe(0);
-    // Batched: fewer transactions committed than events handled.
-    const chunks = await metrics.getSingleMetricAsString('orderflow_consumer_chunk_messages');
-    const count = /orderflow_consumer_chunk_messages_count\{[^}]*\} (\d+)/.exec(chunks);
-    const sum = /orderflow_consumer_chunk_messages_sum\{[^}]*\} (\d+)/.exec(chunks);
-    expect(Number(sum?.[1])).toBe(good.length);
-    expect(Number(count?.[1])).toBeLessThan(good.length);
+    return good;
+  }
+
+  /** Starts `runner` on one event and stops it once handled: the schema is cached, and the next start's first fetch returns everything sent meanwhile. */
+  async function warmUp(
+    runner: ConsumerRunner<Tx>,
+    topic: string,
+    codec: TopicCodec<TestEvent>,
+  ): Promise<void> {
+    const first = testEvent();
+    await producer.send({
+      topic,
+      messages: [{ partition: 0, key: first.orderId, value: await codec.encode(first) }],
+    });
+    await runner.start();
+    await eventually(async () => (await countEffects(first.orderId)) === 1);
+    await runner.stop();
+  }
+
+  /** Inbox rows of `topic` grouped by the transaction that wrote them (rows of one transaction share its xmin). */
+  const transactionsOf = (topic: string) =>
+    db.prisma.$queryRawUnsafe<{ partitions: number; events: number }[]>(
+      `SELECT count(DISTINCT "partition")::int AS partitions, count(*)::int AS events
+         FROM "inbox" WHERE topic = $1 GROUP BY xmin::text`,
+      topic,
+    );
+
+  it('takes the chunks of the partitions one fetch returns in one transaction, each partition in order', async () => {
+    const seen: string[] = [];
+    const { topic, codec, runner, metrics } = await setup('joined', (event) => {
+      seen.push(event.orderId);
+      return Promise.resolve();
+    });
+    await warmUp(runner, topic, codec);
+    seen.length = 0;
+    const events = Array.from({ length: 36 }, () => testEvent());
+    await producer.send({
+      topic,
+      messages: await Promise.all(
+        events.map(async (e, i) => ({ partition: i % 3, key: e.orderId, value: await codec.encode(e) })),
+      ),
+    });
+    await runner.start();
+    try {
+      await eventually(async () => (await transactionsOf(topic)).reduce((n, t) => n + t.events, 0) === 37);
+    } finally {
+      await runner.stop();
+    }
+    // The three partitions' batches of the first fetch: one commit instead of three.
+    const transactions = await transactionsOf(topic);
+    expect(Math.max(...transactions.map((t) => t.partitions))).toBe(3);
+    for (const p of [0, 1, 2]) {
+      const mine = events.filter((_, i) => i % 3 === p).map((e) => e.orderId);
+      expect(seen.filter((id) => mine.includes(id))).toEqual(mine);
+    }
+    const perTransaction = await metrics.getSingleMetricAsString('orderflow_consumer_transaction_messages');
+    expect(Number(/_sum\{[^}]*\} (\d+)/.exec(perTransaction)?.[1])).toBe(37);
+    expect(Number(/_count\{[^}]*\} (\d+)/.exec(perTransaction)?.[1])).toBeLessThan(4);
+  });
+
+  it('a bad event in one partition of a joined transaction fails only its own chunk: it alone is dead-lettered, every other event applied once', async () => {
+    const events = Array.from({ length: 36 }, () => testEvent());
+    const poison = events[13]!;
+    const { topic, codec, runner } = await setup('joined-poison', (event) =>
+      event.orderId === poison.orderId
+        ? Promise.reject(new PermanentEventError('INVALID_EVENT', 'amount out of range'))
+        : Promise.resolve(),
+    );
+    await warmUp(runner, topic, codec);
+    // Twelve events on each partition; the poison is partition 1's fifth (offset 4).
+    await producer.send({
+      topic,
+      messages: await Promise.all(
+        events.map(async (e, i) => ({ partition: i % 3, key: e.orderId, value: await codec.encode(e) })),
+      ),
+    });
+    const good = await expectOnlyPoisonDeadLettered(runner, topic, events, poison, {
+      'dlt-original-partition': '1',
+      'dlt-original-offset': '4',
+    });
+    // The warm-up's event and every good one, each once.
+    expect((await transactionsOf(topic)).reduce((n, t) => n + t.events, 0)).toBe(good.length + 1);
   });
 });

@@ -5,7 +5,7 @@ import type { EventCodec, EventEnvelope } from './codec';
 import { deadLetter, deadLetterTopic, type DeadLetterProducer } from './dead-letter';
 import { PermanentEventError } from './errors';
 import { classifyFailure, type FailureClass } from './failures';
-import { recordInboxBatch } from './inbox';
+import { recordInbox } from './inbox';
 import type { Logger } from './logger';
 import { platformMetrics } from './metrics';
 import { maskPersonalText } from './personal-data';
@@ -244,6 +244,13 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   private watchdogTimer: NodeJS.Timeout | undefined;
   private watchdogAdmin: Admin | undefined;
   private watchdogChecking = false;
+  /** Chunks waiting for the next joined transaction (see `transactJoined`). */
+  private readonly joinQueue: {
+    chunk: Chunk<Tx>;
+    resolve: (outcome: ChunkOutcome) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+  private joinRunning = false;
   /** Tracing on: the CONSUMER span of each message of the chunks in flight. */
   private readonly messageSpans = new WeakMap<KafkaMessage, Span>();
 
@@ -590,7 +597,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       }
     }
     if (decoded.length > 0 && sub) {
-      const progress = await this.applyRange(sub, topic, partition, decoded);
+      const progress = await this.applyRange(sub, topic, partition, decoded, true);
       if (progress.retry || progress.done < decoded.length) return progress;
     }
     if (decoded.length === chunk.length) return { done: decoded.length, retry: false };
@@ -611,12 +618,14 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     topic: string,
     partition: number,
     items: readonly Decoded[],
+    joined = false,
   ): Promise<Progress> {
     const head = items[0]!.message;
     const started = process.hrtime.bigint();
     let outcome: ChunkOutcome;
     try {
-      outcome = await this.transact(sub, topic, partition, items);
+      const chunk: Chunk<Tx> = { sub, topic, partition, items };
+      outcome = joined ? await this.transactJoined(chunk) : (await this.transact([chunk]))[0]!;
     } catch (err) {
       if (items.length === 1) {
         const failed = await this.fail(topic, partition, head, err);
@@ -639,7 +648,6 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
     if (outcome.duplicates > 0)
       this.metrics.eventsConsumed.inc({ topic, outcome: 'duplicate' }, outcome.duplicates);
     this.metrics.handlerSeconds.observe({ topic }, seconds);
-    this.metrics.consumerChunkMessages.observe({ topic }, items.length);
     if (outcome.published > 0) wakeOutboxRelays();
     this.log.info(
       {
@@ -658,72 +666,144 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
   }
 
   /**
-   * One transaction: the chunk's inbox rows (set-based), the handler's effects on the fresh events, their
-   * outbox rows. Tracing on: each message's database work is a `handle <topic>` span (a child of its
+   * Handles a partition's first attempt at a chunk together with the chunks other partitions bring at
+   * the same moment (the batches of one fetch, or those that came while the previous transaction ran),
+   * in one transaction: one inbox statement, one handler call per topic, one outbox statement, one
+   * commit for all of them. One such transaction is in flight per consumer, and it takes up to
+   * `chunkSize` messages. If it fails, each chunk is tried again alone, so a failure stays with the
+   * partition that caused it (and `applyRange` splits that chunk down to the culprit).
+   */
+  private transactJoined(chunk: Chunk<Tx>): Promise<ChunkOutcome> {
+    return new Promise<ChunkOutcome>((resolve, reject) => {
+      this.joinQueue.push({ chunk, resolve, reject });
+      if (this.joinRunning) return;
+      this.joinRunning = true;
+      // After the current turn: the other partitions of the same fetch enqueue theirs first.
+      setImmediate(() => void this.runJoined());
+    });
+  }
+
+  private async runJoined(): Promise<void> {
+    try {
+      while (this.joinQueue.length > 0) {
+        let messages = 0;
+        let take = 0;
+        while (take < this.joinQueue.length && (take === 0 || messages < this.chunkSize))
+          messages += this.joinQueue[take++]!.chunk.items.length;
+        const group = this.joinQueue.splice(0, take);
+        try {
+          const outcomes = await this.transact(group.map((g) => g.chunk));
+          group.forEach((g, i) => g.resolve(outcomes[i]!));
+        } catch (err) {
+          if (group.length === 1) {
+            group[0]!.reject(err);
+            continue;
+          }
+          this.log.debug(
+            { err, chunks: group.length, messages },
+            'joined chunks failed together; each is tried alone',
+          );
+          await Promise.all(
+            group.map((g) =>
+              this.transact([g.chunk]).then(
+                (outcomes) => g.resolve(outcomes[0]!),
+                (alone: unknown) => g.reject(alone),
+              ),
+            ),
+          );
+        }
+      }
+    } finally {
+      this.joinRunning = false;
+    }
+  }
+
+  /**
+   * One transaction for `chunks`: their inbox rows (one set-based statement), each topic's handler on
+   * its fresh events (one call per topic, each partition's events in order), their outbox rows (one
+   * statement). Tracing on: each message's database work is a `handle <topic>` span (a child of its
    * CONSUMER span) covering the shared transaction, and the events it publishes carry that span's
    * traceparent.
    */
-  private async transact(
-    sub: Subscription<Tx>,
-    topic: string,
-    partition: number,
-    items: readonly Decoded[],
-  ): Promise<ChunkOutcome> {
+  private async transact(chunks: readonly Chunk<Tx>[]): Promise<ChunkOutcome[]> {
+    const total = chunks.reduce((n, c) => n + c.items.length, 0);
     const spans = tracingEnabled()
-      ? items.map((i) =>
-          startSpan(`handle ${topic}`, SpanKind.INTERNAL, this.messageSpans.get(i.message), {
-            'db.system.name': 'postgresql',
-            [OrderflowAttr.chunkMessages]: items.length,
-          }),
+      ? chunks.map((c) =>
+          c.items.map((i) =>
+            startSpan(`handle ${c.topic}`, SpanKind.INTERNAL, this.messageSpans.get(i.message), {
+              'db.system.name': 'postgresql',
+              [OrderflowAttr.chunkMessages]: total,
+            }),
+          ),
         )
       : undefined;
     try {
-      const outcome = await this.transactOnce(sub, topic, partition, items, spans);
-      spans?.forEach((span) => endSpan(span));
-      return outcome;
+      const outcomes = await this.transactOnce(chunks, spans);
+      spans?.flat().forEach((span) => endSpan(span));
+      return outcomes;
     } catch (err) {
-      spans?.forEach((span) => endSpan(span, err));
+      spans?.flat().forEach((span) => endSpan(span, err));
       throw err;
     }
   }
 
-  private transactOnce(
-    sub: Subscription<Tx>,
-    topic: string,
-    partition: number,
-    items: readonly Decoded[],
-    spans: readonly (Span | undefined)[] | undefined,
-  ): Promise<ChunkOutcome> {
-    return this.opts.transaction(async (tx) => {
-      const fresh = await recordInboxBatch(
+  private async transactOnce(
+    chunks: readonly Chunk<Tx>[],
+    spans: readonly (readonly (Span | undefined)[])[] | undefined,
+  ): Promise<ChunkOutcome[]> {
+    const all = chunks.flatMap((chunk, c) =>
+      chunk.items.map((item, i) => ({ chunk: c, item, span: spans?.[c]?.[i] })),
+    );
+    const outcomes = await this.opts.transaction(async (tx) => {
+      const fresh = await recordInbox(
         tx,
-        { consumer: this.opts.groupId, topic, partition },
-        items.map((i) => ({ eventId: i.event.eventId, offset: i.message.offset })),
-      );
-      if (spans !== undefined)
-        items.forEach((item, i) =>
-          this.messageSpans
-            .get(item.message)
-            ?.setAttribute(OrderflowAttr.outcome, fresh[i] ? 'handled' : 'duplicate'),
-        );
-      const handled = items.filter((_, i) => fresh[i]);
-      const handledSpans = spans?.filter((_, i) => fresh[i]);
-      for (const d of items.filter((_, i) => !fresh[i])) d.ctx.log.debug('duplicate event; already handled');
-      if (handled.length === 0) return { handled: 0, duplicates: items.length, published: 0 };
-      const results = await sub.handle(handled, tx);
-      if (results.length !== handled.length)
-        throw new Error(
-          `the ${topic} handler returned ${results.length} results for ${handled.length} events (one per event expected)`,
-        );
-      const published = await enqueueOutgoing(
-        tx,
-        results.map((r, i) => ({
-          events: r ?? [],
-          headers: outgoingHeaders(handled[i]!, handledSpans?.[i]),
+        this.opts.groupId,
+        all.map(({ chunk, item }) => ({
+          topic: chunks[chunk]!.topic,
+          partition: chunks[chunk]!.partition,
+          eventId: item.event.eventId,
+          offset: item.message.offset,
         })),
       );
-      return { handled: handled.length, duplicates: items.length - handled.length, published };
+      const outcomes: ChunkOutcome[] = chunks.map(() => ({ handled: 0, duplicates: 0, published: 0 }));
+      all.forEach(({ chunk, item }, i) => {
+        if (spans !== undefined)
+          this.messageSpans
+            .get(item.message)
+            ?.setAttribute(OrderflowAttr.outcome, fresh[i] ? 'handled' : 'duplicate');
+        if (fresh[i]) outcomes[chunk]!.handled++;
+        else {
+          outcomes[chunk]!.duplicates++;
+          item.ctx.log.debug('duplicate event; already handled');
+        }
+      });
+      const outgoing: { events: readonly Outgoing[]; headers: EventHeaders }[] = [];
+      for (const sub of new Set(chunks.map((c) => c.sub))) {
+        const handled = all.filter((a, i) => fresh[i] && chunks[a.chunk]!.sub === sub);
+        if (handled.length === 0) continue;
+        const results = await sub.handle(
+          handled.map((a) => a.item),
+          tx,
+        );
+        if (results.length !== handled.length)
+          throw new Error(
+            `the ${sub.topic} handler returned ${results.length} results for ${handled.length} events (one per event expected)`,
+          );
+        results.forEach((r, i) => {
+          const { chunk, item, span } = handled[i]!;
+          outgoing.push({ events: r ?? [], headers: outgoingHeaders(item, span) });
+          outcomes[chunk]!.published += (r ?? []).length;
+        });
+      }
+      if (outgoing.length > 0) await enqueueOutgoing(tx, outgoing);
+      return outcomes;
     });
+    // Per transaction: how many messages it took (all topics), and of each topic.
+    this.metrics.consumerTransactionMessages.observe({ group: this.opts.groupId }, all.length);
+    const perTopic = new Map<string, number>();
+    for (const c of chunks) perTopic.set(c.topic, (perTopic.get(c.topic) ?? 0) + c.items.length);
+    for (const [topic, n] of perTopic) this.metrics.consumerChunkMessages.observe({ topic }, n);
+    return outcomes;
   }
 
   private contextOf(
@@ -931,6 +1011,14 @@ interface Decoded {
 interface Progress {
   done: number;
   retry: boolean;
+}
+
+/** A partition's run of decoded messages, to handle in one transaction (alone or joined with others). */
+interface Chunk<Tx extends SqlExecutor> {
+  sub: Subscription<Tx>;
+  topic: string;
+  partition: number;
+  items: readonly Decoded[];
 }
 
 interface ChunkOutcome {

@@ -163,8 +163,20 @@ export function platformMetrics(registry: Registry) {
       () =>
         new Histogram({
           name: 'orderflow_consumer_chunk_messages',
-          help: 'Messages handled per consumer transaction, by topic',
+          help: "Messages of a topic handled per consumer transaction (a transaction can take several topics' chunks)",
           labelNames: ['topic'],
+          buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+          registers: [registry],
+        }),
+    ),
+    consumerTransactionMessages: once(
+      registry,
+      'orderflow_consumer_transaction_messages',
+      () =>
+        new Histogram({
+          name: 'orderflow_consumer_transaction_messages',
+          help: 'Messages handled per consumer transaction, all topics and partitions it took, by consumer group',
+          labelNames: ['group'],
           buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
           registers: [registry],
         }),

@@ -48,7 +48,7 @@ interface OutboxRow {
   published: boolean;
 }
 
-/** The outbox and inbox tables, answering the statements enqueueOutgoing, recordInboxBatch and the relay send. */
+/** The outbox and inbox tables, answering the statements enqueueOutgoing, recordInbox and the relay send. */
 class FakeDatabase implements SqlExecutor {
   readonly outbox: OutboxRow[] = [];
   private readonly inbox = new Set<string>();
@@ -72,7 +72,7 @@ class FakeDatabase implements SqlExecutor {
 
   $queryRawUnsafe<T>(sql: string, ...values: unknown[]): Promise<T> {
     if (!sql.includes('INSERT INTO "inbox"')) return Promise.reject(new Error(`unexpected SQL: ${sql}`));
-    const fresh = (values[3] as string[]).filter((id) => !this.inbox.has(id));
+    const fresh = (values[1] as string[]).filter((id) => !this.inbox.has(id));
     fresh.forEach((id) => this.inbox.add(id));
     return Promise.resolve(fresh.map((event_id) => ({ event_id })) as T);
   }
