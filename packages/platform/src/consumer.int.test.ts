@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistryClient, type TopicCodec } from '@orderflow/codec';
 import type { Producer } from 'kafkajs';
-import { ConsumerRunner, on, type ConsumedTopic } from './consumer';
+import { ConsumerRunner, on, onBatch, type ConsumedTopic, type JointHandler } from './consumer';
 import { PermanentEventError } from './errors';
 import { adminKafkaSecurity } from './kafka-security';
 import { createKafka, createProducer } from './kafka';
@@ -517,5 +517,78 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     });
     // The warm-up's event and every good one, each once.
     expect((await transactionsOf(topic)).reduce((n, t) => n + t.events, 0)).toBe(good.length + 1);
+  });
+  it('gives the events of subscriptions sharing a joint handler to it in one call, whatever their topics, each once', async () => {
+    const [topicA, topicB] = await Promise.all([
+      scratchTopic(kafkaAdmin, 'joint-a'),
+      scratchTopic(kafkaAdmin, 'joint-b'),
+    ]);
+    topics.push(topicA, topicB);
+    const [codecA, codecB] = [testCodec(topicA), testCodec(topicB)];
+    const outCodec = testCodec(`${topicA}_out`);
+    const calls: string[][] = [];
+    const joint: JointHandler<Tx> = {
+      handle: (items) => {
+        calls.push(items.map((i) => i.ctx.topic));
+        return Promise.resolve(
+          items.map((i) => [outgoing(outCodec, testEvent({ orderId: (i.event as TestEvent).orderId }))]),
+        );
+      },
+    };
+    const alone = () =>
+      Promise.reject(new Error('a subscription with a joint handler is never handled alone'));
+    const runner = new ConsumerRunner<Tx>({
+      kafka,
+      groupId: `platform-test-joint-${randomUUID().slice(0, 8)}`,
+      subscriptions: [codecA, codecB].map((codec) => ({
+        ...onBatch(topicOf(codec), registry, alone),
+        joint,
+      })),
+      transaction: (fn) => db.prisma.$transaction(fn),
+      producer,
+      logger,
+      metrics: createMetricsRegistry('platform-test', { defaultMetrics: false }),
+      backoff: { initialMs: 50, maxMs: 400 },
+    });
+    const send = async (topic: string, codec: TopicCodec<TestEvent>, events: readonly TestEvent[]) =>
+      producer.send({
+        topic,
+        messages: await Promise.all(
+          events.map(async (e, i) => ({ partition: i % 3, key: e.orderId, value: await codec.encode(e) })),
+        ),
+      });
+    // Warm-up (schemas cached), then both topics' events there before the next start's first fetch.
+    const warm = [testEvent(), testEvent()];
+    await send(topicA, codecA, [warm[0]!]);
+    await send(topicB, codecB, [warm[1]!]);
+    await runner.start();
+    await eventually(
+      async () => (await countEffects(warm[0]!.orderId)) + (await countEffects(warm[1]!.orderId)) === 2,
+    );
+    await runner.stop();
+    calls.length = 0;
+    const [eventsA, eventsB] = [
+      Array.from({ length: 6 }, () => testEvent()),
+      Array.from({ length: 6 }, () => testEvent()),
+    ];
+    await send(topicA, codecA, eventsA);
+    await send(topicB, codecB, eventsB);
+    const keys = [...eventsA, ...eventsB].map((e) => e.orderId);
+    await runner.start();
+    try {
+      await eventually(
+        async () => (await db.prisma.outboxEvent.count({ where: { key: { in: keys } } })) === keys.length,
+      );
+    } finally {
+      await runner.stop();
+    }
+    expect(calls.flat().sort()).toEqual([...eventsA.map(() => topicA), ...eventsB.map(() => topicB)].sort());
+    expect(calls.some((topicsOfCall) => new Set(topicsOfCall).size === 2)).toBe(true);
+    const perKey = await db.prisma.outboxEvent.groupBy({
+      by: ['key'],
+      where: { key: { in: keys } },
+      _count: true,
+    });
+    expect(perKey.map((g) => g._count)).toEqual(keys.map(() => 1));
   });
 });

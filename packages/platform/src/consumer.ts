@@ -27,6 +27,12 @@ import {
 } from './spans';
 import { eventHeaders, headersToRecord, type EventHeaders } from './tracing';
 
+/**
+ * Partitions a consumer handles at once by default: every partition of what the services consume (the
+ * order service: 5 saga topics × 3 partitions), so one fetch's batches can all join one transaction.
+ */
+export const DEFAULT_CONSUMER_CONCURRENCY = 16;
+
 /** Handled offsets are committed at most this often (and when the consumer stops): one OffsetCommit for every partition. */
 const COMMIT_EVERY_MS = 1000;
 
@@ -88,6 +94,18 @@ export interface Subscription<Tx> {
   /** Decodes and validates one message's value; throws when it is unusable (a PermanentEventError when invalid). */
   decode(bytes: Buffer): Promise<EventEnvelope>;
   /** Handles a chunk of fresh events in `tx`; returns what each publishes, in order. */
+  handle(items: readonly HandledEvent[], tx: Tx): Promise<readonly HandlerResult[]>;
+  /**
+   * Shared by subscriptions whose work is one set-based step whatever the topic (the saga tracker: lock
+   * the orders, read them, write every change): when a transaction takes chunks of several of them,
+   * their fresh events go to `joint.handle` in one call (each partition's in order, each event's topic
+   * in `ctx.topic`) instead of one `handle` call per topic. The {@link BatchEventHandler} contract holds.
+   */
+  joint?: JointHandler<Tx>;
+}
+
+/** The one handler of several subscriptions (see {@link Subscription.joint}). */
+export interface JointHandler<Tx> {
   handle(items: readonly HandledEvent[], tx: Tx): Promise<readonly HandlerResult[]>;
 }
 
@@ -174,9 +192,13 @@ export interface ConsumerRunnerOptions<Tx extends SqlExecutor> {
   fetchWaitMs?: number;
   /** Bytes a fetch waits for (up to fetchWaitMs) before it returns (kafkajs minBytes). Default 1: return at the first data. */
   fetchMinBytes?: number;
-  /** Messages of a partition handled in one transaction at most. Default 200. */
+  /** Messages handled in one transaction at most (a partition's chunk, and a joined transaction's total). Default 200. */
   chunkSize?: number;
-  /** Partitions handled at once (order within a partition is kept). Default 3. */
+  /**
+   * Partitions handled at once (order within a partition is kept). The chunks handled at once join one
+   * transaction, so this also bounds how many partitions' chunks one transaction takes. Default
+   * {@link DEFAULT_CONSUMER_CONCURRENCY}.
+   */
   concurrency?: number;
   fromBeginning?: boolean;
   /** kafkajs session timeout (default 30 s); heartbeats keep going while a partition waits. */
@@ -286,7 +308,7 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
       .run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.opts.concurrency ?? 3,
+        partitionsConsumedConcurrently: this.opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY,
         eachBatch: (payload) => this.eachBatch(payload),
       })
       .catch((err: unknown) => {
@@ -778,16 +800,22 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         }
       });
       const outgoing: { events: readonly Outgoing[]; headers: EventHeaders }[] = [];
-      for (const sub of new Set(chunks.map((c) => c.sub))) {
-        const handled = all.filter((a, i) => fresh[i] && chunks[a.chunk]!.sub === sub);
-        if (handled.length === 0) continue;
-        const results = await sub.handle(
+      // One call per handler: a topic's own, or the joint one several topics share.
+      const byHandler = new Map<Subscription<Tx> | JointHandler<Tx>, typeof all>();
+      all.forEach((a, i) => {
+        if (!fresh[i]) return;
+        const sub = chunks[a.chunk]!.sub;
+        const handler = sub.joint ?? sub;
+        byHandler.set(handler, [...(byHandler.get(handler) ?? []), a]);
+      });
+      for (const [handler, handled] of byHandler) {
+        const results = await handler.handle(
           handled.map((a) => a.item),
           tx,
         );
         if (results.length !== handled.length)
           throw new Error(
-            `the ${sub.topic} handler returned ${results.length} results for ${handled.length} events (one per event expected)`,
+            `the ${[...new Set(handled.map((a) => chunks[a.chunk]!.topic))].join(', ')} handler returned ${results.length} results for ${handled.length} events (one per event expected)`,
           );
         results.forEach((r, i) => {
           const { chunk, item, span } = handled[i]!;

@@ -97,6 +97,7 @@ export type {
   EventHandler,
   HandledEvent,
   HandlerResult,
+  JointHandler,
   Subscription,
 } from './consumer';
 export { DEFAULT_BIND_ADDRESS, createHttpApp, listen, requestContext } from './http';

@@ -9,7 +9,7 @@ import type { AccessRule } from './auth/access';
 import { redisRateLimiter } from './auth/rate-limit';
 import { resolveAuth, verifierFromConfig, type AuthConfig } from './auth/settings';
 import { createRedis } from './cache';
-import { ConsumerRunner, type Subscription } from './consumer';
+import { ConsumerRunner, DEFAULT_CONSUMER_CONCURRENCY, type Subscription } from './consumer';
 import { createHttpApp, listen, type HttpAppOptions } from './http';
 import { createKafka, ensureTopics, ManagedProducer } from './kafka';
 import { describeKafkaSecurity, PLAINTEXT, type KafkaSecurity, type RegistryAuth } from './kafka-security';
@@ -94,7 +94,7 @@ export interface ServiceRuntimeOptions {
   logFields?: Record<string, unknown> | undefined;
   /** JSON body limit of the HTTP app (express syntax; default the HTTP kit's '64kb'). */
   bodyLimit?: string | undefined;
-  /** Partitions the consumer handles at once (default the consumer's 3). */
+  /** Partitions the consumer handles at once (default the consumer's DEFAULT_CONSUMER_CONCURRENCY). */
   concurrency?: number | undefined;
   /** Creates each subscribed topic's missing `<topic>.DLT` (one partition) once the admin connected. */
   ensureDeadLetterTopics?: boolean | undefined;
@@ -224,8 +224,10 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
   const admin = kafka.admin();
   let consumer: ConsumerRunner<SqlTransaction> | undefined;
   // The consumer's transactions run on their own pool: a burst of events never starves HTTP reads.
-  const concurrency = opts.concurrency ?? 3;
-  const consumerPool = databasePool(config.databaseUrl, { poolSize: concurrency + 2, logger });
+  const concurrency = opts.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY;
+  // One joined transaction at a time; more connections only when chunks are retried alone (after a
+  // joined transaction failed, or while a partition splits a chunk down to a bad event).
+  const consumerPool = databasePool(config.databaseUrl, { poolSize: Math.min(concurrency, 6) + 2, logger });
   let relay: OutboxRelay | undefined;
   // A misconfigured key source throws a ConfigError here, before anything connects.
   const verifier = verifierFromConfig(config);

@@ -112,7 +112,6 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     groupId: opts.groupId ?? config.consumerGroup,
     acceptOrder: opts.acceptOrder,
     bodyLimit: config.bodyLimit,
-    concurrency: 6,
     ensureDeadLetterTopics: true,
     // The relay retries an unresolvable order_created schema, and /ready shows the registry.
     requirePublishedSchemas: false,

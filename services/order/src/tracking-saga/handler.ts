@@ -13,8 +13,12 @@ import {
 import {
   onBatch,
   PermanentEventError,
-  type BatchEventHandler,
+  type ConsumedTopic,
   type EventContext,
+  type EventEnvelope,
+  type HandledEvent,
+  type HandlerResult,
+  type JointHandler,
   type Logger,
   type Subscription,
 } from '@orderflow/platform';
@@ -331,65 +335,66 @@ export function trackEvent(
   return trackEvents(deps, tx, [{ event, ctx, fact, detail }]);
 }
 
-/** The tracker of one topic: each event's fact and timeline line, applied set-based per chunk. */
-function tracker<T extends SagaEvent>(
-  deps: TrackerDeps,
-  fact: (event: T) => SagaFact,
-  describe: (event: T) => string,
-): BatchEventHandler<T, OrderTx> {
-  return async (items, tx) => {
-    await trackEvents(
-      deps,
-      tx,
-      items.map(({ event, ctx }) => ({ event, ctx, fact: fact(event), detail: describe(event) })),
-    );
-    return items.map(() => []);
-  };
-}
-
 /** The charge an event names, as the state machine compares it with the order's records. */
 function charge(e: { paymentId: string; amountMinor: number; currency: string }): Charge {
   return { paymentId: e.paymentId, amountMinor: e.amountMinor, currency: e.currency };
 }
 
-/** One subscription per consumed topic; the platform validates each decoded event with its generated validator first. */
+/**
+ * One subscription per consumed topic; the platform validates each decoded event with its generated
+ * validator first. They share one joint handler: the events of every topic a transaction takes are
+ * tracked in one {@link trackEvents} call (one lock, one read, one write for all of them).
+ */
 export function sagaSubscriptions(
   registry: SchemaRegistryClient,
   deps: TrackerDeps,
 ): Subscription<OrderTx>[] {
+  /** Per topic: an event's fact and timeline line. */
+  const meanings = new Map<string, (item: HandledEvent) => Tracked>();
+  const handle = async (items: readonly HandledEvent[], tx: OrderTx): Promise<HandlerResult[]> => {
+    await trackEvents(
+      deps,
+      tx,
+      items.map((item) => meanings.get(item.ctx.topic)!(item)),
+    );
+    return items.map(() => []);
+  };
+  const joint: JointHandler<OrderTx> = { handle };
+  const track = <T extends SagaEvent & EventEnvelope>(
+    descriptor: ConsumedTopic<T>,
+    fact: (event: T) => SagaFact,
+    describe: (event: T) => string,
+  ): Subscription<OrderTx> => {
+    // Decoded by this topic's codec and checked by its validator: the events are T.
+    meanings.set(descriptor.topic, ({ event, ctx }) => ({
+      event: event as T,
+      ctx,
+      fact: fact(event as T),
+      detail: describe(event as T),
+    }));
+    return { ...onBatch(descriptor, registry, handle), joint };
+  };
   return [
-    onBatch(
+    track(
       paymentSuccessful,
-      registry,
-      tracker(deps, (e) => ({ kind: 'payment_successful', ...charge(e) }), describePaymentSuccessful),
+      (e) => ({ kind: 'payment_successful', ...charge(e) }),
+      describePaymentSuccessful,
     ),
-    onBatch(
-      paymentFailed,
-      registry,
-      tracker(deps, (e) => ({ kind: 'payment_failed', ...charge(e) }), describePaymentFailed),
-    ),
-    onBatch(
+    track(paymentFailed, (e) => ({ kind: 'payment_failed', ...charge(e) }), describePaymentFailed),
+    track(
       inventoryUpdated,
-      registry,
-      tracker(
-        deps,
-        (e) => ({ kind: 'inventory_updated', outcome: e.status, ...charge(e) }),
-        describeInventoryUpdated,
-      ),
+      (e) => ({ kind: 'inventory_updated', outcome: e.status, ...charge(e) }),
+      describeInventoryUpdated,
     ),
-    onBatch(
+    track(
       notificationSent,
-      registry,
-      tracker(deps, (e) => ({ kind: 'notification_sent', outcome: e.outcome }), describeNotificationSent),
+      (e) => ({ kind: 'notification_sent', outcome: e.outcome }),
+      describeNotificationSent,
     ),
-    onBatch(
+    track(
       paymentRefunded,
-      registry,
-      tracker(
-        deps,
-        (e) => ({ kind: 'payment_refunded', reason: e.reason, ...charge(e) }),
-        describePaymentRefunded,
-      ),
+      (e) => ({ kind: 'payment_refunded', reason: e.reason, ...charge(e) }),
+      describePaymentRefunded,
     ),
   ];
 }
