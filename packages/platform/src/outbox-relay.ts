@@ -76,7 +76,8 @@ export class OutboxRelay {
   private failingSinceMs: number | undefined;
   private lastError: string | undefined;
   private leader: pg.PoolClient | undefined;
-  private wake: AbortController = new AbortController();
+  /** Ends the idle wait in progress, if any (a plain callback: an AbortController builds a DOMException at every abort, and the relay is woken after every commit that enqueues). */
+  private endIdle: (() => void) | undefined;
   private woken = false;
   private readonly stopped = new AbortController();
   private unsubscribe: (() => void) | undefined;
@@ -145,7 +146,7 @@ export class OutboxRelay {
     this.stopping = true;
     this.unsubscribe?.();
     this.stopped.abort();
-    this.wake.abort();
+    this.wakeUp();
     await this.loop;
     this.stepDown();
     await this.pool.end();
@@ -287,13 +288,21 @@ export class OutboxRelay {
 
   private wakeUp(): void {
     this.woken = true;
-    this.wake.abort();
+    this.endIdle?.();
   }
 
   private async idle(ms: number): Promise<void> {
     // A wake that came while a batch was in flight is not lost: go again at once.
-    if (!this.woken) await sleep(ms, this.wake.signal);
+    if (!this.woken)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        this.endIdle = done;
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    this.endIdle = undefined;
     this.woken = false;
-    if (!this.stopping && this.wake.signal.aborted) this.wake = new AbortController();
   }
 }

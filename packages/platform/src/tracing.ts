@@ -11,11 +11,23 @@ export interface EventHeaders {
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
+/** Random bytes drawn a few kilobytes at a time (one `randomBytes` call per id costs a system call each). */
+const randomPool = { bytes: Buffer.alloc(0), at: 0 };
+function randomHex(size: number): string {
+  if (randomPool.at + size > randomPool.bytes.length) {
+    randomPool.bytes = randomBytes(4096);
+    randomPool.at = 0;
+  }
+  const hex = randomPool.bytes.toString('hex', randomPool.at, randomPool.at + size);
+  randomPool.at += size;
+  return hex;
+}
+
 /** A W3C traceparent continuing `parent`'s trace with a new span id, or starting a new trace. */
 export function nextTraceparent(parent?: string): string {
   const m = parent ? TRACEPARENT.exec(parent) : null;
-  const traceId = m?.[1] ?? randomBytes(16).toString('hex');
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${m?.[3] ?? '01'}`;
+  const traceId = m?.[1] ?? randomHex(16);
+  return `00-${traceId}-${randomHex(8)}-${m?.[3] ?? '01'}`;
 }
 
 /**

@@ -24,6 +24,7 @@ import { listingOrdersRoute } from './listing-orders/route';
 import { OrderCache } from './order-cache';
 import { OpenSagas } from './placing-order/open-sagas';
 import { placingOrderRoute } from './placing-order/route';
+import { RememberedPrices } from './placing-order/remembered-prices';
 import { catalogSubscription } from './recording-prices/handler';
 import { sagaMetrics } from './saga-metrics';
 import { sagaSubscriptions } from './tracking-saga/handler';
@@ -93,6 +94,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
     cache,
     changes,
     orderCreated: publishes.orderCreated,
+    prices: new RememberedPrices(),
     validator,
   };
   const runtime = createServiceRuntime({

@@ -1,8 +1,9 @@
-// PlaceOrder: price every line from the catalog read model (one query for all lines), then persist the
-// idempotency key, the order, its lines, its first timeline entry and its order_created event (the outbox)
-// in ONE statement — one commit — on one connection of the POST path's own pool, honouring
-// Idempotency-Key through the database's unique key so concurrent duplicates create one order however
-// many processes serve them.
+// PlaceOrder: price every line from the catalog read model (the prices this process remembers, else one
+// query for all lines), then persist the idempotency key, the order, its lines, its first timeline entry
+// and its order_created event (the outbox) in ONE statement — one commit — on one connection of the POST
+// path's own pool, honouring Idempotency-Key through the database's unique key so concurrent duplicates
+// create one order however many processes serve them. The statement writes nothing unless every line's
+// price is the catalog's at that moment; a remembered price that is no longer is read again and retried.
 import type pg from 'pg';
 import type { OrderCreated } from '@orderflow/contracts';
 import {
@@ -18,6 +19,7 @@ import type { OrderDb } from '../db';
 import { priceOrder, pricingRefused, requestFingerprint, type PlaceOrder, type PricedLine } from './decide';
 import { describeOrderCreated } from '../tracking-saga/describe';
 import type { OpenSagas } from './open-sagas';
+import type { RememberedPrices } from './remembered-prices';
 import { asCreated, ORDER_VIEW_INCLUDE, toOrderView, type OrderRow } from '../order-view';
 
 /** What placing an order needs. */
@@ -34,6 +36,8 @@ export interface PlaceOrderDeps {
   openSagas?: Pick<OpenSagas, 'admit' | 'placed'> | undefined;
   /** Its schema id is resolved before a connection is taken, so encoding never waits on the registry. */
   orderCreated: EventCodec<OrderCreated> & { schemaId(): Promise<unknown> };
+  /** The catalog prices this process read last (absent: every POST reads them). */
+  prices?: RememberedPrices | undefined;
 }
 
 /** The outcome: the order, and whether this request created it (false: an Idempotency-Key replay). */
@@ -45,16 +49,23 @@ export interface PlacedOrder {
 // Data-modifying CTEs run once each on one snapshot; each insert after the key's reads the one before
 // it, so nothing is written when the key was taken. A concurrent insert of the same key waits for the
 // other transaction, then inserts nothing (the replay is read after it).
+// Nothing is written either unless every line's price is the catalog's (`priced`): the prices may be
+// remembered from an earlier read.
 const PLACE_ORDER = `
-WITH key AS (
+WITH priced AS (
+  SELECT count(c.sku) = cardinality($11::text[]) AS ok
+  FROM unnest($11::text[], $13::bigint[]) AS l(sku, price)
+  LEFT JOIN "catalog_prices" c
+    ON c."currency" = $8::char(3) AND c."sku" = l.sku AND c."unit_price_minor" = l.price
+), key AS (
   INSERT INTO "idempotency_keys" ("owner_id", "key", "request_hash", "order_id")
-  SELECT $19::text, $1::text, $2::text, $3::uuid WHERE $1::text IS NOT NULL
+  SELECT $19::text, $1::text, $2::text, $3::uuid WHERE $1::text IS NOT NULL AND (SELECT ok FROM priced)
   ON CONFLICT ("owner_id", "key") DO NOTHING RETURNING "order_id"
 ), placed AS (
   INSERT INTO "orders" ("id", "customer_id", "owner_id", "customer_email", "customer_name", "status",
                         "total_amount", "currency", "correlation_id", "created_at", "updated_at")
   SELECT $3::uuid, $4, $19, $5, $6, 'PENDING', $7::bigint, $8, $9, $10, $10
-  WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM key)
+  WHERE (SELECT ok FROM priced) AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM key))
   RETURNING "id"
 ), lines AS (
   INSERT INTO "order_lines" ("order_id", "line_no", "sku", "quantity", "unit_price_minor")
@@ -67,7 +78,7 @@ WITH key AS (
   INSERT INTO "outbox" ("event_id", "topic", "key", "value", "headers")
   SELECT $14::uuid, $15, $3::text, $17::bytea, $18::jsonb FROM placed
 )
-SELECT count(*)::int AS created FROM placed`;
+SELECT count(*)::int AS created, (SELECT ok FROM priced) AS priced FROM placed`;
 
 // The catalog's unit prices of the request's SKUs in its currency: one index lookup per SKU, one round trip.
 const LINE_PRICES = `
@@ -113,24 +124,47 @@ export async function placeOrder(
       throw err;
     }
   };
+  const skus = request.lines.map((l) => l.sku);
   try {
-    const prices = await query<{ sku: string; price: string }>(LINE_PRICES, [
-      request.currency,
-      request.lines.map((l) => l.sku),
-    ]);
-    const pricing = priceOrder(request, new Map(prices.map((p) => [p.sku, Number(p.price)])));
-    if (pricing.kind !== 'priced') {
-      const earlier = key === undefined ? undefined : await findReplay(deps, opts.owner, key, fingerprint!);
-      if (earlier) return earlier;
-      throw pricingRefused(pricing);
+    // Remembered prices: one round trip when they are still the catalog's. Only the catalog as it is
+    // now may refuse a request, so any other outcome reads it.
+    const remembered = deps.prices?.get(request.currency, skus);
+    const guess = remembered && priceOrder(request, remembered);
+    if (guess?.kind === 'priced') {
+      const placed = await insert(deps, query, request, guess, { ...opts, fingerprint });
+      if (placed !== STALE_PRICES) return placed;
     }
-    return await insert(deps, query, request, pricing, { ...opts, fingerprint });
+    // Read, then written at exactly those prices; a price that changes in between is read again.
+    for (let attempt = 1; ; attempt++) {
+      const rows = await query<{ sku: string; price: string }>(LINE_PRICES, [request.currency, skus]);
+      const catalog = new Map(rows.map((p) => [p.sku, Number(p.price)]));
+      deps.prices?.remember(request.currency, skus, catalog);
+      const pricing = priceOrder(request, catalog);
+      if (pricing.kind !== 'priced') {
+        const earlier = key === undefined ? undefined : await findReplay(deps, opts.owner, key, fingerprint!);
+        if (earlier) return earlier;
+        throw pricingRefused(pricing);
+      }
+      const placed = await insert(deps, query, request, pricing, { ...opts, fingerprint });
+      if (placed !== STALE_PRICES) return placed;
+      if (attempt === 3)
+        throw new ApiError(
+          'UNAVAILABLE',
+          `the catalog prices of ${skus.join(', ')} in ${request.currency} changed at every one of 3 attempts; try again`,
+        );
+    }
   } finally {
     client.release(broken ? true : undefined);
   }
 }
 
-/** Writes the priced order in one statement (see PLACE_ORDER); a taken Idempotency-Key answers its order. */
+/** What {@link insert} answers when a line's price was not the catalog's: nothing was written. */
+const STALE_PRICES = Symbol('stale prices');
+
+/**
+ * Writes the priced order in one statement (see PLACE_ORDER); a taken Idempotency-Key answers its order.
+ * {@link STALE_PRICES} when a line's price is no longer the catalog's.
+ */
 async function insert(
   deps: PlaceOrderDeps,
   query: <R extends pg.QueryResultRow>(sql: string, values: unknown[]) => Promise<R[]>,
@@ -142,7 +176,7 @@ async function insert(
     headers: EventHeaders;
     fingerprint: string | null;
   },
-): Promise<PlacedOrder> {
+): Promise<PlacedOrder | typeof STALE_PRICES> {
   const orderId = newId();
   // Avro timestamp-millis: whole milliseconds, so the stored and published times are equal.
   const now = new Date(Math.floor(Date.now()));
@@ -159,7 +193,7 @@ async function insert(
   const key = opts.idempotencyKey;
   const detail = describeOrderCreated(event);
   const value = await deps.orderCreated.encode(event);
-  const rows = await query<{ created: number }>(PLACE_ORDER, [
+  const rows = await query<{ created: number; priced: boolean }>(PLACE_ORDER, [
     key ?? null,
     opts.fingerprint,
     orderId,
@@ -220,6 +254,7 @@ async function insert(
     // Answered from memory: the statement wrote exactly this.
     return { order: toOrderView(row), created: true };
   }
+  if (rows[0]?.priced === false) return STALE_PRICES;
   if (key === undefined)
     throw new Error(`order ${orderId} was not inserted and no Idempotency-Key explains it`);
   const earlier = await findReplay(deps, opts.owner, key, opts.fingerprint!);

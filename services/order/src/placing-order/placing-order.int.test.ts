@@ -12,6 +12,7 @@ import { createDb, type OrderDb } from '../db';
 import { recordCatalogPrices } from '../recording-prices/handler';
 import type { PlaceOrder } from './decide';
 import { placeOrder } from './place-order';
+import { RememberedPrices } from './remembered-prices';
 
 const orderCreated = orderCreatedCodec(new SchemaRegistryClient({ url: REGISTRY_URL }));
 let db: { url: string; drop: () => Promise<void> };
@@ -154,4 +155,93 @@ test('the read model keeps the highest version, whatever order the events come i
   await record(event(5, 500));
   expect(await stored()).toMatchObject({ unitPriceMinor: 500n, version: 5n });
   expect(catalogPriceSet.key(event(5, 500))).toBe(`${a}:EUR`);
+});
+
+describe('with the prices this process remembers', () => {
+  const prices = new RememberedPrices();
+  /** The statements the POST path sent, in order. */
+  const sent: string[] = [];
+  let counted: typeof writes;
+  const watched = new WeakSet<object>();
+  // After the outer beforeAll made `writes`.
+  beforeAll(() => {
+    counted = new Proxy(writes, {
+      get(target, property) {
+        if (property !== 'connect') return Reflect.get(target, property) as unknown;
+        return async () => {
+          const client = await target.connect();
+          // The pool hands the same client out again: count through it once.
+          if (watched.has(client)) return client;
+          watched.add(client);
+          const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+          (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+            sent.push(String(args[0]).trimStart().startsWith('SELECT') ? 'prices' : 'order');
+            return query(...args);
+          };
+          return client;
+        };
+      },
+    });
+  });
+
+  const placeRemembering = (body: PlaceOrder, idempotencyKey?: string) => {
+    sent.length = 0;
+    return placeOrder({ prisma, writes: counted, orderCreated, prices }, body, {
+      owner: body.customer.id,
+      idempotencyKey,
+      headers: eventHeaders(),
+    });
+  };
+
+  test("a POST whose prices are remembered and still the catalog's is one statement", async () => {
+    const a = sku();
+    await recordPrice(prisma, a, 700);
+    expect((await placeRemembering(request([{ sku: a, quantity: 1 }]))).order.amountMinor).toBe(700);
+    expect(sent).toEqual(['prices', 'order']);
+    expect((await placeRemembering(request([{ sku: a, quantity: 3 }]))).order.amountMinor).toBe(2100);
+    expect(sent).toEqual(['order']);
+  });
+
+  test('a catalog change is charged at once: the statement refuses the remembered price, writes nothing, and the order is placed at the new one', async () => {
+    const a = sku();
+    await recordPrice(prisma, a, 1000);
+    await placeRemembering(request([{ sku: a, quantity: 1 }]));
+    await recordPrice(prisma, a, 1200);
+    const body = request([{ sku: a, quantity: 2 }]);
+    const placed = await placeRemembering(body, 'remembered-1');
+    expect(sent).toEqual(['order', 'prices', 'order']);
+    expect(placed).toMatchObject({ created: true, order: { amountMinor: 2400 } });
+    const stored = await prisma.order.findUniqueOrThrow({
+      where: { id: placed.order.id },
+      include: { lines: true },
+    });
+    expect(stored.totalAmount).toBe(2400n);
+    expect(stored.lines.map((l) => l.unitPriceMinor)).toEqual([1200n]);
+    // One order, and the key names it: the refused statement took neither.
+    expect(await ordersOf(body.customer.id)).toBe(1);
+    const replay = await placeRemembering(body, 'remembered-1');
+    expect({ created: replay.created, id: replay.order.id }).toEqual({ created: false, id: placed.order.id });
+    // The new price is remembered: one statement again.
+    await placeRemembering(request([{ sku: a, quantity: 1 }]));
+    expect(sent).toEqual(['order']);
+  });
+
+  test('only the catalog as it is refuses: a client sending the new price is not refused by a remembered old one, and a gone SKU is 422', async () => {
+    const a = sku();
+    await recordPrice(prisma, a, 500);
+    await placeRemembering(request([{ sku: a, quantity: 1 }]));
+    await recordPrice(prisma, a, 650);
+    const placed = await placeRemembering(request([{ sku: a, quantity: 1, unitPriceMinor: 650 }]));
+    expect(placed).toMatchObject({ created: true, order: { amountMinor: 650 } });
+    const stale = await refusal(placeRemembering(request([{ sku: a, quantity: 1, unitPriceMinor: 500 }])));
+    expect(stale.code).toBe('PRICE_CHANGED');
+    const other = sku();
+    await recordPrice(prisma, other, 900);
+    await placeRemembering(request([{ sku: other, quantity: 1 }]));
+    // The price in USD only now: the remembered EUR price is refused by the statement, then by the catalog.
+    await prisma.$executeRawUnsafe(`DELETE FROM "catalog_prices" WHERE "sku" = $1`, other);
+    const body = request([{ sku: other, quantity: 1 }]);
+    expect((await refusal(placeRemembering(body))).code).toBe('SKU_NOT_PRICED');
+    expect(await ordersOf(body.customer.id)).toBe(0);
+  });
 });
