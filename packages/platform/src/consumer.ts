@@ -692,8 +692,9 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
    * the same moment (the batches of one fetch, or those that came while the previous transaction ran),
    * in one transaction: one inbox statement, one handler call per topic, one outbox statement, one
    * commit for all of them. One such transaction is in flight per consumer, and it takes up to
-   * `chunkSize` messages. If it fails, each chunk is tried again alone, so a failure stays with the
-   * partition that caused it (and `applyRange` splits that chunk down to the culprit).
+   * `chunkSize` messages. If it fails for a reason other than an outage, each chunk is tried again
+   * alone, so a failure stays with the partition that caused it (and `applyRange` splits that chunk down
+   * to the culprit); an outage is every chunk's to wait out.
    */
   private transactJoined(chunk: Chunk<Tx>): Promise<ChunkOutcome> {
     return new Promise<ChunkOutcome>((resolve, reject) => {
@@ -717,8 +718,9 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
           const outcomes = await this.transact(group.map((g) => g.chunk));
           group.forEach((g, i) => g.resolve(outcomes[i]!));
         } catch (err) {
-          if (group.length === 1) {
-            group[0]!.reject(err);
+          // An outage fails every chunk alike: each partition waits for it (applyRange), none is retried now.
+          if (group.length === 1 || classifyFailure(err) === 'transient') {
+            for (const g of group) g.reject(err);
             continue;
           }
           this.log.debug(
