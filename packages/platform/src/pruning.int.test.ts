@@ -70,3 +70,26 @@ test("where autovacuum is off, the relay's poll stops visiting published outbox 
   expect(await pagesRead()).toBeLessThan(5);
   expect(await db.prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);
 });
+
+test('where autovacuum is off, a table that only grows is vacuumed and analyzed too: the planner learns its size', async () => {
+  const pruner = new Pruner(db.prisma, [], createLogger({ service: 'test', level: 'silent' }));
+  await db.prisma.$executeRawUnsafe(
+    `CREATE TABLE grows (id uuid PRIMARY KEY, note text NOT NULL) WITH (autovacuum_enabled = false)`,
+  );
+  await db.prisma.$executeRawUnsafe(
+    `INSERT INTO grows SELECT gen_random_uuid(), 'n' FROM generate_series(1, 20000)`,
+  );
+  const stats = async () =>
+    (
+      await db.prisma.$queryRawUnsafe<{ rows: number; visible: number }[]>(
+        `SELECT reltuples::float8 AS rows, relallvisible::int AS visible FROM pg_class WHERE relname = 'grows'`,
+      )
+    )[0]!;
+  // Never analyzed, nothing marked all-visible (an index-only scan still reads the heap).
+  expect(await stats()).toEqual({ rows: -1, visible: 0 });
+  // No dead row at all; the statistics see the inserts shortly after the commit.
+  await eventually(async () => 'grows' in (await pruner.vacuumOnce()), 10_000);
+  const after = await stats();
+  expect(after.rows).toBe(20000);
+  expect(after.visible).toBeGreaterThan(0);
+});
