@@ -251,8 +251,14 @@ export class Cache {
    * the `announce` option set, the announcement names `opts.announce` (default: every key), in the same round trip.
    */
   async invalidateMany(keys: Iterable<string>, opts: { announce?: Iterable<string> } = {}): Promise<void> {
-    const unique = [...new Set(keys)].filter((k) => this.keys(k) !== undefined);
-    const all = unique.map((k) => this.keys(k)!);
+    const unique: string[] = [];
+    const all: [string, string][] = [];
+    for (const key of new Set(keys)) {
+      const pair = this.keys(key);
+      if (pair === undefined) continue;
+      unique.push(key);
+      all.push(pair);
+    }
     if (all.length === 0) return;
     const ttl = String(this.opts.ttlSeconds * 2 + 60);
     const named = opts.announce === undefined ? unique : [...new Set(opts.announce)];

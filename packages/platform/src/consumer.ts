@@ -808,7 +808,9 @@ export class ConsumerRunner<Tx extends SqlExecutor> {
         if (!fresh[i]) return;
         const sub = chunks[a.chunk]!.sub;
         const handler = sub.joint ?? sub;
-        byHandler.set(handler, [...(byHandler.get(handler) ?? []), a]);
+        const handled = byHandler.get(handler);
+        if (handled) handled.push(a);
+        else byHandler.set(handler, [a]);
       });
       for (const [handler, handled] of byHandler) {
         const results = await handler.handle(

@@ -1,6 +1,7 @@
 import { MAX_REMEMBERED_PRICES, RememberedPrices } from './remembered-prices';
 
-test('answers only when every SKU is remembered, in the currency asked', () => {
+/** Prices that remember A at 100 and B at 250 in EUR. */
+function rememberingAB(): RememberedPrices {
   const prices = new RememberedPrices();
   prices.remember(
     'EUR',
@@ -10,6 +11,11 @@ test('answers only when every SKU is remembered, in the currency asked', () => {
       ['B', 250],
     ]),
   );
+  return prices;
+}
+
+test('answers only when every SKU is remembered, in the currency asked', () => {
+  const prices = rememberingAB();
   expect(prices.get('EUR', ['B', 'A'])).toEqual(
     new Map([
       ['B', 250],
@@ -21,15 +27,7 @@ test('answers only when every SKU is remembered, in the currency asked', () => {
 });
 
 test('a read that no longer finds a SKU forgets it; a new price replaces the old', () => {
-  const prices = new RememberedPrices();
-  prices.remember(
-    'EUR',
-    ['A', 'B'],
-    new Map([
-      ['A', 100],
-      ['B', 250],
-    ]),
-  );
+  const prices = rememberingAB();
   prices.remember('EUR', ['A', 'B'], new Map([['A', 120]]));
   expect(prices.get('EUR', ['A'])).toEqual(new Map([['A', 120]]));
   expect(prices.get('EUR', ['B'])).toBeUndefined();
