@@ -69,7 +69,7 @@ export function createApp(config: OrderConfig, opts: ServiceAppOptions = {}): Or
   const metrics = createMetricsRegistry(config.serviceName);
   const saga = sagaMetrics(metrics);
   const subscriptions = [
-    ...sagaSubscriptions(registry, { cache, metrics: saga }),
+    ...sagaSubscriptions(registry, { cache, metrics: saga, changes }),
     catalogSubscription(registry),
   ];
   const consumed = new Set<string>(topicsConsumedBy('order'));

@@ -2,6 +2,7 @@
 // BEFORE a change committed never caches that stale copy AFTER the change dropped the entry (per-key
 // generations), and a sick Redis is skipped after one short timeout instead of slowing every request.
 import type { Redis } from 'ioredis';
+import type { ApiOrder } from '@orderflow/contracts';
 import { Cache, type Logger } from '@orderflow/platform';
 import { ORDER_CHANGES_CHANNEL, type OrderChanges } from './getting-order/order-changes';
 
@@ -47,12 +48,17 @@ export class OrderCache {
    * {@link invalidate} for several orders in one round trip. The reads waiting for an order wake only
    * for `opts.completed` (default: every id): a held `GET ?wait` answers once the order is completed,
    * so waking it at each earlier step only costs it a read (the saga tracker knows which changes complete).
+   * `opts.views`: the committed views of some of them, which their waiters here answer without a read.
    */
-  async invalidateMany(ids: Iterable<string>, opts: { completed?: Iterable<string> } = {}): Promise<void> {
+  async invalidateMany(
+    ids: Iterable<string>,
+    opts: { completed?: Iterable<string>; views?: ReadonlyMap<string, ApiOrder> | undefined } = {},
+  ): Promise<void> {
     const all = [...ids];
     const wake = opts.completed === undefined ? all : [...opts.completed];
     await this.cache.invalidateMany(all, { announce: wake });
-    // After the entry is gone: a woken read loads the committed view, not the cached one.
-    this.changes?.changed(wake);
+    // After the entry is gone: a woken read loads the committed view, not the cached one (or answers
+    // the committed view it is handed, `opts.views`).
+    this.changes?.changed(wake, opts.views);
   }
 }

@@ -103,6 +103,9 @@ SELECT o.id::text AS "id", o.customer_id AS "customerId", o.customer_email AS "c
           FROM order_events e WHERE e.order_id = o.id) AS "events"
   FROM orders o WHERE o.id = $1::uuid`;
 
+/** ORDER_VIEW_SQL for several orders at once. */
+const ORDER_VIEWS_SQL = ORDER_VIEW_SQL.replace('WHERE o.id = $1::uuid', 'WHERE o.id = ANY($1::uuid[])');
+
 /** A row of ORDER_VIEW_SQL: a ViewSource with its times in epoch milliseconds. */
 type ViewSqlRow = Omit<ViewSource, 'notifiedAt' | 'createdAt' | 'updatedAt' | 'events'> & {
   notifiedAt: number | null;
@@ -120,8 +123,22 @@ export async function loadOrderViewSql(
   id: string,
 ): Promise<ApiOrder | undefined> {
   const { rows } = await pool.query<ViewSqlRow>(ORDER_VIEW_SQL, [id]);
-  const row = rows[0];
-  if (row === undefined) return undefined;
+  return rows[0] === undefined ? undefined : fromViewSqlRow(rows[0]);
+}
+
+/**
+ * The views of orders `ids` in one statement through `query` (e.g. a transaction's), by id; an id
+ * without an order is absent.
+ */
+export async function loadOrderViewsSql(
+  query: (sql: string, ids: string[]) => PromiseLike<unknown[]>,
+  ids: string[],
+): Promise<Map<string, ApiOrder>> {
+  const rows = (await query(ORDER_VIEWS_SQL, ids)) as ViewSqlRow[];
+  return new Map(rows.map((row) => [row.id, fromViewSqlRow(row)]));
+}
+
+function fromViewSqlRow(row: ViewSqlRow): ApiOrder {
   return toOrderView({
     ...row,
     notifiedAt: row.notifiedAt === null ? null : new Date(row.notifiedAt),

@@ -9,14 +9,20 @@
 // `recheckMs`: slower, never wrong.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { ApiOrder } from '@orderflow/contracts';
 import type { Logger } from '@orderflow/platform';
 
 /** The Redis channel the order cache announces invalidated order ids on. */
 export const ORDER_CHANGES_CHANNEL = 'orderflow:order:changed';
 
-/** One registered wait: `changed` resolves true on a change of the order, false at the timeout or when cancelled. */
+/**
+ * One registered wait: `changed` resolves true on a change of the order, false at the timeout or when
+ * cancelled. When the change came with the order's view as it committed (the saga tracker of this
+ * process loads it for the orders it completes that someone here waits for), `view` holds it.
+ */
 export interface OrderWatch {
   changed: Promise<boolean>;
+  readonly view: ApiOrder | undefined;
   cancel(): void;
 }
 
@@ -26,12 +32,21 @@ export interface OrderChangesOptions {
   /** A wait wakes at least this often to look again (a change announced while Redis was unreachable). */
   recheckMs: number;
   logger: Logger;
+  /** At most this many orders remembered as just placed ({@link OrderChanges.placed}); default 20,000. */
+  maxPlaced?: number;
+  /** A placed order is remembered this long (ms); default 60 s. */
+  placedTtlMs?: number;
 }
+
+/** A settle function of a wait: true on a change (with the committed view when one was pushed), false else. */
+type Settle = (changed: boolean, view?: ApiOrder) => void;
 
 export class OrderChanges {
   /** This process's name in announcements, so it can skip its own. */
   readonly origin = randomUUID();
-  private readonly waiters = new Map<string, Set<(changed: boolean) => void>>();
+  private readonly waiters = new Map<string, Set<Settle>>();
+  /** Orders this process placed lately, by id: their owner and when (insertion order = age). */
+  private readonly recent = new Map<string, { owner: string; at: number }>();
   private waiting = 0;
   private stopped = false;
   private subscriber: Redis | undefined;
@@ -49,13 +64,15 @@ export class OrderChanges {
    */
   watch(id: string, timeoutMs: number): OrderWatch | undefined {
     if (this.stopped || this.waiting >= this.opts.maxWaiters) return undefined;
-    let settle: (changed: boolean) => void = () => undefined;
+    let settle: Settle = () => undefined;
+    let pushed: ApiOrder | undefined;
     const changed = new Promise<boolean>((resolve) => {
       let done = false;
       const timer = setTimeout(() => settle(false), Math.max(0, Math.min(timeoutMs, this.opts.recheckMs)));
-      settle = (value) => {
+      settle = (value, view) => {
         if (done) return;
         done = true;
+        pushed = view;
         clearTimeout(timer);
         const set = this.waiters.get(id);
         if (set?.delete(settle) === true) {
@@ -69,16 +86,60 @@ export class OrderChanges {
     if (set === undefined) this.waiters.set(id, (set = new Set()));
     set.add(settle);
     this.waiting++;
-    return { changed, cancel: () => settle(false) };
+    return {
+      changed,
+      get view() {
+        return pushed;
+      },
+      cancel: () => settle(false),
+    };
   }
 
-  /** Wakes the waiters of these orders (call after the change committed and the cache entry was dropped). */
-  changed(ids: Iterable<string>): void {
+  /** Those of `ids` that a read of this process waits for. */
+  waitedFor(ids: Iterable<string>): string[] {
+    const found: string[] = [];
+    for (const id of ids) if (this.waiters.has(id)) found.push(id);
+    return found;
+  }
+
+  /**
+   * Wakes the waiters of these orders (call after the change committed and the cache entry was dropped).
+   * `views` holds the committed view of some of them: their waiters answer it without reading again.
+   * A changed order is no longer {@link placed} as far as this process knows.
+   */
+  changed(ids: Iterable<string>, views?: ReadonlyMap<string, ApiOrder>): void {
     for (const id of ids) {
+      this.recent.delete(id);
       const set = this.waiters.get(id);
       if (set === undefined) continue;
-      for (const settle of [...set]) settle(true);
+      const view = views?.get(id);
+      for (const settle of [...set]) settle(true, view);
     }
+  }
+
+  /**
+   * Remembers that this process just placed order `id` for `owner`, still PENDING: the first held read
+   * of it ({@link takePlaced}) need not read it to know it is not completed. Forgotten at any change
+   * of the order this process learns of, after `placedTtlMs`, or when the read takes it.
+   */
+  placed(id: string, owner: string): void {
+    if (this.stopped) return;
+    const max = this.opts.maxPlaced ?? 20_000;
+    this.recent.delete(id);
+    this.recent.set(id, { owner, at: Date.now() });
+    while (this.recent.size > max) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /**
+   * The owner of order `id` if this process placed it lately and has learnt of no change since (the
+   * saga tracker announces every completion, here and through Redis); it is forgotten as it is taken,
+   * so only a read's first look can skip the database. Undefined when not remembered.
+   */
+  takePlaced(id: string): string | undefined {
+    const entry = this.recent.get(id);
+    if (entry === undefined) return undefined;
+    this.recent.delete(id);
+    return Date.now() - entry.at <= (this.opts.placedTtlMs ?? 60_000) ? entry.owner : undefined;
   }
 
   /** Listens for other instances' announcements on `channel` (through its own connection: a subscribed one can do nothing else). */
@@ -106,6 +167,7 @@ export class OrderChanges {
   /** Releases every wait (each read answers with the order as it is) and stops listening. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.recent.clear();
     for (const set of [...this.waiters.values()]) for (const settle of [...set]) settle(false);
     const subscriber = this.subscriber;
     this.subscriber = undefined;

@@ -1,3 +1,4 @@
+import type { ApiOrder } from '@orderflow/contracts';
 import { createLogger } from '@orderflow/platform';
 import { OrderChanges } from './order-changes';
 
@@ -42,5 +43,46 @@ describe('OrderChanges', () => {
     await expect(held.changed).resolves.toBe(false);
     expect(c.watch('o', 10_000)).toBeUndefined();
     expect(c.size).toBe(0);
+  });
+
+  it('hands a pushed view to the waits of its order only, and tells which orders are waited for', async () => {
+    const c = changes();
+    const first = c.watch('o-1', 10_000)!;
+    const second = c.watch('o-2', 10_000)!;
+    expect(c.waitedFor(['o-1', 'o-2', 'o-3'])).toEqual(['o-1', 'o-2']);
+    const view = { id: 'o-1', completed: true } as unknown as ApiOrder;
+    c.changed(['o-1', 'o-2'], new Map([['o-1', view]]));
+    await expect(first.changed).resolves.toBe(true);
+    expect(first.view).toBe(view);
+    await expect(second.changed).resolves.toBe(true);
+    expect(second.view).toBeUndefined();
+    expect(c.waitedFor(['o-1', 'o-2'])).toEqual([]);
+  });
+
+  it('remembers a placed order for one look, until a change of it, for its age limit and up to its size', () => {
+    const c = new OrderChanges({
+      maxWaiters: 10,
+      recheckMs: 60_000,
+      logger,
+      maxPlaced: 2,
+      placedTtlMs: 60_000,
+    });
+    c.placed('a', 'alice');
+    expect(c.takePlaced('a')).toBe('alice');
+    expect(c.takePlaced('a')).toBeUndefined();
+    c.placed('b', 'bob');
+    c.changed(['b']);
+    expect(c.takePlaced('b')).toBeUndefined();
+    c.placed('x', 'x');
+    c.placed('y', 'y');
+    c.placed('z', 'z');
+    expect(c.takePlaced('x')).toBeUndefined();
+    expect(c.takePlaced('y')).toBe('y');
+    expect(c.takePlaced('z')).toBe('z');
+    const old = new OrderChanges({ maxWaiters: 10, recheckMs: 60_000, logger, placedTtlMs: 0 });
+    old.placed('o', 'owner');
+    const until = Date.now() + 5;
+    while (Date.now() < until);
+    expect(old.takePlaced('o')).toBeUndefined();
   });
 });

@@ -13,7 +13,11 @@ import type { OrderChanges, OrderWatch } from './order-changes';
  * customer's order is a 404, like one that does not exist: the answer tells nothing about it.
  *
  * With `wait`, the answer is held until the order is completed or N seconds pass: the read registers its
- * wait before it looks, so a change committed in between still wakes it, and each wake reads again.
+ * wait before it looks, so a change committed in between still wakes it, and each wake reads again —
+ * unless the wake brought the completed view (`X-Cache: push`): the tracker of this process loads, in
+ * its own transaction, the views of the orders it completes that a read here waits for. A just-placed
+ * order's first look reads nothing (see OrderChanges.placed). So a customer who POSTs and then waits
+ * costs the database no read at all when one instance serves both.
  */
 export function gettingOrderRoute(
   app: Express,
@@ -41,9 +45,22 @@ export function gettingOrderRoute(
       gone = true;
       watch?.cancel();
     });
+    // The first look of a held read skips the database when this process just placed the order and
+    // has learnt of no change since: it is PENDING, so not completed, and its owner is known.
+    let first = true;
     for (;;) {
       const remaining = deadline - Date.now();
       watch = remaining > 0 && !gone ? deps.changes.watch(orderId, remaining) : undefined;
+      const owner = first && watch !== undefined ? deps.changes.takePlaced(orderId) : undefined;
+      first = false;
+      if (owner !== undefined) {
+        if (owner !== principal(res).subject) {
+          watch!.cancel();
+          throw new ApiError('NOT_FOUND', `no order ${orderId}`);
+        }
+        if (await answerWhenPushed(watch!)) return;
+        continue;
+      }
       const { value, hit } = await deps.cache
         .getOrLoad<ApiOrder>(orderId, () => loadOrderViewSql(deps.reads, orderId))
         .catch((err: unknown) => {
@@ -62,8 +79,23 @@ export function gettingOrderRoute(
         res.json(value);
         return;
       }
-      await watch.changed;
-      if (gone) return;
+      if (await answerWhenPushed(watch)) return;
+    }
+
+    /**
+     * Waits for the watch; true when the read is over: the client left, or the change came with the
+     * completed view as it committed (the tracker of this process loaded it), which is answered as is.
+     * False: look again.
+     */
+    async function answerWhenPushed(w: OrderWatch): Promise<boolean> {
+      await w.changed;
+      if (gone) return true;
+      const pushed = w.view;
+      if (pushed === undefined || !pushed.completed || pushed.customer.id !== principal(res).subject)
+        return false;
+      res.setHeader('X-Cache', 'push');
+      res.json(pushed);
+      return true;
     }
   });
 }

@@ -21,6 +21,7 @@ import { bearer } from '../../../../tests/support/auth';
 import { recordPrice, serveOrderRoutes, trackOne } from '../../test/harness';
 import { createDb, type OrderDb } from '../db';
 import { OrderCache } from '../order-cache';
+import { loadOrderViewSql } from '../order-view';
 import { placeOrder } from '../placing-order/place-order';
 import { sagaMetrics } from '../saga-metrics';
 import type { SagaFact } from '../tracking-saga/decide';
@@ -88,9 +89,10 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function place(customer: string): Promise<string> {
+/** Places an order for `customer`; `through`: the instance whose POST route would have placed it (it remembers it). */
+async function place(customer: string, through?: Instance): Promise<string> {
   const placed = await placeOrder(
-    { prisma, writes: pool, orderCreated },
+    { prisma, writes: pool, orderCreated, ...(through ? { changes: through.changes } : {}) },
     {
       customer: { id: customer, email: `${customer}@example.com` },
       lines: [{ sku: 'SKU-W', quantity: 2 }],
@@ -109,7 +111,11 @@ function get(base: string, customer: string, id: string, query = '', signal?: Ab
     const res = await fetch(`${base}/orders/${id}${query}`, { headers, ...(signal ? { signal } : {}) });
     state.settled = true;
     state.ms = Date.now() - started;
-    return { status: res.status, body: (await res.json()) as ApiOrder & { detail?: string } };
+    return {
+      status: res.status,
+      cache: res.headers.get('x-cache'),
+      body: (await res.json()) as ApiOrder & { detail?: string },
+    };
   });
   return { answer, state };
 }
@@ -121,12 +127,20 @@ const steps: { topic: string; fact: SagaFact }[] = [
   { topic: 'notification_sent', fact: { kind: 'notification_sent', outcome: 'ORDER_CONFIRMED' } },
 ];
 
-/** Runs the saga's three events through instance `tracker`'s cache, checking after each but the last that `held` is still held. */
-async function runSaga(tracker: Instance, id: string, held: { settled: boolean }): Promise<number> {
+/**
+ * Runs the saga's three events through instance `tracker`'s cache (and, with `push`, its held reads, as
+ * the service wires them), checking after each but the last that `held` is still held.
+ */
+async function runSaga(
+  tracker: Instance,
+  id: string,
+  held: { settled: boolean },
+  push = false,
+): Promise<number> {
   const t = Date.now();
   for (const [i, step] of steps.entries()) {
     await trackOne(
-      { prisma, cache: tracker.cache, metrics },
+      { prisma, cache: tracker.cache, metrics, ...(push ? { changes: tracker.changes } : {}) },
       { orderId: id, topic: step.topic, fact: step.fact, detail: step.topic, occurredAt: new Date(t + i) },
     );
     if (i < steps.length - 1) {
@@ -166,6 +180,52 @@ test('a held read looks at the order twice: when it comes and when the order com
   const again = get(a.base, 'w-6', id, '?wait=20');
   expect((await again.answer).body).toMatchObject({ id, completed: true });
   expect(a.reads.count - before).toBe(2);
+});
+
+test('placed and tracked by the instance that holds the read, an order costs that read no database look: the first knows the new order, the completion brings its committed view', async () => {
+  const id = await place('w-7', a);
+  const before = a.reads.count;
+  const read = get(a.base, 'w-7', id, '?wait=20');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(a.changes.size).toBe(1);
+  const completedAt = await runSaga(a, id, read.state, true);
+  const { status, cache, body } = await read.answer;
+  expect(status).toBe(200);
+  expect(cache).toBe('push');
+  expect(Date.now() - completedAt).toBeLessThan(2_000);
+  expect(a.reads.count - before).toBe(0);
+  // Exactly the view a read of the committed order shows, timeline and all.
+  const fresh = await loadOrderViewSql(pool, id);
+  expect(body).toEqual(fresh);
+  expect(body).toMatchObject({ status: 'CONFIRMED', completed: true });
+  expect(body.timeline.map((e) => e.type)).toEqual(['order_created', ...steps.map((s) => s.topic)]);
+});
+
+test('a just-placed order is not taken for pending once its completion is known, here or announced by another instance', async () => {
+  // Completed before anyone asks: the read answers at once, from the database.
+  const here = await place('w-8', a);
+  await runSaga(a, here, { settled: false }, true);
+  const first = get(a.base, 'w-8', here, '?wait=20');
+  expect((await first.answer).body).toMatchObject({ id: here, status: 'CONFIRMED', completed: true });
+  expect(first.state.ms).toBeLessThan(1_000);
+  // Placed through B, completed by A's tracker: B learns it from A's announcement.
+  const there = await place('w-9', b);
+  await runSaga(a, there, { settled: false }, true);
+  await new Promise((r) => setTimeout(r, 200));
+  const second = get(b.base, 'w-9', there, '?wait=20');
+  expect((await second.answer).body).toMatchObject({ id: there, status: 'CONFIRMED', completed: true });
+  expect(second.state.ms).toBeLessThan(1_000);
+});
+
+test("another customer's read of a just-placed order is a 404 at once", async () => {
+  const id = await place('w-10', a);
+  const other = get(a.base, 'someone-else', id, '?wait=20');
+  expect((await other.answer).status).toBe(404);
+  expect(other.state.ms).toBeLessThan(1_000);
+  expect(a.changes.size).toBe(0);
+  // The owner's own first look then reads it (the memory was spent): still PENDING, held, then answered.
+  const own = get(a.base, 'w-10', id, '?wait=1');
+  expect((await own.answer).body).toMatchObject({ id, status: 'PENDING', completed: false });
 });
 
 test("another instance's change wakes the read through Redis", async () => {

@@ -20,6 +20,7 @@ import { priceOrder, pricingRefused, requestFingerprint, type PlaceOrder, type P
 import { describeOrderCreated } from '../tracking-saga/describe';
 import type { OpenSagas } from './open-sagas';
 import type { RememberedPrices } from './remembered-prices';
+import type { OrderChanges } from '../getting-order/order-changes';
 import { asCreated, ORDER_VIEW_INCLUDE, toOrderView, type OrderRow } from '../order-view';
 
 /** What placing an order needs. */
@@ -38,6 +39,12 @@ export interface PlaceOrderDeps {
   orderCreated: EventCodec<OrderCreated> & { schemaId(): Promise<unknown> };
   /** The catalog prices this process read last (absent: every POST reads them). */
   prices?: RememberedPrices | undefined;
+  /**
+   * Told of each order before its statement is sent (and told to forget it unless the statement created
+   * it), so a held GET's first look knows a just-placed order without reading it. Before, not after: a
+   * completion announced in between must find it to forget.
+   */
+  changes?: Pick<OrderChanges, 'placed' | 'takePlaced'> | undefined;
 }
 
 /** The outcome: the order, and whether this request created it (false: an Idempotency-Key replay). */
@@ -193,27 +200,33 @@ async function insert(
   const key = opts.idempotencyKey;
   const detail = describeOrderCreated(event);
   const value = await deps.orderCreated.encode(event);
-  const rows = await query<{ created: number; priced: boolean }>(PLACE_ORDER, [
-    key ?? null,
-    opts.fingerprint,
-    orderId,
-    request.customer.id,
-    request.customer.email,
-    request.customer.name ?? null,
-    String(amountMinor),
-    request.currency,
-    opts.headers['correlation-id'],
-    now,
-    lines.map((l) => l.sku),
-    lines.map((l) => l.quantity),
-    lines.map((l) => String(l.unitPriceMinor)),
-    event.eventId,
-    deps.orderCreated.topic,
-    JSON.stringify(detail),
-    value,
-    JSON.stringify(opts.headers),
-    opts.owner,
-  ]);
+  deps.changes?.placed(orderId, opts.owner);
+  let rows: { created: number; priced: boolean }[] | undefined;
+  try {
+    rows = await query<{ created: number; priced: boolean }>(PLACE_ORDER, [
+      key ?? null,
+      opts.fingerprint,
+      orderId,
+      request.customer.id,
+      request.customer.email,
+      request.customer.name ?? null,
+      String(amountMinor),
+      request.currency,
+      opts.headers['correlation-id'],
+      now,
+      lines.map((l) => l.sku),
+      lines.map((l) => l.quantity),
+      lines.map((l) => String(l.unitPriceMinor)),
+      event.eventId,
+      deps.orderCreated.topic,
+      JSON.stringify(detail),
+      value,
+      JSON.stringify(opts.headers),
+      opts.owner,
+    ]);
+  } finally {
+    if (rows?.[0]?.created !== 1) deps.changes?.takePlaced(orderId);
+  }
   if (rows[0]?.created === 1) {
     wakeOutboxRelays();
     deps.openSagas?.placed();

@@ -24,6 +24,8 @@ import {
 } from '@orderflow/platform';
 import type { OrderTx } from '../db';
 import type { OrderCache } from '../order-cache';
+import type { OrderChanges } from '../getting-order/order-changes';
+import { loadOrderViewsSql } from '../order-view';
 import type { SagaMetrics } from '../saga-metrics';
 import {
   decide,
@@ -42,10 +44,14 @@ import {
   describePaymentSuccessful,
 } from './describe';
 
-/** What the tracker works with besides the transaction: the cached views it drops, the metrics it counts in. */
+/**
+ * What the tracker works with besides the transaction: the cached views it drops, the metrics it counts
+ * in, and (optionally) the held reads of this process, whose completed orders' views it hands over.
+ */
 export interface TrackerDeps {
   cache: Pick<OrderCache, 'invalidateMany'>;
   metrics: SagaMetrics;
+  changes?: Pick<OrderChanges, 'waitedFor'> | undefined;
 }
 
 interface SagaEvent {
@@ -317,10 +323,19 @@ export async function trackEvents(deps: TrackerDeps, tx: OrderTx, items: readonl
       for (const c of completed) deps.metrics.completed(c.outcome, c.createdAt, at);
     });
   // The timeline grew even when the status did not: the cached views are stale either way. The reads
-  // held until an order completes (GET ?wait) wake only for the orders this chunk completed.
+  // held until an order completes (GET ?wait) wake only for the orders this chunk completed; those held
+  // in this process get the completed view, read here in one statement while the orders are locked
+  // (exactly what commits), instead of each reading it again once woken.
   const touched = [...new Set(timeline.map((t) => t.orderId))];
+  const awaited = deps.changes?.waitedFor(completed.map((c) => c.id)) ?? [];
+  const views =
+    awaited.length > 0
+      ? await loadOrderViewsSql((sql, ids) => tx.$queryRawUnsafe(sql, ids), awaited)
+      : undefined;
   if (touched.length > 0)
-    tx.afterCommit(() => deps.cache.invalidateMany(touched, { completed: completed.map((c) => c.id) }));
+    tx.afterCommit(() =>
+      deps.cache.invalidateMany(touched, { completed: completed.map((c) => c.id), views }),
+    );
 }
 
 /** Applies one saga event to its order ({@link trackEvents} with one event). */
