@@ -60,15 +60,24 @@ export function notificationIdFor(orderId: string, outcome: Outcome): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+// Building an Intl.NumberFormat costs about as much CPU as the rest of a notice (3.7 % of the
+// notification service at 80 sagas/s, bench/reports/profile.md): one per currency, kept (ISO 4217 codes
+// are few; an unknown code keeps no formatter).
+const formatters = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+
 /** Formats minor units in the currency's own decimals, e.g. 5997 USD → "$59.97". */
 export function formatMoney(amountMinor: number, currency: string): string {
-  try {
-    const fmt = new Intl.NumberFormat('en', { style: 'currency', currency });
-    const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
-    return fmt.format(amountMinor / 10 ** digits);
-  } catch {
-    return `${amountMinor} ${currency} (minor units)`;
+  let f = formatters.get(currency);
+  if (f === undefined) {
+    try {
+      const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+      f = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    } catch {
+      return `${amountMinor} ${currency} (minor units)`;
+    }
+    formatters.set(currency, f);
   }
+  return f.format.format(amountMinor / 10 ** f.digits);
 }
 
 const REASONS: Readonly<Record<PaymentFailed['reason'], string>> = {
