@@ -63,7 +63,7 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
   async function setup(
     label: string,
     handler: (event: TestEvent, tx: Tx) => Promise<void>,
-    extra: { maxAttempts?: number; stallAfterMs?: number } = {},
+    extra: { maxAttempts?: number; stallAfterMs?: number; lingerMs?: number } = {},
   ) {
     const topic = await scratchTopic(kafkaAdmin, label);
     topics.push(topic);
@@ -493,6 +493,41 @@ describe('ConsumerRunner (real Kafka, registry and PostgreSQL)', () => {
     const perTransaction = await metrics.getSingleMetricAsString('orderflow_consumer_transaction_messages');
     expect(Number(/_sum\{[^}]*\} (\d+)/.exec(perTransaction)?.[1])).toBe(37);
     expect(Number(/_count\{[^}]*\} (\d+)/.exec(perTransaction)?.[1])).toBeLessThan(4);
+  });
+
+  it('a caught-up partition lingers before its next fetch: events arriving one by one share transactions, each handled once and in order', async () => {
+    const seen: string[] = [];
+    const { topic, codec, runner, metrics } = await setup(
+      'linger',
+      (event) => {
+        seen.push(event.orderId);
+        return Promise.resolve();
+      },
+      { lingerMs: 300 },
+    );
+    await warmUp(runner, topic, codec);
+    seen.length = 0;
+    await runner.start();
+    const events = Array.from({ length: 16 }, () => testEvent());
+    try {
+      // 25 ms apart, one partition: without the linger each fetch returns at the first event.
+      for (const e of events) {
+        await producer.send({
+          topic,
+          messages: [{ partition: 0, key: e.orderId, value: await codec.encode(e) }],
+        });
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await eventually(async () => (await transactionsOf(topic)).reduce((n, t) => n + t.events, 0) === 17);
+    } finally {
+      await runner.stop();
+    }
+    expect(seen).toEqual(events.map((e) => e.orderId));
+    const transactions = await transactionsOf(topic);
+    // The warm-up's own transaction, then 16 events in at most a handful (one per 300 ms of arrivals).
+    expect(transactions.length - 1).toBeLessThanOrEqual(4);
+    const perTransaction = await metrics.getSingleMetricAsString('orderflow_consumer_transaction_messages');
+    expect(Number(/_sum\{[^}]*\} (\d+)/.exec(perTransaction)?.[1])).toBe(17);
   });
 
   it('a bad event in one partition of a joined transaction fails only its own chunk: it alone is dead-lettered, every other event applied once', async () => {

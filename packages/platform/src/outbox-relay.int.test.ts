@@ -172,6 +172,41 @@ describe('OutboxRelay (real PostgreSQL, Kafka and registry)', () => {
     expect(p50).toBeLessThan(100);
   });
 
+  it('rows committed within the linger after a send go out together in the next send, each once and in order', async () => {
+    const topic = await scratchTopic(kafkaAdmin, 'linger', 1);
+    topics.push(topic);
+    const codec = testCodec(topic);
+    const metrics = createMetricsRegistry('platform-test', { defaultMetrics: false });
+    const r = new OutboxRelay({
+      databaseUrl: db.url,
+      producer,
+      codecs: [codec],
+      logger,
+      metrics,
+      pollIntervalMs: 200,
+      lingerMs: 400,
+    });
+    await r.start();
+    const events = Array.from({ length: 12 }, () => testEvent());
+    try {
+      // One row per transaction, 25 ms apart, each waking the relay: 300 ms of commits, within one linger.
+      for (const e of events) {
+        await db.prisma.$transaction((tx) => enqueueOutbox(tx, codec, e, eventHeaders()));
+        wakeOutboxRelays();
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      const messages = await readTopic(kafkaAdmin, topic, events.length, { settleMs: 1000 });
+      const decoded = await Promise.all(messages.map((m) => codec.decode(m.value as Buffer)));
+      expect(decoded.map((d) => d.eventId)).toEqual(events.map((e) => e.eventId));
+    } finally {
+      await r.stop();
+    }
+    // The first row goes at once; the rest gather behind it (without the linger: about one send per row).
+    const batches = await metrics.getSingleMetricAsString('orderflow_outbox_relay_batch_rows');
+    expect(Number(/_sum(?:\{[^}]*\})? (\d+)/.exec(batches)?.[1])).toBe(events.length);
+    expect(Number(/_count(?:\{[^}]*\})? (\d+)/.exec(batches)?.[1])).toBeLessThanOrEqual(3);
+  });
+
   it('a standby relay takes the lead when the leader stops, and publishes what is left, including a row written before the outbox stored bytes', async () => {
     const topic = await scratchTopic(kafkaAdmin, 'takeover', 1);
     topics.push(topic);

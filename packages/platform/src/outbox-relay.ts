@@ -51,6 +51,12 @@ export interface OutboxRelayOptions {
    * this; and a standby relay tries for the lead this often.
    */
   pollIntervalMs?: number;
+  /**
+   * After a send that took everything queued, the next one starts no sooner than this many ms after
+   * it: the rows committed meanwhile go in one send (a send costs a read, a produce and a mark whether
+   * it carries 2 rows or 20). Default 10; 0 sends again as soon as woken.
+   */
+  lingerMs?: number;
   backoff?: BackoffOptions;
 }
 
@@ -69,6 +75,7 @@ export class OutboxRelay {
   private readonly codecs: Map<string, OutboxCodec>;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly lingerMs: number;
   private readonly log: Logger;
   private readonly produced;
   private readonly failures;
@@ -98,6 +105,7 @@ export class OutboxRelay {
     this.codecs = new Map(opts.codecs.map((c) => [c.topic, c]));
     this.batchSize = opts.batchSize ?? 1000;
     this.pollIntervalMs = opts.pollIntervalMs ?? 250;
+    this.lingerMs = opts.lingerMs ?? 10;
     const metrics = platformMetrics(opts.metrics);
     this.produced = metrics.eventsProduced;
     this.failures = metrics.relayFailures;
@@ -155,6 +163,8 @@ export class OutboxRelay {
   /** Publishes up to one batch if this relay leads; returns how many rows it published. */
   async publishBatch(): Promise<number> {
     if (!(await this.lead())) return 0;
+    // Every commit woken for before this read is in it: only a later one calls for another.
+    this.woken = false;
     // In commit order by the row's id: a bare `ORDER BY id` would sort by the output column id::text
     // ("100000" before "99996": a key's later events first) and could not walk the index.
     const { rows } = await this.pool.query<OutboxRow>(
@@ -246,6 +256,7 @@ export class OutboxRelay {
     let failures = 0;
     while (!this.stopping) {
       try {
+        const startedAt = Date.now();
         const published = await this.publishBatch();
         if (this.failingSinceMs !== undefined)
           this.log.info({ failedForMs: Date.now() - this.failingSinceMs }, 'outbox relay: publishing again');
@@ -253,9 +264,12 @@ export class OutboxRelay {
         this.failingSinceMs = undefined;
         this.lastError = undefined;
         await this.prune();
-        // Rows were sent: more may have been queued meanwhile, go again at once.
-        if (published > 0) continue;
+        // A full batch: more are queued, go again at once. Else wait for a wake (one that came during
+        // the send ends the wait at once), then let the next rows gather for the rest of the linger.
+        if (published === this.batchSize) continue;
         await this.idle(this.pollIntervalMs);
+        const linger = startedAt + this.lingerMs - Date.now();
+        if (published > 0 && linger > 0 && !this.stopping) await sleep(linger, this.stopped.signal);
       } catch (err) {
         // A failure may have been the lead's own session: let it go, and take it again if it is free.
         this.stepDown();

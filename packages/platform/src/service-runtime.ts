@@ -46,6 +46,8 @@ export interface ServiceRuntimeConfig extends AuthConfig {
   consumerStallAfterMs?: number;
   consumerFetchWaitMs?: number;
   consumerFetchMinBytes?: number;
+  consumerLingerMs?: number;
+  outboxLingerMs?: number;
   readyRelayFailingMs?: number;
   readyOutboxAgeMs?: number;
   readyStalledPartitionMs?: number;
@@ -324,6 +326,7 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       ...(config.outboxRetainPublishedMs === undefined
         ? {}
         : { retainPublishedMs: config.outboxRetainPublishedMs }),
+      ...(config.outboxLingerMs === undefined ? {} : { lingerMs: config.outboxLingerMs }),
     });
     await relay.start();
     step('outbox relay started');
@@ -339,6 +342,7 @@ export function createServiceRuntime(opts: ServiceRuntimeOptions): ServiceRuntim
       ...(config.consumerStallAfterMs === undefined ? {} : { stallAfterMs: config.consumerStallAfterMs }),
       ...(config.consumerFetchWaitMs === undefined ? {} : { fetchWaitMs: config.consumerFetchWaitMs }),
       ...(config.consumerFetchMinBytes === undefined ? {} : { fetchMinBytes: config.consumerFetchMinBytes }),
+      ...(config.consumerLingerMs === undefined ? {} : { lingerMs: config.consumerLingerMs }),
       concurrency,
     });
     await consumer.start();
