@@ -276,7 +276,7 @@ export function platformSettings(service: string, defaultPort: number) {
     /** Bytes a fetch waits for, up to CONSUMER_FETCH_WAIT_MS, before it returns (kafkajs minBytes; 1 = at the first data). */
     consumerFetchMinBytes: int('CONSUMER_FETCH_MIN_BYTES', { default: 1, min: 1, max: 52_428_800 }),
     /** A caught-up partition's next fetch waits until this long after the last (ms; batches the next messages into one transaction; 0: at once; the consumer's DEFAULT_CONSUMER_LINGER_MS). */
-    consumerLingerMs: int('CONSUMER_LINGER_MS', { default: 20, min: 0, max: 1_000 }),
+    consumerLingerMs: int('CONSUMER_LINGER_MS', { default: 50, min: 0, max: 1_000 }),
     /** A consumer with unhandled messages on its partitions that has fetched nothing for this long is recreated. */
     consumerStallAfterMs: int('CONSUMER_STALL_AFTER_MS', { default: 20_000, min: 1_000 }),
     /** /ready fails while the outbox relay has been failing for longer than this. */
@@ -287,8 +287,8 @@ export function platformSettings(service: string, defaultPort: number) {
     readyStalledPartitionMs: int('READY_STALLED_PARTITION_MS', { default: 60_000, min: 0 }),
     /** Inbox rows (handled event ids) are kept this long; longer than the topics' retention so a replay from the earliest offset repeats nothing. */
     inboxRetentionMs: int('INBOX_RETENTION_MS', { default: 8 * 86_400_000, min: 60_000 }),
-    /** After a send that took everything queued, the outbox relay's next send waits until this long after it (ms; 0: at once). */
-    outboxLingerMs: int('OUTBOX_LINGER_MS', { default: 10, min: 0, max: 1_000 }),
+    /** After a send that took everything queued, the outbox relay's next send waits until this long after it (ms; 0: at once; the relay's DEFAULT_OUTBOX_LINGER_MS). */
+    outboxLingerMs: int('OUTBOX_LINGER_MS', { default: 20, min: 0, max: 1_000 }),
     /** Published outbox rows are kept this long (a record of what was sent), then pruned. */
     outboxRetainPublishedMs: int('OUTBOX_RETAIN_PUBLISHED_MS', { default: 3_600_000, min: 0 }),
     /** OpenTelemetry tracing from the standard OTEL_* variables (trace-settings.ts); off unless OTEL_TRACES_EXPORTER names an exporter. */

@@ -34,7 +34,7 @@ import { eventHeaders, headersToRecord, type EventHeaders } from './tracing';
 export const DEFAULT_CONSUMER_CONCURRENCY = 16;
 
 /** Default {@link ConsumerRunnerOptions.lingerMs}: measured in bench/reports/profile.md, "Stop 15". */
-export const DEFAULT_CONSUMER_LINGER_MS = 20;
+export const DEFAULT_CONSUMER_LINGER_MS = 50;
 
 /** Handled offsets are committed at most this often (and when the consumer stops): one OffsetCommit for every partition. */
 const COMMIT_EVERY_MS = 1000;

@@ -33,6 +33,9 @@ interface OutboxRow {
 /** The session advisory lock whose holder is the one relay of a database (any value works; it is this one). */
 const RELAY_LOCK = 'orderflow:outbox-relay';
 
+/** Default {@link OutboxRelayOptions.lingerMs}: measured in bench/reports/profile.md, "Stop 15". */
+export const DEFAULT_OUTBOX_LINGER_MS = 20;
+
 /** Options of an outbox relay; one per service process (of several instances, one relays at a time). */
 export interface OutboxRelayOptions {
   databaseUrl: string;
@@ -54,7 +57,7 @@ export interface OutboxRelayOptions {
   /**
    * After a send that took everything queued, the next one starts no sooner than this many ms after
    * it: the rows committed meanwhile go in one send (a send costs a read, a produce and a mark whether
-   * it carries 2 rows or 20). Default 10; 0 sends again as soon as woken.
+   * it carries 2 rows or 20). Default {@link DEFAULT_OUTBOX_LINGER_MS}; 0 sends again as soon as woken.
    */
   lingerMs?: number;
   backoff?: BackoffOptions;
@@ -105,7 +108,7 @@ export class OutboxRelay {
     this.codecs = new Map(opts.codecs.map((c) => [c.topic, c]));
     this.batchSize = opts.batchSize ?? 1000;
     this.pollIntervalMs = opts.pollIntervalMs ?? 250;
-    this.lingerMs = opts.lingerMs ?? 10;
+    this.lingerMs = opts.lingerMs ?? DEFAULT_OUTBOX_LINGER_MS;
     const metrics = platformMetrics(opts.metrics);
     this.produced = metrics.eventsProduced;
     this.failures = metrics.relayFailures;
